@@ -1,0 +1,35 @@
+"""Why the core refuses a command.
+
+Exception tree (mapped to wire error frames in one place, ``session.codec``)::
+
+    Rejected                 a command was refused; the room is unchanged
+      carries an ErrorCode   stable, documented in docs/protocol.md
+
+The core raises ``Rejected`` internally and ``Room.handle`` turns it into a ``Refusal``
+addressed to the sender only.
+"""
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    BAD_REQUEST = "bad_request"  # malformed frame or invalid field values
+    UNKNOWN_COMMAND = "unknown_command"
+    FORBIDDEN = "forbidden"  # the sender lacks the grant or control
+    NOT_FOUND = "not_found"  # referenced participant / annotation / study / viewport absent
+    CONFLICT = "conflict"  # version check failed, or id already taken
+    RATE_LIMITED = "rate_limited"
+    TOO_LARGE = "too_large"
+    ROOM_CLOSED = "room_closed"
+    UNSUPPORTED_VERSION = "unsupported_version"
+    UNAUTHORIZED = "unauthorized"  # token missing, forged, expired or for another room
+    INTERNAL = "internal"
+
+
+class Rejected(Exception):
+    """A command was refused. ``code`` is stable; ``message`` is for humans."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
