@@ -1,0 +1,38 @@
+"""ICE for the SFU's peer connections: STUN/TURN servers from settings, loopback for tests.
+
+Hospitals behind NAT reach the SFU through a TURN relay (see ``docs/coturn.md``); the same list
+of servers is handed to the browsers so both sides gather relayed candidates.
+"""
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import aioice.ice
+from aiortc import RTCConfiguration, RTCIceServer
+
+from server.settings import IceServer
+
+
+def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
+    """An explicit (possibly empty) list: aiortc would otherwise ask a public STUN server."""
+    return RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+            for s in servers
+        ]
+    )
+
+
+@contextmanager
+def host_addresses(addresses: Sequence[str]) -> Iterator[None]:
+    """Gather host candidates only on ``addresses`` (e.g. ``["127.0.0.1"]``) while active.
+
+    aioice skips 127.0.0.1 when it enumerates interfaces; on a loopback-only host, or to keep
+    test traffic on ``lo``, this pins the host candidates. Process-wide: tests and benchmarks only.
+    """
+    original = aioice.ice.get_host_addresses
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: list(addresses)
+    try:
+        yield
+    finally:
+        aioice.ice.get_host_addresses = original

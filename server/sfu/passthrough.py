@@ -1,0 +1,196 @@
+"""The one module that reaches into aiortc's private API (pinned: aiortc==1.16.0).
+
+aiortc has no public hook for encoded media, so an SFU needs four small taps:
+
+* **receive**: ``RTCRtpReceiver`` hands each complete frame from its jitter buffer to a decoder
+  thread through a private ``queue.Queue``. :func:`tap_receiver` swaps that queue for
+  :class:`_FrameTap`, whose ``put`` runs on the event loop and hands the *encoded* frame to a
+  sink. No thread hop and no decode per frame; the idle decoder thread just waits for ``None``.
+* **send**: ``RTCRtpSender`` packetizes anything that is not an ``av.Frame`` with its encoder's
+  ``pack()``. :func:`tap_sender` installs a :class:`LegPacker` as that encoder, so the sender
+  packetizes nothing itself: it gets the payloads a frame was packetized into once, shared by
+  every subscriber leg.
+* **feedback**: a subscriber's PLI/FIR calls ``sender._send_keyframe()`` and its REMB sets
+  ``encoder.target_bitrate``; both are redirected to callbacks.
+* **upstream RTCP**: PLI and REMB towards the publisher go through the receiver's private
+  ``_send_rtcp``.
+
+Everything camelCase or private stays here; the rest of ``server/sfu`` sees plain callables.
+"""
+
+import threading
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, Protocol
+
+import av
+from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc.codecs import get_encoder
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci, unpack_remb_fci
+
+FrameSink = Callable[[bytes, int, str], None]
+"""Called on the event loop with (encoded frame, RTP timestamp, codec mime type)."""
+
+
+class Packable(Protocol):
+    """What a subscriber leg's sender receives from its track: an encoded frame."""
+
+    def packed(self, packer: "SharedPacker") -> tuple[list[bytes], int]: ...
+
+
+class _FrameTap:
+    """Stands in for the receiver's decoder queue (same ``put``/``get`` duck type)."""
+
+    def __init__(self, sink: FrameSink) -> None:
+        self._sink = sink
+        self._closed = threading.Event()
+
+    def put(self, task: tuple[RTCRtpCodecParameters, Any] | None) -> None:
+        if task is None:  # the receiver is stopping: release the idle decoder thread
+            self._closed.set()
+            return
+        codec, frame = task
+        self._sink(frame.data, frame.timestamp, codec.mimeType.lower())
+
+    def get(self) -> None:
+        # Runs in aiortc's decoder thread: park it until the receiver stops, then let it exit.
+        self._closed.wait()
+
+
+def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
+    """Route the receiver's encoded frames to ``sink`` instead of a decoder.
+
+    Must run before ``receive()`` starts the decoder thread, i.e. from the ``track`` event.
+    """
+    private: Any = receiver
+    private._RTCRtpReceiver__decoder_queue = _FrameTap(sink)
+
+
+def tap_audio_level(receiver: RTCRtpReceiver, sink: Callable[[int], None]) -> None:
+    """Report the RFC 6464 level (0 loud … 127 silent, -dBov) of every received RTP packet."""
+    private: Any = receiver
+    handle = private._handle_rtp_packet
+
+    async def handle_with_level(packet: Any, arrival_time_ms: int) -> None:
+        level = packet.extensions.audio_level
+        if level is not None:
+            sink(level[1])
+        await handle(packet, arrival_time_ms=arrival_time_ms)
+
+    private._handle_rtp_packet = handle_with_level
+
+
+def media_ssrc(receiver: RTCRtpReceiver) -> int | None:
+    """The publisher's media SSRC (not its RTX SSRC), once a packet has arrived."""
+    private: Any = receiver
+    rtx = private._RTCRtpReceiver__rtx_ssrc
+    for ssrc in private._RTCRtpReceiver__remote_streams:
+        if ssrc not in rtx:
+            return int(ssrc)
+    return None
+
+
+async def send_pli(receiver: RTCRtpReceiver) -> bool:
+    """Ask the publisher for a keyframe; False if nothing has been received yet."""
+    ssrc = media_ssrc(receiver)
+    if ssrc is None:
+        return False
+    await receiver._send_rtcp_pli(ssrc)
+    return True
+
+
+async def send_remb(receiver: RTCRtpReceiver, bitrate: int) -> bool:
+    ssrc = media_ssrc(receiver)
+    private: Any = receiver
+    own = private._RTCRtpReceiver__rtcp_ssrc
+    if ssrc is None or own is None:
+        return False
+    fci = pack_remb_fci(bitrate, [ssrc])
+    await private._send_rtcp(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=own, media_ssrc=0, fci=fci))
+    return True
+
+
+def cap_remb(receiver: RTCRtpReceiver, cap: Callable[[], int | None]) -> None:
+    """Lower the receiver's own REMB estimate to ``cap()`` (the room's aggregate), if set."""
+    private: Any = receiver
+    send = private._send_rtcp
+
+    async def send_capped(packet: Any) -> None:
+        limit = cap()
+        if limit is not None and isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            if bitrate > limit:
+                packet = RtcpPsfbPacket(
+                    fmt=RTCP_PSFB_APP,
+                    ssrc=packet.ssrc,
+                    media_ssrc=0,
+                    fci=pack_remb_fci(limit, ssrcs),
+                )
+        await send(packet)
+
+    private._send_rtcp = send_capped
+
+
+class SharedPacker:
+    """Packetizes each frame once for every leg, with one aiortc encoder's ``pack()``."""
+
+    def __init__(self) -> None:
+        self._encoder: Any = None
+        self._time_base = Fraction(1, 90000)
+
+    def pack(self, data: bytes, timestamp: int, mime_type: str) -> tuple[list[bytes], int]:
+        if self._encoder is None:  # codec known from the first frame (pinned per room)
+            clock_rate = 48000 if mime_type == "audio/opus" else 90000
+            codec = RTCRtpCodecParameters(mimeType=mime_type, clockRate=clock_rate)
+            self._encoder = get_encoder(codec)
+            self._time_base = Fraction(1, clock_rate)
+        packet = av.Packet(data)
+        packet.pts = timestamp
+        packet.time_base = self._time_base
+        payloads, ts = self._encoder.pack(packet)
+        return list(payloads), int(ts)
+
+
+class LegPacker:
+    """Installed as one sender's encoder: returns the frame's shared packetization."""
+
+    def __init__(self, shared: SharedPacker, on_bitrate: Callable[[int], None]) -> None:
+        self._shared = shared
+        self._on_bitrate = on_bitrate
+        self._bitrate = 0
+
+    def pack(self, frame: Packable) -> tuple[list[bytes], int]:
+        return frame.packed(self._shared)
+
+    @property
+    def target_bitrate(self) -> int:
+        return self._bitrate
+
+    @target_bitrate.setter
+    def target_bitrate(self, bitrate: int) -> None:  # the subscriber's REMB
+        self._bitrate = bitrate
+        self._on_bitrate(bitrate)
+
+
+def tap_sender(
+    sender: RTCRtpSender,
+    packer: LegPacker,
+    on_keyframe_request: Callable[[], None],
+    stream_id: str,
+) -> None:
+    """Make ``sender`` forward pre-packetized frames and report PLI/FIR and REMB.
+
+    ``stream_id`` becomes the msid stream id in SDP: subscribers see who published the track.
+    """
+    private: Any = sender
+    private._RTCRtpSender__encoder = packer
+    private._send_keyframe = on_keyframe_request
+    private._stream_id = stream_id
+
+
+def set_codec_preferences(transceiver: Any, kind: str, names: tuple[str, ...]) -> None:
+    """Pin the leg's codecs (e.g. VP8 then rtx; opus) in the given order of preference."""
+    caps = RTCRtpSender.getCapabilities(kind).codecs
+    wanted = [c for name in names for c in caps if c.mimeType.lower() == f"{kind}/{name}"]
+    transceiver.setCodecPreferences(wanted)
