@@ -1,0 +1,1 @@
+"""Fan-out benchmark: one driver, N listeners, huizhen and its peers (see ``run.py``)."""

@@ -1,0 +1,200 @@
+"""One measurement: one server, N listeners, one driver; every process stopped at the end.
+
+Timeline (all ``time.monotonic()``; processes on one host share that clock)::
+
+    start server → driver connects → W listener workers connect N listeners → schedule sent
+    send_from ── warm-up ── measure_from ══ window ══ measure_until ─ send_until ─ drain ─ stop_at
+
+Counted: events SENT inside the window (driver side: expected = sent * connected listeners;
+listener side: received, latency). Server CPU is read at the window's edges, as is the whole
+machine's (to show how much else was running: the box is shared).
+"""
+
+import asyncio
+import json
+import math
+import sys
+import time
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.fanout import servers
+from bench.fanout.procstat import cpu_seconds, rss_bytes
+
+LISTENERS_PER_WORKER = 250
+MAX_WORKERS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    server: str
+    listeners: int
+    warmup_s: float = 3.0
+    duration_s: float = 10.0
+    drain_s: float = 2.0
+    rate_hz: float = 30.0
+
+
+@dataclass
+class Raw:
+    """What the processes reported, before aggregation (see ``report.summarize``)."""
+
+    plan: Plan
+    driver: dict[str, object]
+    workers: list[dict[str, object]]
+    latencies: "array[float]"
+    server_cpu_s: float
+    server_rss_bytes: int
+    machine_busy_s: float
+    server_exit: int | None
+
+
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine (all cores) from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / 100.0
+
+
+async def _spawn(args: list[str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        *args,
+        cwd=servers.ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def _ready(process: asyncio.subprocess.Process, limit_s: float) -> tuple[int, int]:
+    assert process.stdout is not None
+    line = await asyncio.wait_for(process.stdout.readline(), limit_s)
+    words = line.decode().split()
+    if len(words) != 3 or words[0] != "ready":
+        raise RuntimeError(f"expected 'ready OK FAILED', got {line!r}")
+    return int(words[1]), int(words[2])
+
+
+async def run(plan: Plan, workdir: Path) -> Raw:
+    spec = servers.SERVERS[plan.server]
+    workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any timing)
+    server = servers.start(spec, workdir / "data", workdir / "server.log")
+    children: list[asyncio.subprocess.Process] = []
+    try:
+        return await _drive(plan, server, workdir, children)
+    finally:
+        for child in children:
+            if child.returncode is None:
+                child.kill()
+            await child.wait()
+        servers.stop(server.process)
+
+
+async def _drive(
+    plan: Plan, server: servers.Running, workdir: Path, children: list[asyncio.subprocess.Process]
+) -> Raw:
+    dialect = server.spec.dialect.value
+    host_token, tokens = None, None
+    if plan.server == "huizhen":
+        host_token, tokens = await servers.huizhen_tokens(server, plan.listeners)
+    common = ["--dialect", dialect, "--port", str(server.port)]
+    driver = await _spawn(
+        [
+            "bench.fanout.driver",
+            *common,
+            "--rate",
+            str(plan.rate_hz),
+            *(["--token", host_token] if host_token else []),
+        ]
+    )
+    children.append(driver)
+    await _ready(driver, 60)
+    workers = await _start_workers(plan, common, tokens, workdir, children)
+    return await _measure(plan, server, driver, workers, workdir)
+
+
+async def _start_workers(
+    plan: Plan,
+    common: list[str],
+    tokens: list[str] | None,
+    workdir: Path,
+    children: list[asyncio.subprocess.Process],
+) -> list[asyncio.subprocess.Process]:
+    count = min(MAX_WORKERS, max(1, math.ceil(plan.listeners / LISTENERS_PER_WORKER)))
+    shares = [plan.listeners // count + (i < plan.listeners % count) for i in range(count)]
+    workers, first = [], 0
+    for i, share in enumerate(shares):
+        extra = []
+        if tokens is not None:
+            path = workdir / f"tokens-{i}.json"
+            path.write_text(json.dumps(tokens[first : first + share]))
+            extra = ["--tokens", str(path)]
+        first += share
+        worker = await _spawn(
+            [
+                "bench.fanout.listeners",
+                *common,
+                "--count",
+                str(share),
+                "--out",
+                str(workdir / f"worker-{i}"),
+                *extra,
+            ]
+        )
+        children.append(worker)
+        workers.append(worker)
+    for worker in workers:
+        _, failed = await _ready(worker, 300)
+        if failed:
+            print(f"  warning: {failed} listeners failed to connect", file=sys.stderr)
+    return workers
+
+
+async def _measure(
+    plan: Plan,
+    server: servers.Running,
+    driver: asyncio.subprocess.Process,
+    workers: list[asyncio.subprocess.Process],
+    workdir: Path,
+) -> Raw:
+    now = time.monotonic()
+    schedule = {"t0": now, "send_from": now + 0.5}
+    schedule["measure_from"] = schedule["send_from"] + plan.warmup_s
+    schedule["measure_until"] = schedule["measure_from"] + plan.duration_s
+    schedule["send_until"] = schedule["measure_until"] + 0.2
+    schedule["stop_at"] = schedule["send_until"] + plan.drain_s
+    line = (json.dumps(schedule) + "\n").encode()
+    for process in (driver, *workers):
+        assert process.stdin is not None
+        process.stdin.write(line)
+        await process.stdin.drain()
+    pid = server.process.pid
+    await asyncio.sleep(schedule["measure_from"] - time.monotonic())
+    cpu0, busy0 = cpu_seconds(pid), machine_busy_seconds()
+    await asyncio.sleep(schedule["measure_until"] - time.monotonic())
+    cpu1, busy1, rss = cpu_seconds(pid), machine_busy_seconds(), rss_bytes(pid)
+    assert driver.stdout is not None
+    driver_report = json.loads(await asyncio.wait_for(driver.stdout.readline(), 60))
+    for worker in workers:
+        await asyncio.wait_for(worker.wait(), 120)
+    return Raw(
+        plan,
+        driver_report,
+        *_collect(workdir, len(workers)),
+        cpu1 - cpu0,
+        rss,
+        busy1 - busy0,
+        server.process.poll(),
+    )
+
+
+def _collect(workdir: Path, count: int) -> tuple[list[dict[str, object]], "array[float]"]:
+    reports, latencies = [], array("d")
+    for i in range(count):
+        reports.append(json.loads((workdir / f"worker-{i}.json").read_text()))
+        with open(workdir / f"worker-{i}.lat", "rb") as f:
+            latencies.frombytes(f.read())
+    return reports, latencies

@@ -1,0 +1,143 @@
+"""Turn raw measurements into numbers, a JSON document and a Markdown table."""
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from importlib import metadata
+
+import numpy as np
+
+from bench.fanout.measure import Raw
+from bench.fanout.servers import NODE_PEER
+
+
+def _sum(workers: list[dict[str, object]], key: str) -> float:
+    return sum(float(w[key] or 0) for w in workers)  # type: ignore[arg-type,misc]
+
+
+def summarize(raw: Raw) -> dict[str, object]:
+    workers, plan = raw.workers, raw.plan
+    connected = int(_sum(workers, "connected"))
+    sent: dict[str, int] = raw.driver["sent_in_window"]  # type: ignore[assignment]
+    received = {kind: sum(w["received"][kind] for w in workers) for kind in sent}  # type: ignore[index]
+    expected = {kind: sent[kind] * connected for kind in sent}
+    delivered = sum(received.values())
+    lat_ms = np.frombuffer(raw.latencies, dtype=np.float64) * 1000.0
+    generator_cpu = _sum(workers, "cpu_window_s") + float(raw.driver.get("cpu_window_s") or 0)  # type: ignore[arg-type]
+    closes: dict[str, int] = {}
+    for w in workers:
+        for code, n in w["closes"].items():  # type: ignore[attr-defined]
+            closes[code] = closes.get(code, 0) + n
+    return {
+        "server": plan.server,
+        "listeners": plan.listeners,
+        "connected": connected,
+        "duration_s": plan.duration_s,
+        "sent": sent,
+        "expected": expected,
+        "received": received,
+        "loss": {kind: expected[kind] - received[kind] for kind in sent},
+        "latency_ms": _percentiles(lat_ms),
+        "server_cpu_s": round(raw.server_cpu_s, 3),
+        "server_cpu_core_pct": round(100 * raw.server_cpu_s / plan.duration_s, 1),
+        "server_us_per_event": _per_event(raw.server_cpu_s, delivered),
+        "server_rss_mb": round(raw.server_rss_bytes / 2**20, 1),
+        "generator_cpu_s": round(generator_cpu, 3),
+        "generator_us_per_event": _per_event(generator_cpu, delivered),
+        "generator_processes": len(workers) + 1,
+        "machine_busy_cores": round(raw.machine_busy_s / plan.duration_s, 2),
+        "others_busy_cores": round(
+            (raw.machine_busy_s - raw.server_cpu_s - generator_cpu) / plan.duration_s, 2
+        ),
+        "frames_per_event": round(_sum(workers, "frames") / delivered, 3) if delivered else None,
+        "bytes_per_event": round(_sum(workers, "bytes") / delivered, 1) if delivered else None,
+        "other_messages": int(_sum(workers, "other")),
+        "closes": closes,
+        "driver_errors": raw.driver.get("errors", {}),
+        "driver_max_late_ms": raw.driver.get("max_late_ms"),
+        "server_exit": raw.server_exit,
+    }
+
+
+def _percentiles(lat_ms: np.ndarray) -> dict[str, float | None]:
+    if lat_ms.size == 0:
+        return {"p50": None, "p99": None, "max": None}
+    p50, p99 = np.percentile(lat_ms, [50, 99])
+    return {
+        "p50": round(float(p50), 2),
+        "p99": round(float(p99), 2),
+        "max": round(float(lat_ms.max()), 2),
+    }
+
+
+def _per_event(cpu_s: float, events: int) -> float | None:
+    return round(cpu_s / events * 1e6, 2) if events else None
+
+
+def machine() -> dict[str, object]:
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "-"
+
+    node = subprocess.run(
+        ["node", "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    with open("/proc/cpuinfo") as f:
+        model = next(
+            (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?"
+        )
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "node": node,
+        "versions": {
+            d: version(d)
+            for d in (
+                "websockets",
+                "uvicorn",
+                "starlette",
+                "python-socketio",
+                "python-engineio",
+                "msgpack",
+                "huizhen",
+            )
+        },
+        "socket.io (npm)": _npm_version("socket.io"),
+        "socket.io-msgpack-parser (npm)": _npm_version("socket.io-msgpack-parser"),
+    }
+
+
+def _npm_version(name: str) -> str:
+    try:
+        with open(NODE_PEER / "node_modules" / name / "package.json") as f:
+            return str(json.load(f)["version"])
+    except OSError:
+        return "not installed"
+
+
+def _cell(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
+def markdown(results: list[dict[str, object]]) -> str:
+    head = (
+        "| server | N | p50 ms | p99 ms | max ms | loss (voi/ptr) | server µs/event "
+        "| server core % | gen µs/event | frames/event | bytes/event | other load (cores) |"
+    )
+    lines = [head, "|" + "---|" * 12]
+    for r in results:
+        lat, loss = r["latency_ms"], r["loss"]
+        lines.append(
+            f"| {r['server']} | {r['listeners']} | {_cell(lat['p50'])} | {_cell(lat['p99'])} "  # type: ignore[index]
+            f"| {_cell(lat['max'])} | {loss['voi']}/{loss['pointer']} "  # type: ignore[index]
+            f"| {_cell(r['server_us_per_event'])} | {r['server_cpu_core_pct']} "
+            f"| {_cell(r['generator_us_per_event'])} | {_cell(r['frames_per_event'])} "
+            f"| {_cell(r['bytes_per_event'])} | {r['others_busy_cores']} |"
+        )
+    return "\n".join(lines)

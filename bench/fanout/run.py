@@ -1,0 +1,94 @@
+"""Run the fan-out benchmark: every server for every N, then JSON + a Markdown table.
+
+    .venv/bin/python -m bench.fanout.run                        # everything (≈ 25 runs)
+    .venv/bin/python -m bench.fanout.run --servers huizhen websockets-broadcast -n 10 100 \
+        --duration 5 --warmup 2
+
+Writes ``bench/results/fanout-<UTC date-time>.json`` and prints the table for
+``docs/benchmarks.md``. Only 127.0.0.1; every process it starts is stopped and waited for.
+The Node peers need ``npm ci`` in ``bench/peers/socketio-node`` once.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.fanout import measure, report, servers
+
+RESULTS = servers.ROOT / "bench" / "results"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--servers", nargs="+", default=list(servers.SERVERS), choices=list(servers.SERVERS)
+    )
+    parser.add_argument("-n", "--listeners", nargs="+", type=int, default=[10, 100, 500, 1000])
+    parser.add_argument("--duration", type=float, default=10.0, help="measuring window, s")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--rate", type=float, default=30.0, help="Hz per stream (VOI and pointer)")
+    parser.add_argument(
+        "--out", type=Path, help="JSON path (default bench/results/fanout-<date>.json)"
+    )
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
+    results: list[dict[str, object]] = []
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
+        for n in args.listeners:
+            for name in args.servers:
+                plan = measure.Plan(
+                    name, n, warmup_s=args.warmup, duration_s=args.duration, rate_hz=args.rate
+                )
+                print(f"{time.strftime('%H:%M:%S')} {name} N={n} ...", file=sys.stderr, flush=True)
+                try:
+                    raw = await measure.run(plan, Path(tmp) / f"{name}-{n}")
+                except Exception as exc:  # one broken server must not void the others' numbers
+                    print(f"  FAILED: {exc!r}", file=sys.stderr)
+                    results.append({"server": name, "listeners": n, "error": repr(exc)})
+                    continue
+                summary = report.summarize(raw)
+                results.append(summary)
+                print(
+                    "  "
+                    + json.dumps(
+                        {
+                            k: summary[k]
+                            for k in (
+                                "latency_ms",
+                                "loss",
+                                "server_us_per_event",
+                                "generator_us_per_event",
+                                "others_busy_cores",
+                            )
+                        }
+                    ),
+                    file=sys.stderr,
+                )
+    document = {
+        "started": started.isoformat(),
+        "machine": report.machine(),
+        "config": vars(args) | {"out": None},
+        "results": results,
+    }
+    out = args.out or RESULTS / f"fanout-{started:%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=1, default=str))
+    print(f"wrote {out}", file=sys.stderr)
+    print(report.markdown([r for r in results if "error" not in r]))
+    failed = [r for r in results if "error" in r]
+    for r in failed:
+        print(f"\nFAILED {r['server']} N={r['listeners']}: {r['error']}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))

@@ -1,0 +1,150 @@
+"""The servers under test: how to start each one as ONE process on a free loopback port.
+
+Each server is a separate OS process so its CPU can be read from /proc/PID/stat alone.
+huizhen is started exactly as an operator would (``huizhen serve``), with known secrets in
+the environment; the room and the tokens come from its admin HTTP API.
+"""
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.fanout.dialects import Dialect
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+NODE_PEER = ROOT / "bench" / "peers" / "socketio-node"
+ROOM = "bench"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSpec:
+    name: str  # as reported
+    dialect: Dialect
+
+    def command(self, port: int, data_dir: Path) -> list[str]:
+        py = [sys.executable, "-m"]
+        match self.name:
+            case "huizhen":
+                return [
+                    str(VENV_BIN / "huizhen"),
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--data-dir",
+                    str(data_dir),
+                ]
+            case "websockets-broadcast":
+                return [*py, "bench.fanout.bare_server", str(port)]
+            case "python-socketio":
+                return [*py, "bench.fanout.sio_server", str(port)]
+            case "python-socketio-msgpack":
+                return [*py, "bench.fanout.sio_server", str(port), "msgpack"]
+            case "node-socketio":
+                return ["node", str(NODE_PEER / "server.js"), str(port)]
+            case "node-socketio-msgpack":
+                return ["node", str(NODE_PEER / "server.js"), str(port), "msgpack"]
+        raise ValueError(self.name)
+
+
+SERVERS = {
+    spec.name: spec
+    for spec in (
+        ServerSpec("huizhen", Dialect.HUIZHEN),
+        ServerSpec("websockets-broadcast", Dialect.BARE),
+        ServerSpec("python-socketio", Dialect.SIO),
+        ServerSpec("python-socketio-msgpack", Dialect.SIO_MSGPACK),
+        ServerSpec("node-socketio", Dialect.SIO),
+        ServerSpec("node-socketio-msgpack", Dialect.SIO_MSGPACK),
+    )
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Running:
+    spec: ServerSpec
+    port: int
+    process: subprocess.Popen[bytes]
+    api_key: str
+
+
+def start(spec: ServerSpec, data_dir: Path, log: Path) -> Running:
+    port = free_port()
+    api_key = secrets.token_urlsafe(24)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "HUIZHEN_SECRET_KEYS": f"bench:{secrets.token_urlsafe(32)}",
+        "HUIZHEN_API_KEY": api_key,
+        "HUIZHEN_LOG_LEVEL": "warning",
+    }
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            spec.command(port, data_dir), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    running = Running(spec, port, process, api_key)
+    wait_listening(running)
+    return running
+
+
+def wait_listening(running: Running, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if running.process.poll() is not None:
+            raise RuntimeError(f"{running.spec.name} exited with {running.process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", running.port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{running.spec.name} did not listen within {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM, wait, then SIGKILL: every process this bench starts ends here."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+# --- huizhen: room and tokens through the admin API -----------------------------------------
+async def huizhen_tokens(running: Running, listeners: int) -> tuple[str, list[str]]:
+    """Create the room; return (host token for the driver, one observer token per listener)."""
+    base = f"http://127.0.0.1:{running.port}"
+    headers = {"Authorization": f"Bearer {running.api_key}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+        response = await client.post("/api/rooms", json={"id": ROOM, "title": "Fan-out bench"})
+        response.raise_for_status()
+        gate = asyncio.Semaphore(16)
+
+        async def invite(role: str, identity: str) -> str:
+            body = {"role": role, "name": identity, "identity": identity}
+            async with gate:
+                reply = await client.post(f"/api/rooms/{ROOM}/invites", json=body)
+            reply.raise_for_status()
+            return str(reply.json()["token"])
+
+        host = await invite("host", "driver")
+        observers = await asyncio.gather(*(invite("observer", f"l{i}") for i in range(listeners)))
+    return host, list(observers)
