@@ -1,0 +1,95 @@
+"""The media side of one room: its peers, what each publishes, who hears whom.
+
+Every publication is subscribed by every other peer of the room (no simulcast, no selective
+subscription yet). Leaving, being kicked, losing ``publish_media`` and closing the room all
+end here, so tracks, forwarders and peer connections are released in one place.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from aiortc import RTCConfiguration
+
+from server.sfu import passthrough, wire
+from server.sfu.peer import MediaPeer, Publication, Send
+from server.sfu.speaker import ActiveSpeaker
+from server.sfu.wire import Source
+from session.ids import ParticipantId, RoomId
+
+log = logging.getLogger(__name__)
+
+
+class MediaRoom:
+    def __init__(
+        self, room_id: RoomId, config: RTCConfiguration, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.id = room_id
+        self.peers: dict[ParticipantId, MediaPeer] = {}
+        self._config = config
+        self._clock = clock
+        self.speaker = ActiveSpeaker()
+
+    def peer(self, participant: ParticipantId, send: Send) -> MediaPeer:
+        """The participant's peer, created on its first signal (it then subscribes to all)."""
+        peer = self.peers.get(participant)
+        if peer is None:
+            peer = MediaPeer(participant, send, self._config, self._on_publication)
+            self.peers[participant] = peer
+            for other in self.publications():
+                if other.participant != participant:
+                    peer.subscribe(other)
+        peer.send = send  # a reconnect brings a new connection
+        return peer
+
+    def publications(self) -> list[Publication]:
+        return [pub for peer in self.peers.values() for pub in peer.publications.values()]
+
+    def _on_publication(self, publication: Publication) -> None:
+        if publication.source is Source.MIC:
+            receiver = publication.transceiver.receiver
+            pid = publication.participant
+            passthrough.tap_audio_level(receiver, lambda level: self._level(pid, level))
+
+    def announce(self, publications: list[Publication]) -> None:
+        """New publications (after their offer was answered): every other peer subscribes."""
+        for publication in publications:
+            for pid, peer in self.peers.items():
+                if pid != publication.participant:
+                    peer.subscribe(publication)
+
+    async def unpublish_all(self, participant: ParticipantId) -> None:
+        """``publish_media`` revoked: stop forwarding the participant's tracks."""
+        peer = self.peers.get(participant)
+        if peer is None:
+            return
+        for source in list(peer.publications):
+            self._drop_subscriptions((participant, source))
+            await peer.unpublish(source)
+
+    async def leave(self, participant: ParticipantId) -> None:
+        peer = self.peers.pop(participant, None)
+        if peer is None:
+            return
+        for source in list(peer.publications):
+            self._drop_subscriptions((participant, source))
+        if self.speaker.forget(participant):
+            self._broadcast(wire.active_speaker(None, self._clock()))
+        await peer.close()
+
+    def _drop_subscriptions(self, key: tuple[ParticipantId, Source]) -> None:
+        for peer in self.peers.values():
+            peer.unsubscribe(key)
+
+    async def close(self) -> None:
+        await asyncio.gather(*(self.leave(pid) for pid in list(self.peers)))
+
+    # --- active speaker --------------------------------------------------------------------
+    def _level(self, participant: ParticipantId, level: int) -> None:
+        if self.speaker.level(participant, level, self._clock()):
+            self._broadcast(wire.active_speaker(self.speaker.current, self._clock()))
+
+    def _broadcast(self, message: bytes) -> None:
+        for peer in self.peers.values():  # encoded once, the same bytes to everyone
+            peer.send(message)

@@ -1,0 +1,232 @@
+"""One server-side peer connection per participant: it publishes and subscribes on it.
+
+Negotiation is serialized per peer (one lock): a client ``rtc_offer`` is answered; when the
+room's publications change the server adds or deactivates its own send m-sections and sends an
+``rtc_offer`` of its own, preceded by ``media_tracks`` (mid → publisher, source). While the
+server's offer is unanswered a client offer is refused with ``conflict`` (the client is the
+polite side: it rolls back, answers, then offers again). Subscriptions are added to the peer
+connection only inside that serialized step, right before ``createOffer``, so a client offer can
+never be matched to a server transceiver that has no mid yet.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+
+from server.sfu import passthrough, wire
+from server.sfu.bandwidth import BandwidthAggregate
+from server.sfu.forwarder import Forwarder
+from server.sfu.wire import Source, TrackInfo
+from session.errors import ErrorCode
+from session.ids import ParticipantId
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[bytes], None]  # queue one encoded message to the client; never blocks
+PubKey = tuple[ParticipantId, Source]
+PINNED = {"audio": ("opus",), "video": ("vp8", "rtx")}
+
+
+@dataclass(eq=False)
+class Publication:
+    """A track a participant publishes: its tapped receiver feeds one Forwarder."""
+
+    participant: ParticipantId
+    source: Source
+    forwarder: Forwarder
+    transceiver: RTCRtpTransceiver
+    bandwidth: BandwidthAggregate = field(default_factory=BandwidthAggregate)
+
+    @property
+    def key(self) -> PubKey:
+        return (self.participant, self.source)
+
+
+@dataclass(eq=False)
+class _Subscription:
+    publication: Publication
+    transceiver: RTCRtpTransceiver | None = None  # None until negotiated
+
+
+class NegotiationError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class MediaPeer:
+    def __init__(
+        self,
+        participant: ParticipantId,
+        send: Send,
+        config: RTCConfiguration,
+        on_publication: Callable[[Publication], None],
+    ) -> None:
+        self.participant = participant
+        self.send = send
+        self.pc = RTCPeerConnection(config)
+        self.publications: dict[Source, Publication] = {}
+        self._on_publication = on_publication
+        self._sources: dict[str, Source] = {}  # client-sending mid → what it carries
+        self._subs: dict[PubKey, _Subscription] = {}
+        self._lock = asyncio.Lock()
+        self._awaiting_answer = False
+        self._dirty = False
+        self._started = False  # the client has offered once: the PC exists on both sides
+        self._tasks: set[asyncio.Future[None]] = set()
+        self._new: list[Publication] = []
+        self.pc.on("track", self._on_track)
+
+    # --- client signals --------------------------------------------------------------------
+    async def handle_offer(self, ref: int, sdp: str) -> list[Publication]:
+        async with self._lock:
+            if self._awaiting_answer:
+                raise NegotiationError(ErrorCode.CONFLICT, "server offer pending: answer it")
+            self._new = []
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            self.send(wire.signal("rtc_answer", ref, self.pc.localDescription.sdp))
+            self._started = True
+            new, self._new = self._new, []
+        if self._dirty:  # subscriptions that arrived before the connection existed
+            self._spawn(self._offer())
+        return new
+
+    async def handle_answer(self, sdp: str) -> None:
+        async with self._lock:
+            if not self._awaiting_answer:
+                raise NegotiationError(ErrorCode.CONFLICT, "no server offer to answer")
+            await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+            self._awaiting_answer = False
+        if self._dirty:
+            self.renegotiate()
+
+    # --- publications ----------------------------------------------------------------------
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
+        source = self._source_for(transceiver.mid or "", track.kind)
+        if source is None:
+            log.info("%s: extra %s track ignored", self.participant, track.kind)
+            return
+        receiver = transceiver.receiver
+        forwarder = Forwarder(track.kind, lambda: passthrough.send_pli(receiver))
+        passthrough.tap_receiver(receiver, forwarder.push)
+        publication = Publication(self.participant, source, forwarder, transceiver)
+        passthrough.cap_remb(receiver, lambda: publication.bandwidth.value(_now()))
+        self.publications[source] = publication
+        self._on_publication(publication)
+        self._new.append(publication)
+
+    def _source_for(self, mid: str, kind: str) -> Source | None:
+        """First audio = microphone, first video = camera, second video = screen share."""
+        taken = set(self._sources.values())
+        order = [Source.MIC] if kind == "audio" else [Source.CAMERA, Source.SCREEN]
+        source = next((s for s in order if s not in taken), None)
+        if source is not None:
+            self._sources[mid] = source
+        return source
+
+    async def unpublish(self, source: Source) -> Publication | None:
+        """Stop accepting a track (grant revoked): deactivate its m-section and renegotiate."""
+        publication = self.publications.pop(source, None)
+        if publication is not None:
+            publication.transceiver.direction = "inactive"
+            await publication.forwarder.close()
+            self.renegotiate()
+        return publication
+
+    # --- subscriptions ---------------------------------------------------------------------
+    def subscribe(self, publication: Publication) -> None:
+        if publication.key not in self._subs:
+            self._subs[publication.key] = _Subscription(publication)
+            self.renegotiate()
+
+    def unsubscribe(self, key: PubKey) -> None:
+        sub = self._subs.pop(key, None)
+        if sub is None:
+            return
+        sub.publication.forwarder.unsubscribe(self.participant)
+        sub.publication.bandwidth.forget(self.participant)
+        if sub.transceiver is not None:
+            sub.transceiver.direction = "inactive"
+            self.renegotiate()
+
+    def _attach(self, sub: _Subscription) -> None:
+        pub = sub.publication
+        track_id = f"{pub.source}-{pub.participant}"
+        track = pub.forwarder.subscribe(self.participant, track_id)
+        transceiver = self.pc.addTransceiver(track, direction="sendonly")
+        passthrough.set_codec_preferences(transceiver, pub.source.kind, PINNED[pub.source.kind])
+        packer = passthrough.LegPacker(pub.forwarder.packer, lambda b: self._remb(pub, b))
+        passthrough.tap_sender(
+            transceiver.sender, packer, pub.forwarder.request_keyframe, pub.participant
+        )
+        sub.transceiver = transceiver
+
+    def _remb(self, publication: Publication, bitrate: int) -> None:
+        publication.bandwidth.update(self.participant, bitrate, _now())
+        report = publication.bandwidth.to_report(_now())
+        if report is not None:
+            receiver = publication.transceiver.receiver
+            self._spawn(_quietly(passthrough.send_remb(receiver, report)))
+
+    # --- server-initiated negotiation ------------------------------------------------------
+    def renegotiate(self) -> None:
+        self._dirty = True
+        if self._started:
+            self._spawn(self._offer())
+
+    async def _offer(self) -> None:
+        async with self._lock:
+            if self._awaiting_answer or not self._dirty or self.pc.connectionState == "closed":
+                return
+            self._dirty = False
+            for sub in self._subs.values():
+                if sub.transceiver is None:
+                    self._attach(sub)
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+            self._awaiting_answer = True
+            self.send(wire.media_tracks(self._track_infos()))
+            self.send(wire.signal("rtc_offer", None, self.pc.localDescription.sdp))
+
+    def _track_infos(self) -> list[TrackInfo]:
+        return [
+            TrackInfo(sub.transceiver.mid or "", key[0], key[1])
+            for key, sub in self._subs.items()
+            if sub.transceiver is not None
+        ]
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Future[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("%s: negotiation failed: %r", self.participant, task.exception())
+
+    async def close(self) -> None:
+        for key in list(self._subs):
+            self.unsubscribe(key)
+        for publication in self.publications.values():
+            await publication.forwarder.close()
+        self.publications.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.pc.close()
+
+
+async def _quietly(coro: Awaitable[bool]) -> None:
+    with contextlib.suppress(ConnectionError):
+        await coro
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()

@@ -1,0 +1,72 @@
+"""Server → client media messages and the little SDP reading the SFU needs (pure).
+
+Each helper returns ONE encoded message map; the connection frames it (a server frame is a
+msgpack array of messages, ``docs/protocol.md``). ``rtc_offer``/``rtc_answer``/``error`` have
+the shape of the codec's ``encode_signal``/``encode_error``; ``media_tracks`` and
+``active_speaker`` are ephemeral and SFU-specific (documented under "Media signalling").
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import msgpack
+
+from session.errors import ErrorCode
+from session.ids import ParticipantId
+
+
+class Source(StrEnum):
+    MIC = "mic"
+    CAMERA = "camera"
+    SCREEN = "screen"
+
+    @property
+    def kind(self) -> str:
+        return "audio" if self is Source.MIC else "video"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackInfo:
+    """What a subscriber's m-section (by ``mid``) carries."""
+
+    mid: str
+    participant: ParticipantId
+    source: Source
+
+
+def _encode(message: Mapping[str, object]) -> bytes:
+    return bytes(msgpack.packb(message, use_bin_type=True))
+
+
+def signal(kind: str, ref: int | None, sdp: str) -> bytes:
+    return _encode({"type": kind, "ref": ref, "sdp": sdp})
+
+
+def error(ref: int | None, code: ErrorCode, message: str) -> bytes:
+    return _encode({"type": "error", "ref": ref, "code": code.value, "message": message})
+
+
+def media_tracks(tracks: Sequence[TrackInfo]) -> bytes:
+    entries = [
+        {"mid": t.mid, "participant": t.participant, "source": t.source.value} for t in tracks
+    ]
+    return _encode({"type": "media_tracks", "tracks": entries})
+
+
+def active_speaker(participant: ParticipantId | None, at: float) -> bytes:
+    return _encode({"type": "active_speaker", "participant": participant, "at": at})
+
+
+def sending_sections(sdp: str) -> list[tuple[str, str]]:
+    """(mid, kind) of each audio/video m-section the offerer *sends* on (not rejected)."""
+    found: list[tuple[str, str]] = []
+    for section in sdp.split("\nm=")[1:]:
+        lines = section.splitlines()
+        kind, port = [*lines[0].split(), "", ""][:2]
+        attrs = {line.strip() for line in lines[1:]}
+        mid = next((a[6:] for a in attrs if a.startswith("a=mid:")), "")
+        receives_only = attrs & {"a=recvonly", "a=inactive"}
+        if kind in ("audio", "video") and port != "0" and not receives_only:
+            found.append((mid, kind))
+    return found

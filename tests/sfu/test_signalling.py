@@ -1,0 +1,182 @@
+"""The SFU's signalling and room lifecycle with real aiortc clients (no WebSocket here).
+
+The WebSocket path is covered by ``tests/server/test_sfu*.py``; these use an in-memory
+``SignalPeer`` (the seam ``server.ws`` calls) so failures point at the SFU itself.
+"""
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+import pytest
+from aiortc.mediastreams import AudioStreamTrack
+from sfu_peers import MediaClient, PatternTrack, received
+
+from server.interfaces import MemberView
+from server.sfu.signalling import Sfu
+from session.events import GrantsChanged, Stamped
+from session.grants import Grant, Role, default_grants
+from session.ids import ParticipantId, RoomId
+
+ROOM = RoomId("r1")
+
+
+@dataclass(frozen=True)
+class Signal:
+    ref: int
+    type: str
+    sdp: str
+
+
+@dataclass
+class FakeConn:
+    """The ``SignalPeer`` a WebSocket connection would be: messages go to an aiortc client."""
+
+    participant: ParticipantId
+    grants: frozenset[Grant]
+    room_id: RoomId = ROOM
+    inbox: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    online: bool = True
+
+    def send(self, message: bytes) -> None:
+        self.inbox.put_nowait(msgpack.unpackb(message))
+
+    def member(self) -> MemberView | None:
+        return MemberView(self.participant, self.grants, self.online)
+
+
+class Room:
+    def __init__(self, sfu: Sfu) -> None:
+        self.sfu = sfu
+        self.clients: dict[str, MediaClient] = {}
+        self.conns: dict[str, FakeConn] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def join(self, name: str, role: Role) -> MediaClient:
+        conn = FakeConn(ParticipantId(name), default_grants(role))
+
+        async def signal(kind: str, ref: int, sdp: str) -> None:
+            await self.sfu.on_signal(conn, Signal(ref, kind, sdp))
+
+        client = MediaClient(signal)
+
+        async def pump() -> None:
+            while True:
+                await client.handle(await conn.inbox.get())
+
+        self._tasks.append(asyncio.ensure_future(pump()))
+        self.clients[name], self.conns[name] = client, conn
+        return client
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for client in self.clients.values():
+            await client.close()
+
+
+@pytest.fixture
+async def room() -> AsyncIterator[Room]:
+    sfu = Sfu()
+    made = Room(sfu)
+    yield made
+    await made.close()
+    await sfu.close()
+
+
+async def join_publishing(room: Room, name: str = "host") -> MediaClient:
+    client = room.join(name, Role.HOST)
+    await client.publish(AudioStreamTrack(), PatternTrack())
+    await asyncio.wait_for(client.answered.wait(), 10)
+    return client
+
+
+async def join_watching(room: Room, name: str, role: Role = Role.OBSERVER) -> MediaClient:
+    client = room.join(name, role)
+    await client.offer()  # no m-sections: just opens the peer connection
+    await asyncio.wait_for(client.answered.wait(), 10)
+    return client
+
+
+async def test_one_publisher_three_subscribers_decode(room: Room) -> None:
+    await join_publishing(room)
+    watchers = [await join_watching(room, f"w{i}") for i in range(3)]
+    for watcher in watchers:
+        frames = await received(watcher.queue("host", "camera"), 10)
+        assert all(getattr(f, "width", 0) == 320 for f in frames)
+        await received(watcher.queue("host", "mic"), 5)
+    assert all(not w.errors for w in watchers)
+
+
+async def test_observer_publish_attempt_is_refused(room: Room) -> None:
+    await join_publishing(room)
+    observer = room.join("trainee", Role.OBSERVER)
+    await observer.publish(PatternTrack())
+    await asyncio.wait_for(observer.answered.wait(), 10)
+    assert [e["code"] for e in observer.errors] == ["forbidden"]
+    assert "trainee" not in room.sfu.rooms[ROOM].peers
+
+
+async def test_subscriber_leaves_and_others_continue(room: Room) -> None:
+    await join_publishing(room)
+    a = await join_watching(room, "a")
+    b = await join_watching(room, "b")
+    await received(a.queue("host", "camera"), 3)
+    await received(b.queue("host", "camera"), 3)
+    await room.sfu.on_leave(ROOM, ParticipantId("a"))
+    await room.sfu.on_leave(ROOM, ParticipantId("a"))  # idempotent
+    await received(b.queue("host", "camera"), 20)
+    forwarders = [p.forwarder for p in room.sfu.rooms[ROOM].publications()]
+    assert all(set(f.legs) == {"b"} for f in forwarders)
+
+
+async def test_publisher_joining_after_watchers_reaches_them(room: Room) -> None:
+    watcher = await join_watching(room, "early", Role.PARTICIPANT)
+    await join_publishing(room, "late-host")
+    await received(watcher.queue("late-host", "camera"), 5)
+    assert watcher.offers >= 1  # the server renegotiated to add the new tracks
+
+
+async def test_revoking_publish_media_stops_forwarding(room: Room) -> None:
+    publisher = await join_publishing(room, "doc")
+    watcher = await join_watching(room, "w")
+    await received(watcher.queue("doc", "camera"), 3)
+    event = GrantsChanged(ParticipantId("doc"), frozenset({Grant.CHAT}))
+    await room.sfu.on_event(ROOM, Stamped(1, 0.0, ParticipantId("host"), event))
+    assert room.sfu.rooms[ROOM].publications() == []
+    await asyncio.sleep(0.5)
+    assert publisher.pc.connectionState == "connected"
+
+
+def open_sockets() -> int:
+    fds = os.listdir("/proc/self/fd")
+    links = (os.readlink(f"/proc/self/fd/{fd}") for fd in fds if _exists(fd))
+    return sum(link.startswith("socket:") for link in links)
+
+
+def _exists(fd: str) -> bool:
+    with contextlib.suppress(OSError):
+        os.readlink(f"/proc/self/fd/{fd}")
+        return True
+    return False
+
+
+async def test_room_close_releases_tasks_and_sockets() -> None:
+    tasks_before, sockets_before = len(asyncio.all_tasks()), open_sockets()
+    sfu = Sfu()
+    room = Room(sfu)
+    await join_publishing(room)
+    watcher = await join_watching(room, "w")
+    await received(watcher.queue("host", "camera"), 3)
+    await sfu.on_room_closed(ROOM)
+    await room.close()
+    await sfu.close()
+    await asyncio.sleep(0.5)  # let aiortc's own tasks observe the closes
+    assert sfu.rooms == {}
+    assert open_sockets() <= sockets_before
+    assert len(asyncio.all_tasks()) <= tasks_before
