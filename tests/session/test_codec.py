@@ -58,9 +58,10 @@ _SCALARS: dict[object, st.SearchStrategy[Any]] = {
 
 def values(tp: Any) -> st.SearchStrategy[Any]:
     """Valid values of a type hint (the same hints ``session.wire_schema`` walks)."""
-    known = _SCALARS.get(tp) or _NEWTYPES.get(tp)
-    if known is not None:
-        return known
+    if tp in _SCALARS:
+        return _SCALARS[tp]
+    if tp in _NEWTYPES:
+        return _NEWTYPES[tp]
     if isinstance(tp, type) and issubclass(tp, StrEnum):
         return st.sampled_from(list(tp))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
