@@ -59,13 +59,9 @@ def event_bytes(dialect: Dialect, is_text: bool, data: bytes) -> bytes | None:
         return None if is_text else data
     if dialect is Dialect.SIO:
         return None if is_text else data  # the attachment; its text header carries no data
-    if is_text:
-        return None
-    packet = msgpack.unpackb(data)
-    payload = packet.get("data")
-    if packet.get("type") == 2 and isinstance(payload, list) and len(payload) == 2:
-        return payload[1]  # type: ignore[no-any-return]
-    return None
+    # msgpack parser: the event bytes sit verbatim (msgpack bin) inside the packet map, and
+    # ``payload.fast_send_times`` finds them there without decoding the packet first.
+    return None if is_text else data
 
 
 def is_ping(dialect: Dialect, is_text: bool, data: bytes) -> bool:

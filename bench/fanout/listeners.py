@@ -17,7 +17,7 @@ from array import array
 from dataclasses import dataclass, field
 
 from bench.fanout.dialects import Dialect, Target, event_bytes, handshake, is_ping
-from bench.fanout.payload import Kind, send_times
+from bench.fanout.payload import Kind, fast_send_times
 from bench.fanout.procstat import cpu_seconds, rss_bytes
 from bench.fanout.wsclient import WsClient, connect
 
@@ -62,7 +62,7 @@ class Listener:
         payload = event_bytes(self.dialect, is_text, data)
         if payload is None:
             return
-        for kind, t_rel in send_times(payload):
+        for kind, t_rel in fast_send_times(payload):
             if kind is None:
                 tally.other += 1
             elif start <= t_rel < end:

@@ -32,7 +32,7 @@ class Plan:
     listeners: int
     warmup_s: float = 3.0
     duration_s: float = 10.0
-    drain_s: float = 2.0
+    drain_s: float = 5.0  # events not received by then count as lost
     rate_hz: float = 30.0
 
 

@@ -8,6 +8,7 @@ seq nil). The driver's send time rides inside the event itself, as seconds since
 real command fields the server copies into its events, so the same reader works everywhere.
 """
 
+import struct
 from enum import StrEnum
 from typing import Any
 
@@ -65,6 +66,30 @@ _BY = {kind: _padded_by(kind) for kind in Kind}
 def peer_frame(kind: Kind, seq: int, t_rel: float) -> bytes:
     """One server frame as huizhen would send it: a msgpack array holding one event."""
     return msgpack.packb([_event(kind, seq, t_rel, _BY[kind])])
+
+
+_VOI_KEY = b"\xa6center\xcb"  # "center": float64
+_POINTER_KEY = b"\xa8position\x92\xcb"  # "position": [float64, ...]
+_FLOAT = struct.Struct(">d")
+
+
+def fast_send_times(frame: bytes) -> list[tuple[Kind | None, float]]:
+    """``send_times`` without decoding the frame: find the keys' bytes, read the float64 after.
+
+    A listener process must keep up with ~60 000 events/s at N=1000 on a shared 2-core box, so
+    the generator reads only what it measures. Every event a frame holds is still found (the
+    keys occur once per event); anything it cannot recognise goes to the full decoder.
+    """
+    found: list[tuple[Kind | None, float]] = []
+    for key, kind in ((_VOI_KEY, Kind.VOI), (_POINTER_KEY, Kind.POINTER)):
+        at = frame.find(key)
+        while at >= 0:
+            at += len(key)
+            found.append((kind, _FLOAT.unpack_from(frame, at)[0]))
+            at = frame.find(key, at + 8)
+    if not found:
+        return send_times(frame)
+    return found
 
 
 def send_times(frame: bytes) -> list[tuple[Kind | None, float]]:

@@ -33,6 +33,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("-n", "--listeners", nargs="+", type=int, default=[10, 100, 500, 1000])
     parser.add_argument("--duration", type=float, default=10.0, help="measuring window, s")
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--drain", type=float, default=5.0, help="s after sending stops; later = lost"
+    )
     parser.add_argument("--rate", type=float, default=30.0, help="Hz per stream (VOI and pointer)")
     parser.add_argument(
         "--out", type=Path, help="JSON path (default bench/results/fanout-<date>.json)"
@@ -47,7 +50,12 @@ async def main(args: argparse.Namespace) -> None:
         for n in args.listeners:
             for name in args.servers:
                 plan = measure.Plan(
-                    name, n, warmup_s=args.warmup, duration_s=args.duration, rate_hz=args.rate
+                    name,
+                    n,
+                    warmup_s=args.warmup,
+                    drain_s=args.drain,
+                    duration_s=args.duration,
+                    rate_hz=args.rate,
                 )
                 print(f"{time.strftime('%H:%M:%S')} {name} N={n} ...", file=sys.stderr, flush=True)
                 try:
