@@ -1,22 +1,66 @@
 """The room: a pure, synchronous state machine (sans-I/O, like websockets' protocol layer).
 
 Inputs are method calls carrying the current time ``now`` (seconds since the epoch):
-``join``, ``disconnect``, ``handle`` (a participant's command) and ``handle_timer``.
-Each returns an ``Outcome``: the stamped events to fan out (already applied to the state and
-appended to the bounded log) and, for a refused command, a ``Refusal`` for the sender only.
-A refused command changes nothing.
+``join``, ``disconnect``, ``leave``, ``handle`` (a participant's command), ``handle_system``
+(the trusted server's command) and ``handle_timer``. Each returns an ``Outcome``: the stamped
+events to fan out (already applied to the state and appended to the bounded log) and, for a
+refused command, a ``Refusal`` for the sender only. A refused command changes nothing.
 
-CONTRACT STUB — the implementation is being written; signatures are fixed.
+Decisions (``session.rules_*``, ``session.presence``) only read the state and return events;
+``session.reducer.apply`` is the only code that changes it. So a snapshot plus the logged
+events rebuild the room exactly (``Room.restore``), on a failover node or in playback.
+
+Event times never go backwards: an event is stamped with ``max(now, previous stamp)``.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from session.commands import Command
-from session.errors import ErrorCode
-from session.events import Stamped
+from session.checks import SYSTEM, Actor
+from session.commands import (
+    AttachStudy,
+    CloseRoom,
+    Command,
+    CreateAnnotation,
+    DeleteAnnotation,
+    DetachStudy,
+    GrantControl,
+    Kick,
+    LowerHand,
+    MovePointer,
+    PostChat,
+    RaiseHand,
+    ReleaseControl,
+    RequestControl,
+    SetActiveViewport,
+    SetCine,
+    SetFollowing,
+    SetGrants,
+    SetImage,
+    SetInvert,
+    SetLayout,
+    SetMedia,
+    SetPresentation,
+    SetRecording,
+    SetVoi,
+    TakeControl,
+    UpdateAnnotation,
+)
+from session.errors import ErrorCode, Rejected
+from session.events import Event, PointerMoved, Stamped
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
-from session.state import RoomState
+from session.log import DEFAULT_LOG_SIZE, EventLog
+from session.presence import deadlines, decide_disconnect, decide_join, decide_leave
+from session.reducer import apply
+from session.rules_annotations import decide_annotation
+from session.rules_case import decide_case
+from session.rules_control import decide_control
+from session.rules_social import decide_social
+from session.rules_view import decide_view
+from session.state import Participant, RoomState
+
+DEFAULT_OFFLINE_GRACE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +88,31 @@ class Snapshot:
     state: RoomState = field(repr=False)
 
 
+def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:
+    """The events a command yields, or ``Rejected``; reads the state, never changes it."""
+    match command:
+        case (
+            SetLayout()
+            | SetActiveViewport()
+            | SetImage()
+            | SetVoi()
+            | SetPresentation()
+            | SetInvert()
+            | SetCine()
+        ):
+            return decide_view(state, actor, command)
+        case RequestControl() | GrantControl() | ReleaseControl() | TakeControl() | SetFollowing():
+            return decide_control(state, actor, command)
+        case CreateAnnotation() | UpdateAnnotation() | DeleteAnnotation():
+            return decide_annotation(state, actor, command)
+        case MovePointer() | PostChat() | RaiseHand() | LowerHand() | SetMedia():
+            return decide_social(state, actor, command)
+        case SetGrants() | Kick() | CloseRoom() | AttachStudy() | DetachStudy() | SetRecording():
+            return decide_case(state, actor, command)
+        case _:
+            raise Rejected(ErrorCode.UNKNOWN_COMMAND, f"unknown command {type(command).__name__}")
+
+
 class Room:
     def __init__(
         self,
@@ -51,17 +120,31 @@ class Room:
         *,
         title: str = "",
         now: float,
-        log_size: int = 4096,
-        offline_grace: float = 60.0,
-    ) -> None: ...
+        log_size: int = DEFAULT_LOG_SIZE,
+        offline_grace: float = DEFAULT_OFFLINE_GRACE,
+    ) -> None:
+        self._state = RoomState(room_id, title=title)
+        self._log = EventLog(log_size)
+        self._at = now  # the newest stamp (or the creation time)
+        self._grace = offline_grace
 
     @property
-    def id(self) -> RoomId: ...
-    @property
-    def seq(self) -> int: ...
-    @property
-    def closed(self) -> bool: ...
+    def id(self) -> RoomId:
+        return self._state.room_id
 
+    @property
+    def seq(self) -> int:
+        return self._log.last_seq
+
+    @property
+    def closed(self) -> bool:
+        return self._state.closed
+
+    def participant(self, participant: ParticipantId) -> Participant | None:
+        """A participant as the room knows them (read-only value), or None."""
+        return self._state.participants.get(participant)
+
+    # --- inputs ------------------------------------------------------------------------------
     def join(
         self,
         participant: ParticipantId,
@@ -69,21 +152,116 @@ class Room:
         role: Role,
         grants: frozenset[Grant] | None,
         now: float,
-    ) -> Outcome: ...
+    ) -> Outcome:
+        """Admit a participant (the token was checked at the edge); ``grants`` None: role's."""
+        return self._run(
+            participant, now, lambda: decide_join(self._state, participant, name, role, grants)
+        )
 
-    def disconnect(self, participant: ParticipantId, now: float) -> Outcome: ...
+    def disconnect(self, participant: ParticipantId, now: float) -> Outcome:
+        """The participant's connection dropped: offline until they return or grace expires."""
+        return self._run(participant, now, lambda: decide_disconnect(self._state, participant))
 
-    def handle(self, sender: ParticipantId, command: Command, now: float) -> Outcome: ...
+    def leave(self, participant: ParticipantId, now: float) -> Outcome:
+        """The participant left on purpose (no grace period)."""
+        return self._run(participant, now, lambda: decide_leave(self._state, participant, "left"))
 
-    def get_timer(self) -> float | None: ...
+    def handle(self, sender: ParticipantId, command: Command, now: float) -> Outcome:
+        return self._run(sender, now, lambda: decide(self._state, self._actor(sender), command))
 
-    def handle_timer(self, now: float) -> Outcome: ...
+    def handle_system(self, command: Command, now: float) -> Outcome:
+        """A command from the trusted server: every grant, no control needed, ``by`` None.
 
-    def snapshot(self) -> Snapshot: ...
+        Commands that need a sender (control, annotations, pointer, chat, hands, media)
+        are refused with ``bad_request``.
+        """
+        return self._run(None, now, lambda: decide(self._state, SYSTEM, command))
 
-    def events_since(self, seq: int) -> tuple[Stamped, ...] | None: ...
+    def get_timer(self) -> float | None:
+        """When ``handle_timer`` next has work: the earliest offline grace expiry, or None."""
+        pending = deadlines(self._state, self._grace)
+        return pending[0][0] if pending and not self.closed else None
+
+    def handle_timer(self, now: float) -> Outcome:
+        """Remove offline participants whose grace has expired (``reason="timeout"``)."""
+        if self.closed:
+            return Outcome()
+        stamped: list[Stamped] = []
+        for deadline, participant in deadlines(self._state, self._grace):
+            if deadline <= now:
+                events = decide_leave(self._state, participant, "timeout")
+                stamped.extend(self._emit(events, None, now))
+        return Outcome(tuple(stamped))
+
+    # --- outputs -----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return Snapshot(self.seq, self._at, self._state.copy())
+
+    def events_since(self, seq: int) -> tuple[Stamped, ...] | None:
+        """Durable events after ``seq``; ``()`` if current; None: send a fresh snapshot."""
+        return self._log.events_since(seq)
 
     @classmethod
     def restore(
         cls, room_id: RoomId, snapshot: Snapshot, events: tuple[Stamped, ...], **kwargs: float
-    ) -> "Room": ...
+    ) -> "Room":
+        """Rebuild a room from a snapshot and the durable events logged after it.
+
+        Events at or before the snapshot's seq and ephemeral ones are skipped; a gap raises
+        ``ValueError``. ``kwargs``: ``log_size`` and ``offline_grace`` as for ``Room()``.
+        """
+        if snapshot.state.room_id != room_id:
+            raise ValueError(f"snapshot is of room {snapshot.state.room_id!r}, not {room_id!r}")
+        options = dict(kwargs)
+        log_size = int(options.pop("log_size", DEFAULT_LOG_SIZE))
+        grace = options.pop("offline_grace", DEFAULT_OFFLINE_GRACE)
+        if options:
+            raise TypeError(f"unexpected options: {sorted(options)}")
+        room = cls(room_id, now=snapshot.at, log_size=log_size, offline_grace=grace)
+        room._state = snapshot.state.copy()
+        room._log = EventLog(log_size, snapshot.seq)
+        for stamped in events:
+            room.replay(stamped)
+        return room
+
+    def replay(self, stamped: Stamped) -> None:
+        """Apply an event another room instance emitted (a follower keeping up, playback)."""
+        if stamped.seq is None or stamped.seq <= self.seq:
+            return  # ephemeral, or already part of this state
+        self._log.append(stamped)  # raises ValueError on a gap, before any change
+        apply(self._state, stamped)
+        self._at = max(self._at, stamped.at)
+
+    # --- internals ---------------------------------------------------------------------------
+    def _actor(self, sender: ParticipantId) -> Actor:
+        participant = self._state.participants.get(sender)
+        if participant is None:
+            raise Rejected(ErrorCode.FORBIDDEN, f"{sender!r} is not in this room")
+        return Actor(participant)
+
+    def _run(
+        self, by: ParticipantId | None, now: float, decide_events: Callable[[], list[Event]]
+    ) -> Outcome:
+        try:
+            if self.closed:
+                raise Rejected(ErrorCode.ROOM_CLOSED, "the room is closed")
+            events = decide_events()
+        except Rejected as refused:
+            return Outcome(refusal=Refusal(refused.code, refused.message))
+        return Outcome(self._emit(events, by, now))
+
+    def _emit(
+        self, events: list[Event], by: ParticipantId | None, now: float
+    ) -> tuple[Stamped, ...]:
+        """Stamp, apply and log each event in order."""
+        self._at = max(self._at, now)
+        stamped = tuple(self._stamp(event, by) for event in events)
+        return stamped
+
+    def _stamp(self, event: Event, by: ParticipantId | None) -> Stamped:
+        if isinstance(event, PointerMoved):
+            return Stamped(None, self._at, by, event)  # ephemeral: no seq, not logged
+        stamped = Stamped(self.seq + 1, self._at, by, event)
+        self._log.append(stamped)
+        apply(self._state, stamped)
+        return stamped

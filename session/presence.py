@@ -1,0 +1,76 @@
+"""Joining, going offline, coming back and leaving.
+
+A participant whose connection drops stays in the room, offline, for a grace period (keeping
+control, hand and grants) so a county link's brief outage costs nothing; when the grace
+expires the room's timer removes them.
+"""
+
+from session.checks import require_participant
+from session.errors import ErrorCode, Rejected
+from session.events import (
+    ControlChanged,
+    Event,
+    ParticipantJoined,
+    ParticipantLeft,
+    PresenceChanged,
+)
+from session.grants import Grant, Role, default_grants
+from session.ids import ParticipantId
+from session.state import RoomState
+
+MAX_PARTICIPANTS = 1000
+MAX_NAME = 64
+
+
+def decide_join(
+    state: RoomState,
+    participant: ParticipantId,
+    name: str,
+    role: Role,
+    grants: frozenset[Grant] | None,
+) -> list[Event]:
+    """A new participant joins; a known one comes back online (or, if online, nothing)."""
+    known = state.participants.get(participant)
+    if known is not None:
+        return [] if known.online else [PresenceChanged(participant, online=True)]
+    if len(state.participants) >= MAX_PARTICIPANTS:
+        raise Rejected(ErrorCode.TOO_LARGE, f"a room holds at most {MAX_PARTICIPANTS} people")
+    grants = default_grants(role) if grants is None else grants
+    events: list[Event] = [
+        ParticipantJoined(participant, clean_name(name, participant), role, grants)
+    ]
+    if role is Role.HOST and Grant.DRIVE in grants and state.driver is None:
+        events.append(ControlChanged(participant))  # the lead expert starts in control
+    return events
+
+
+def clean_name(name: str, participant: ParticipantId) -> str:
+    """The token already validated the name; still never store an empty or huge one."""
+    cleaned = name.strip()[:MAX_NAME].strip()
+    return cleaned or participant[:MAX_NAME]
+
+
+def decide_disconnect(state: RoomState, participant: ParticipantId) -> list[Event]:
+    known = state.participants.get(participant)
+    if known is None or not known.online:
+        return []  # already gone (e.g. kicked) or already offline
+    return [PresenceChanged(participant, online=False)]
+
+
+def decide_leave(state: RoomState, participant: ParticipantId, reason: str) -> list[Event]:
+    """Remove a participant; a driver first releases control (so no event names a leaver)."""
+    require_participant(state, participant)
+    events: list[Event] = []
+    if state.driver == participant:
+        events.append(ControlChanged(None))
+    events.append(ParticipantLeft(participant, reason))
+    return events
+
+
+def deadlines(state: RoomState, grace: float) -> list[tuple[float, ParticipantId]]:
+    """When each offline participant's grace expires, earliest first (ties by id)."""
+    return sorted(
+        (since + grace, p.id)
+        for p in state.participants.values()
+        if (since := p.offline_since) is not None
+    )
