@@ -1,0 +1,231 @@
+"""Room access tokens: HS256 JWTs with a ``kid`` header so signing keys can rotate.
+
+Exception tree::
+
+    TokenError        the token does not admit its bearer
+      .reason         TokenFailure: missing, malformed, forged, expired, wrong_room, bad_claims
+      .close_code     the WebSocket close code the edge uses (4002 expired, else 4001)
+
+Signing always uses the first (active) key; verification accepts any configured key, chosen by
+the token's ``kid`` header, so tokens minted before a rotation stay valid until they expire.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any
+
+import jwt
+
+from server.settings import SigningKey
+from session.grants import Grant, Role, default_grants
+from session.ids import ParticipantId, RoomId
+
+ISSUER = "huizhen"
+ALGORITHM = "HS256"
+ROOM_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+IDENTITY_RE = re.compile(r"^[\x21-\x7e]{1,64}$")  # printable ASCII, no spaces
+MAX_TOKEN_CHARS = 4096
+
+
+class TokenKind(StrEnum):
+    ROOM = "room"
+    RECORDING_VIEWER = "recording-viewer"
+
+
+class TokenFailure(StrEnum):
+    MISSING = "missing"
+    MALFORMED = "malformed"
+    FORGED = "forged"  # bad signature or unknown kid
+    EXPIRED = "expired"
+    WRONG_ROOM = "wrong_room"
+    BAD_CLAIMS = "bad_claims"
+
+
+class TokenCloseCode(IntEnum):
+    """Mirrors ``session.codec.CloseCode`` for the two codes a token can cause."""
+
+    UNAUTHORIZED = 4001
+    EXPIRED = 4002
+
+
+class TokenError(Exception):
+    def __init__(self, reason: TokenFailure, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+        self.message = message
+
+    @property
+    def close_code(self) -> int:
+        if self.reason is TokenFailure.EXPIRED:
+            return TokenCloseCode.EXPIRED
+        return TokenCloseCode.UNAUTHORIZED
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    """What a verified token says. ``grants`` None means: the role's defaults."""
+
+    room: RoomId
+    sub: ParticipantId
+    name: str
+    role: Role
+    grants: frozenset[Grant] | None
+    exp: float
+    iat: float
+    jti: str
+    kind: TokenKind = TokenKind.ROOM
+
+    @property
+    def effective_grants(self) -> frozenset[Grant]:
+        return default_grants(self.role) if self.grants is None else self.grants
+
+    def public(self) -> dict[str, Any]:
+        """JSON for ``GET /api/session`` (no signature, nothing secret)."""
+        return {
+            "room": self.room,
+            "identity": self.sub,
+            "name": self.name,
+            "role": self.role.value,
+            "grants": sorted(g.value for g in self.effective_grants),
+            "expires_at": self.exp,
+            "issued_at": self.iat,
+            "kind": self.kind.value,
+        }
+
+
+class KeyRing:
+    """The configured signing keys; the first one signs."""
+
+    def __init__(self, keys: tuple[SigningKey, ...]) -> None:
+        if not keys:
+            raise ValueError("at least one signing key is required")
+        self.active = keys[0]
+        self._by_kid = {key.kid: key.secret for key in keys}
+
+    def secret(self, kid: str) -> str | None:
+        return self._by_kid.get(kid)
+
+    def __repr__(self) -> str:
+        return f"KeyRing(active={self.active.kid!r}, kids={sorted(self._by_kid)!r})"
+
+
+def mint_room_token(
+    keys: KeyRing,
+    *,
+    room: RoomId,
+    identity: ParticipantId,
+    name: str,
+    role: Role,
+    ttl_s: float,
+    grants: frozenset[Grant] | None = None,
+    kind: TokenKind = TokenKind.ROOM,
+    now: float | None = None,
+) -> str:
+    now = time.time() if now is None else now
+    claims = Claims(room, identity, name.strip(), role, grants, now + ttl_s, now, "", kind)
+    _check_claims(claims)
+    payload: dict[str, Any] = {
+        "iss": ISSUER,
+        "room": room,
+        "sub": identity,
+        "name": claims.name,
+        "role": role.value,
+        "exp": int(now + ttl_s),
+        "iat": int(now),
+        "jti": secrets.token_urlsafe(12),
+        "kind": kind.value,
+    }
+    if grants is not None:
+        payload["grants"] = sorted(g.value for g in grants)
+    key = keys.active
+    return jwt.encode(payload, key.secret, algorithm=ALGORITHM, headers={"kid": key.kid})
+
+
+def verify_room_token(
+    keys: KeyRing,
+    token: str | None,
+    room: RoomId | None = None,
+    *,
+    kind: TokenKind = TokenKind.ROOM,
+    now: float | None = None,
+) -> Claims:
+    """Check signature, expiry, issuer, claim shapes and (if given) the room; return the claims."""
+    if not token:
+        raise TokenError(TokenFailure.MISSING, "no token")
+    payload = _decode(keys, token, now)
+    claims = _claims_from(payload)
+    if claims.kind is not kind:
+        raise TokenError(TokenFailure.BAD_CLAIMS, f"token kind {claims.kind}, expected {kind}")
+    if room is not None and claims.room != room:
+        raise TokenError(TokenFailure.WRONG_ROOM, "token is for another room")
+    return claims
+
+
+def _decode(keys: KeyRing, token: str, now: float | None) -> dict[str, Any]:
+    if len(token) > MAX_TOKEN_CHARS:
+        raise TokenError(TokenFailure.MALFORMED, "token too long")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.DecodeError:
+        raise TokenError(TokenFailure.MALFORMED, "not a JWT") from None
+    secret = keys.secret(str(header.get("kid", "")))
+    if secret is None or header.get("alg") != ALGORITHM:
+        raise TokenError(TokenFailure.FORGED, "unknown signing key")
+    try:
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "iss", "sub", "jti"], "verify_iat": False},
+            leeway=0 if now is None else time.time() - now,
+        )
+    except jwt.ExpiredSignatureError:
+        raise TokenError(TokenFailure.EXPIRED, "token expired") from None
+    except jwt.InvalidSignatureError:
+        raise TokenError(TokenFailure.FORGED, "bad signature") from None
+    except jwt.DecodeError:
+        raise TokenError(TokenFailure.MALFORMED, "undecodable token") from None
+    except jwt.InvalidTokenError as exc:
+        raise TokenError(TokenFailure.BAD_CLAIMS, str(exc)) from None
+    return payload
+
+
+def _claims_from(payload: dict[str, Any]) -> Claims:
+    try:
+        raw_grants = payload.get("grants")
+        claims = Claims(
+            room=RoomId(_str(payload["room"])),
+            sub=ParticipantId(_str(payload["sub"])),
+            name=_str(payload["name"]),
+            role=Role(payload["role"]),
+            grants=None if raw_grants is None else frozenset(Grant(g) for g in raw_grants),
+            exp=float(payload["exp"]),
+            iat=float(payload["iat"]),
+            jti=_str(payload["jti"]),
+            kind=TokenKind(payload.get("kind", TokenKind.ROOM.value)),
+        )
+    except (KeyError, ValueError, TypeError) as exc:
+        raise TokenError(TokenFailure.BAD_CLAIMS, f"bad claim: {exc}") from None
+    _check_claims(claims)
+    return claims
+
+
+def _str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
+def _check_claims(claims: Claims) -> None:
+    if not ROOM_ID_RE.match(claims.room):
+        raise TokenError(TokenFailure.BAD_CLAIMS, "room id must be 1-64 of [A-Za-z0-9_-]")
+    if not IDENTITY_RE.match(claims.sub):
+        raise TokenError(TokenFailure.BAD_CLAIMS, "identity must be 1-64 printable ASCII")
+    if not 1 <= len(claims.name.strip()) <= 64:
+        raise TokenError(TokenFailure.BAD_CLAIMS, "name must be 1-64 characters")
