@@ -9,11 +9,21 @@ serialised by one lock so that "all-or-nothing per study" holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.cases.errors import ImportError_
+from server.cases import importer, sources
+from server.cases.errors import ErrorCode, ImportError_
+from server.cases.index import Index, InstanceRow, SeriesRow, StudyRow
+from server.cases.sources import Candidate, Limits, Rejected, Staged
+
+__all__ = ["ImportReport", "InstanceRecord", "Limits", "SeriesRecord", "StudyRecord", "StudyStore"]
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` called while importing."""
@@ -72,48 +82,207 @@ class ImportReport:
         return not self.errors
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Caps on untrusted input; tests use small values."""
-
-    max_file_size: int = 2 * 1024**3
-    max_archive_total: int = 8 * 1024**3  # sum of uncompressed sizes in one zip
-    max_archive_ratio: float = 200.0  # uncompressed / compressed, per entry and overall
-    max_archive_entries: int = 100_000
-
-
 class StudyStore:
     """Import, index and look up studies. See the module docstring for the layout."""
 
     def __init__(self, root: Path, limits: Limits | None = None) -> None:
         self.root = Path(root)
         self.limits = limits or Limits()
+        (self.root / "dicom").mkdir(parents=True, exist_ok=True)
+        (self.root / "staging").mkdir(exist_ok=True)
+        self.index = Index(self.root / "index.sqlite")
+        self._import_lock = threading.Lock()
 
+    # --- import ------------------------------------------------------------------------
     def import_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> ImportReport:
         """Import files, folders (recursive), zip archives and DICOMDIRs."""
-        raise NotImplementedError
+        found = list(sources.enumerate_paths([Path(p) for p in paths], self.limits))
+        candidates = [c for c in found if isinstance(c, Candidate)]
+        early = [e for e in found if isinstance(e, ImportError_)]
+        with self._staging() as staging:
+            staged, errors = self._stage_all(candidates, staging, progress)
+            return self._import_staged(staged, [*early, *errors], None)
 
     def import_bytes(self, items: Sequence[tuple[str, bytes]]) -> ImportReport:
         """Import in-memory files ``(name, data)`` — STOW-RS bodies, PACS retrieves."""
-        raise NotImplementedError
+        return self._import_bytes(items, None)
 
+    def _import_bytes(
+        self, items: Sequence[tuple[str, bytes]], deidentified_from: str | None
+    ) -> ImportReport:
+        with self._staging() as staging:
+            staged: list[Staged] = []
+            errors: list[ImportError_] = []
+            for name, data in items:
+                try:
+                    staged.append(sources.stage_bytes(name, data, staging, self.limits))
+                except Rejected as exc:
+                    errors.append(ImportError_(name, exc.code, exc.reason))
+            return self._import_staged(staged, errors, deidentified_from)
+
+    @contextmanager
+    def _staging(self) -> Iterator[Path]:
+        staging = self.root / "staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True)
+        try:
+            yield staging
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _stage_all(
+        self, candidates: list[Candidate], staging: Path, progress: Progress | None
+    ) -> tuple[list[Staged], list[ImportError_]]:
+        staged: list[Staged] = []
+        errors: list[ImportError_] = []
+        poisoned: dict[str, ImportError_] = {}  # archive -> the member error that spoiled it
+        for done, candidate in enumerate(candidates, 1):
+            try:
+                staged.append(sources.stage(candidate, staging, self.limits))
+            except Rejected as exc:
+                error = ImportError_(candidate.name, exc.code, exc.reason)
+                errors.append(error)
+                if candidate.archive is not None and exc.code == ErrorCode.ZIP_BOMB:
+                    poisoned.setdefault(candidate.archive, error)
+            if progress is not None:
+                progress(done, len(candidates))
+        return _drop_poisoned(staged, candidates, poisoned, errors)
+
+    def _import_staged(
+        self, staged: list[Staged], errors: list[ImportError_], deidentified_from: str | None
+    ) -> ImportReport:
+        results = [importer.inspect(s, deidentified_from) for s in staged]
+        kept = [r for r in results if not isinstance(r, importer.Skipped)]
+        with self._import_lock:
+            stored = self.index.sha256_of(
+                [r.instance.sop_uid for r in kept if isinstance(r, importer.Inspected)]
+            )
+            the_plan = importer.plan(kept, stored)
+            imported: list[str] = []
+            duplicates: list[str] = []
+            failures = list(errors) + the_plan.rejected
+            for study_plan in the_plan.studies:
+                failure = self._commit(study_plan)
+                if failure is None:
+                    imported += [i.instance.sop_uid for i in study_plan.new]
+                    duplicates += study_plan.duplicates
+                else:
+                    failures.append(failure)
+        touched = tuple(s.study_uid for s in the_plan.studies)
+        return ImportReport(tuple(imported), tuple(duplicates), touched, tuple(failures))
+
+    def _commit(self, study_plan: importer.StudyPlan) -> ImportError_ | None:
+        """Rows and renames of one study in one transaction; undone together on failure."""
+        moved: list[Path] = []
+        try:
+            with self.index.transaction() as conn:
+                for item in study_plan.new:
+                    Index.add_study(conn, item.study)
+                    Index.add_series(conn, item.series)
+                    Index.add_instance(conn, item.instance)
+                    final = self.root / item.instance.relpath
+                    final.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(item.staged.path, final)
+                    moved.append(final)
+        except Exception as exc:  # OSError, sqlite3.Error: the whole study is undone
+            for path in moved:
+                path.unlink(missing_ok=True)
+            reason = f"study {study_plan.study_uid} not stored: {exc}"
+            return ImportError_(study_plan.study_uid, ErrorCode.UNREADABLE, reason)
+        return None
+
+    # --- queries -----------------------------------------------------------------------
     def studies(self, **filters: str) -> list[StudyRecord]:
         """Studies matching every filter; keys: ``study_uid``, ``patient_name``, ``patient_id``,
         ``study_date``, ``accession_number``, ``modality``; ``*`` and ``?`` are wildcards."""
-        raise NotImplementedError
+        return [self._study_record(row) for row in self.index.studies(filters)]
 
     def study(self, study_uid: str) -> StudyRecord | None:
-        raise NotImplementedError
+        rows = self.index.studies({"study_uid": study_uid}) if importer.valid_uid(study_uid) else []
+        return self._study_record(rows[0]) if rows else None
 
     def series(self, study_uid: str) -> list[SeriesRecord]:
-        raise NotImplementedError
+        return [_series_record(row, n) for row, n in self.index.series(study_uid)]
 
     def instances(self, study_uid: str, series_uid: str | None = None) -> list[InstanceRecord]:
-        raise NotImplementedError
+        return [self._instance_record(r) for r in self.index.instances(study_uid, series_uid)]
 
     def instance(self, study_uid: str, series_uid: str, sop_uid: str) -> InstanceRecord | None:
-        raise NotImplementedError
+        row = self.index.instance(study_uid, series_uid, sop_uid)
+        return self._instance_record(row) if row is not None else None
 
+    def _study_record(self, row: StudyRow) -> StudyRecord:
+        modalities, n_series, n_instances = self.index.study_counts(row.study_uid)
+        return StudyRecord(
+            row.study_uid,
+            row.patient_name,
+            row.patient_id,
+            row.study_date,
+            row.study_time,
+            row.accession_number,
+            row.description,
+            modalities,
+            n_series,
+            n_instances,
+            row.deidentified_from,
+        )
+
+    def _instance_record(self, row: InstanceRow) -> InstanceRecord:
+        return InstanceRecord(
+            row.study_uid,
+            row.series_uid,
+            row.sop_uid,
+            row.sop_class_uid,
+            row.transfer_syntax_uid,
+            row.instance_number,
+            row.number_of_frames,
+            row.rows,
+            row.columns,
+            self.root / row.relpath,
+            row.size,
+            row.sha256,
+        )
+
+    # --- de-identification -------------------------------------------------------------
     def deidentified_copy(self, study_uid: str, *, allow_burned_in: bool = False) -> StudyRecord:
         """A de-identified copy stored as a new study (idempotent: same copy every time)."""
-        raise NotImplementedError
+        return self.deidentify(study_uid, allow_burned_in=allow_burned_in).study
+
+    def deidentify(self, study_uid: str, *, allow_burned_in: bool = False) -> DeidOutcome:
+        """Like :meth:`deidentified_copy`, with the warnings (burned-in annotation allowed)."""
+        from server.cases import deid  # noqa: PLC0415 - deid imports this module's records
+
+        return deid.copy_study(self, study_uid, allow_burned_in=allow_burned_in)
+
+
+@dataclass(frozen=True)
+class DeidOutcome:
+    study: StudyRecord
+    warnings: tuple[str, ...]
+
+
+def _series_record(row: SeriesRow, count: int) -> SeriesRecord:
+    return SeriesRecord(
+        row.study_uid, row.series_uid, row.modality, row.series_number, row.description, count
+    )
+
+
+def _drop_poisoned(
+    staged: list[Staged],
+    candidates: list[Candidate],
+    poisoned: dict[str, ImportError_],
+    errors: list[ImportError_],
+) -> tuple[list[Staged], list[ImportError_]]:
+    """A zip with one bomb member is rejected whole: drop the members already staged."""
+    if not poisoned:
+        return staged, errors
+    archive_of = {c.name: c.archive for c in candidates}
+    kept: list[Staged] = []
+    for item in staged:
+        archive = archive_of.get(item.name)
+        if archive in poisoned:
+            reason = f"archive rejected: {poisoned[archive].name}: {poisoned[archive].reason}"
+            errors.append(ImportError_(item.name, ErrorCode.ZIP_BOMB, reason))
+            item.path.unlink(missing_ok=True)
+        else:
+            kept.append(item)
+    return kept, errors

@@ -1,0 +1,291 @@
+"""Check staged files and plan what to store, study by study (all-or-nothing).
+
+:func:`inspect` parses one staged file and either returns its index rows or rejects it with a
+stable code. Checks, in order:
+
+- ``not_dicom``: no PS3.10 header (128-byte preamble + ``DICM``) or unparsable.
+- ``missing_uid``: Study/Series/SOP Instance UID or SOP Class UID absent or not a valid UID
+  (UIDs become path components, so they are validated strictly).
+- ``unsupported_transfer_syntax``: the transfer syntax is unknown to pydicom, or the file has
+  Pixel Data and no installed decoder handles its transfer syntax (pydicom native, Pillow,
+  pylibjpeg-openjpeg, pyjpegls). Decided on metadata only — no pixels are decoded at import,
+  so importing stays cheap; a decoder that is "available" may still fail on a corrupt stream.
+- ``truncated``: an element's value is shorter than its declared length, an encapsulated
+  Pixel Data lacks its delimiter, an image (Rows/Columns present) has no Pixel Data, or native
+  Pixel Data is shorter than Rows * Columns * Samples * Bits Allocated * Frames.
+
+:func:`plan` then groups the good files per study and decides: a study with any bad file
+(whose study UID could be read) is rejected whole; an instance already stored with the same
+bytes is a duplicate; the same SOP Instance UID with different bytes is ``uid_conflict``.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.uid import UID
+
+from server.cases.errors import ErrorCode, ImportError_
+from server.cases.index import InstanceRow, SeriesRow, StudyRow
+from server.cases.sources import Staged
+
+UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+UNDEFINED_LENGTH = 0xFFFFFFFF
+PIXEL_DATA = 0x7FE00010
+
+
+@dataclass(frozen=True)
+class Inspected:
+    staged: Staged
+    study: StudyRow
+    series: SeriesRow
+    instance: InstanceRow
+
+
+@dataclass(frozen=True)
+class Bad:
+    error: ImportError_
+    study_uid: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A valid file that is not stored (a DICOMDIR object)."""
+
+    staged: Staged
+
+
+@dataclass
+class StudyPlan:
+    study_uid: str
+    new: list[Inspected] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    studies: list[StudyPlan]
+    rejected: list[ImportError_]
+    touched: list[str]
+
+
+def valid_uid(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 64 and UID_RE.match(value) is not None
+
+
+def inspect(staged: Staged, deidentified_from: str | None = None) -> Inspected | Bad | Skipped:
+    try:
+        ds = _read(staged.path)
+    except _Reject as exc:
+        return Bad(ImportError_(staged.name, exc.code, exc.reason))
+    study_uid = str(ds.get("StudyInstanceUID", "")) or None
+    study_uid = study_uid if valid_uid(study_uid) else None
+    tsuid = str(ds.file_meta.get("TransferSyntaxUID", ""))
+    if str(ds.file_meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY:
+        return Skipped(staged)
+    problem = _missing_uid(ds) or _unsupported(ds, tsuid) or _truncated(ds, tsuid)
+    if problem is not None:
+        return Bad(ImportError_(staged.name, problem[0], problem[1]), study_uid)
+    return _rows(staged, ds, tsuid, deidentified_from)
+
+
+class _Reject(Exception):
+    def __init__(self, code: ErrorCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def _read(path: Path) -> Dataset:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            ds = pydicom.dcmread(path)
+            short = _short_element(ds)  # before any access turns raw elements into values
+            for elem in ds.iterall():  # force every value so a parse error shows up now
+                _ = elem.value
+        except InvalidDicomError as exc:
+            raise _Reject(ErrorCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
+        except (EOFError, OSError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
+            reason = f"cannot parse (truncated or corrupt): {exc}"
+            raise _Reject(ErrorCode.TRUNCATED, reason) from exc
+    if short is not None:
+        raise _Reject(ErrorCode.TRUNCATED, short)
+    for warning in caught:
+        if "End of file" in str(warning.message):
+            raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
+    return ds
+
+
+def _short_element(ds: Dataset) -> str | None:
+    """The first top-level raw element whose value is shorter than its declared length."""
+    for tag in list(ds.keys()):
+        raw = ds.get_item(tag)
+        length = getattr(raw, "length", None)
+        value = getattr(raw, "value", None)
+        if not isinstance(length, int) or length == UNDEFINED_LENGTH:
+            continue
+        if isinstance(value, bytes) and len(value) < length:
+            return f"element {tag} has {len(value)} of {length} bytes"
+    return None
+
+
+def _missing_uid(ds: Dataset) -> tuple[ErrorCode, str] | None:
+    for key in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID"):
+        value = ds.get(key)
+        if value is None or str(value) == "":
+            return ErrorCode.MISSING_UID, f"{key} is missing"
+        if not valid_uid(str(value)):
+            return ErrorCode.MISSING_UID, f"{key} {str(value)[:80]!r} is not a valid UID"
+    return None
+
+
+def _unsupported(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
+    code = ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
+    if not UID(tsuid).is_transfer_syntax:
+        return code, f"unknown transfer syntax {tsuid!r}"
+    if "PixelData" not in ds:
+        return None
+    try:
+        available = get_decoder(UID(tsuid)).is_available
+    except NotImplementedError:
+        available = False
+    if not available:
+        return code, f"no installed decoder for {UID(tsuid).name} ({tsuid})"
+    return None
+
+
+def _truncated(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
+    code = ErrorCode.TRUNCATED
+    if "PixelData" not in ds:
+        return (code, "image without Pixel Data") if "Rows" in ds else None
+    if UID(tsuid).is_encapsulated:
+        return None
+    expected = _native_size(ds)
+    actual = len(ds.PixelData)
+    return (code, f"Pixel Data has {actual} of {expected} bytes") if actual < expected else None
+
+
+def _native_size(ds: Dataset) -> int:
+    frames = int(ds.get("NumberOfFrames", 1) or 1)
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    bits = int(ds.get("BitsAllocated", 8) or 8)
+    return (int(ds.Rows) * int(ds.Columns) * samples * frames * bits + 7) // 8
+
+
+def _text(ds: Dataset, key: str) -> str:
+    return str(ds.get(key, "") or "")
+
+
+def _int(ds: Dataset, key: str) -> int | None:
+    value = ds.get(key)
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _rows(staged: Staged, ds: Dataset, tsuid: str, deid_from: str | None) -> Inspected:
+    study_uid, series_uid, sop_uid = (
+        str(ds.StudyInstanceUID),
+        str(ds.SeriesInstanceUID),
+        str(ds.SOPInstanceUID),
+    )
+    study = StudyRow(
+        study_uid,
+        _text(ds, "PatientName"),
+        _text(ds, "PatientID"),
+        _text(ds, "StudyDate"),
+        _text(ds, "StudyTime"),
+        _text(ds, "AccessionNumber"),
+        _text(ds, "StudyDescription"),
+        deid_from,
+    )
+    series = SeriesRow(
+        series_uid,
+        study_uid,
+        _text(ds, "Modality"),
+        _int(ds, "SeriesNumber"),
+        _text(ds, "SeriesDescription"),
+    )
+    instance = InstanceRow(
+        sop_uid,
+        study_uid,
+        series_uid,
+        str(ds.SOPClassUID),
+        tsuid,
+        _int(ds, "InstanceNumber"),
+        _int(ds, "NumberOfFrames") or 1,
+        _int(ds, "Rows"),
+        _int(ds, "Columns"),
+        relpath(study_uid, series_uid, sop_uid),
+        staged.size,
+        staged.sha256,
+    )
+    return Inspected(staged, study, series, instance)
+
+
+def relpath(study_uid: str, series_uid: str, sop_uid: str) -> str:
+    return f"dicom/{study_uid}/{series_uid}/{sop_uid}.dcm"
+
+
+def plan(results: Iterable[Inspected | Bad], stored_sha: Mapping[str, str]) -> Plan:
+    """Group per study; reject a study whole if any of its files is bad or conflicts."""
+    by_study: dict[str, StudyPlan] = {}
+    rejected: list[ImportError_] = []
+    bad_studies: dict[str, str] = {}
+    seen: dict[str, Inspected] = {}
+    for result in results:
+        if isinstance(result, Bad):
+            rejected.append(result.error)
+            if result.study_uid is not None:
+                bad_studies.setdefault(result.study_uid, result.error.name)
+            continue
+        study_plan = by_study.setdefault(result.study.study_uid, StudyPlan(result.study.study_uid))
+        conflict = _classify(result, stored_sha, seen, study_plan)
+        if conflict is not None:
+            rejected.append(conflict)
+            bad_studies.setdefault(result.study.study_uid, conflict.name)
+    return _apply_rejections(by_study, bad_studies, rejected)
+
+
+def _classify(
+    item: Inspected, stored: Mapping[str, str], seen: dict[str, Inspected], target: StudyPlan
+) -> ImportError_ | None:
+    sop = item.instance.sop_uid
+    previous_sha = stored.get(sop) or (seen[sop].instance.sha256 if sop in seen else None)
+    if previous_sha is None:
+        seen[sop] = item
+        target.new.append(item)
+        return None
+    if previous_sha == item.instance.sha256:
+        target.duplicates.append(sop)
+        return None
+    where = "stored" if sop in stored else "in this import"
+    reason = f"SOP Instance UID {sop} already {where} with different content"
+    return ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason)
+
+
+def _apply_rejections(
+    by_study: dict[str, StudyPlan], bad_studies: dict[str, str], rejected: list[ImportError_]
+) -> Plan:
+    accepted: list[StudyPlan] = []
+    for study_uid, study_plan in by_study.items():
+        culprit = bad_studies.get(study_uid)
+        if culprit is None:
+            accepted.append(study_plan)
+            continue
+        for item in study_plan.new:
+            reason = f"study {study_uid} not imported: {culprit} is bad (all-or-nothing)"
+            rejected.append(ImportError_(item.staged.name, ErrorCode.STUDY_REJECTED, reason))
+    touched = [s.study_uid for s in accepted]
+    return Plan(accepted, rejected, touched)
