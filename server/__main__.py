@@ -1,0 +1,5 @@
+"""``python -m server`` = the ``huizhen`` command."""
+
+from server.cli import app
+
+app()

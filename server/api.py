@@ -1,0 +1,164 @@
+"""Admin HTTP API (``Authorization: Bearer <API key>``) and ``GET /api/session`` (room token).
+
+Errors are JSON ``{code, message}`` (``server.auth.ApiError``, rendered by ``server.app``).
+Invite URLs put the token in the fragment (``/join#token=...``): browsers never send a
+fragment to a server, so the token stays out of every access log.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.appstate import AppState, app_state
+from server.auth import ApiError, require_api_key, require_room_token
+from server.interfaces import RoomExists
+from server.roomhost import RoomHost
+from server.rooms import TooManyRooms
+from server.tokens import ROOM_ID_RE, TokenError, mint_room_token
+from session.commands import CloseRoom
+from session.grants import Grant, Role
+from session.ids import ParticipantId, RoomId
+
+MAX_TITLE_CHARS = 200
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ApiError(400, "bad_request", "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "body must be a JSON object")
+    return body
+
+
+def _host(state: AppState, request: Request) -> RoomHost:
+    host = state.rooms.get(RoomId(request.path_params["room_id"]))
+    if host is None:
+        raise ApiError(404, "not_found", "no such room")
+    return host
+
+
+def room_json(host: RoomHost) -> dict[str, Any]:
+    snap = host.room.snapshot()
+    people = snap.state.participants.values()
+    return {
+        "id": host.room.id,
+        "title": snap.state.title,
+        "closed": snap.state.closed,
+        "seq": snap.seq,
+        "connections": len(host.connections),
+        "participants": [
+            {"id": p.id, "name": p.name, "role": p.role.value, "online": p.online} for p in people
+        ],
+        "studies": list(snap.state.studies),
+        "recording": snap.state.recording,
+    }
+
+
+async def create_room(request: Request) -> Response:
+    require_api_key(request)
+    state = app_state(request)
+    body = await _body(request)
+    room_id = body.get("id") or secrets.token_urlsafe(9)
+    title = body.get("title", "")
+    if not isinstance(room_id, str) or not ROOM_ID_RE.match(room_id):
+        raise ApiError(400, "bad_request", "id must be 1-64 of [A-Za-z0-9_-]")
+    if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
+        raise ApiError(400, "bad_request", f"title must be a string <= {MAX_TITLE_CHARS} chars")
+    try:
+        host = await state.rooms.create(RoomId(room_id), title.strip())
+    except RoomExists:
+        raise ApiError(409, "conflict", "room exists") from None
+    except TooManyRooms:
+        raise ApiError(503, "too_large", "too many rooms") from None
+    return JSONResponse(room_json(host), status_code=201)
+
+
+async def list_rooms(request: Request) -> Response:
+    require_api_key(request)
+    return JSONResponse({"rooms": [room_json(h) for h in app_state(request).rooms.hosts()]})
+
+
+async def get_room(request: Request) -> Response:
+    require_api_key(request)
+    return JSONResponse(room_json(_host(app_state(request), request)))
+
+
+async def close_room(request: Request) -> Response:
+    require_api_key(request)
+    host = _host(app_state(request), request)
+    if host.room.closed:
+        raise ApiError(409, "conflict", "room already closed")
+    outcome = await host.system(CloseRoom("closed by the organizer"))
+    if outcome.refusal is not None:
+        raise ApiError(409, outcome.refusal.code.value, outcome.refusal.message)
+    return JSONResponse(room_json(host))
+
+
+async def create_invite(request: Request) -> Response:
+    require_api_key(request)
+    state = app_state(request)
+    host = _host(state, request)
+    body = await _body(request)
+    token, expires_at, identity = _mint(state, host.room.id, body)
+    url = f"{state.settings.public_base}/join#token={token}"
+    payload = {"token": token, "url": url, "expires_at": expires_at, "identity": identity}
+    return JSONResponse(payload, status_code=201)
+
+
+def _mint(state: AppState, room: RoomId, body: dict[str, Any]) -> tuple[str, float, str]:
+    settings = state.settings
+    try:
+        role = Role(body.get("role", Role.PARTICIPANT.value))
+        grants = body.get("grants")
+        grant_set = None if grants is None else frozenset(Grant(g) for g in grants)
+        ttl = float(body.get("ttl_s", settings.token_ttl_s))
+    except (ValueError, TypeError) as exc:
+        raise ApiError(400, "bad_request", str(exc)) from None
+    if not 0 < ttl <= settings.max_token_ttl_s:
+        raise ApiError(400, "bad_request", f"ttl_s must be in (0, {settings.max_token_ttl_s}]")
+    identity = body.get("identity") or f"p-{secrets.token_urlsafe(6)}"
+    now = time.time()
+    try:
+        token = mint_room_token(
+            state.keys,
+            room=room,
+            identity=ParticipantId(str(identity)),
+            name=str(body.get("name", "")),
+            role=role,
+            ttl_s=ttl,
+            grants=grant_set,
+            now=now,
+        )
+    except TokenError as exc:
+        raise ApiError(400, "bad_request", exc.message) from None
+    return token, float(int(now + ttl)), str(identity)
+
+
+async def session_info(request: Request) -> Response:
+    """Who am I: the room token's claims (nothing secret) plus the room's title."""
+    claims = require_room_token(request)
+    host = app_state(request).rooms.get(claims.room)
+    info = claims.public()
+    info["room_title"] = None if host is None else host.room.snapshot().state.title
+    info["room_exists"] = host is not None
+    return JSONResponse(info)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/rooms", create_room, methods=["POST"]),
+        Route("/api/rooms", list_rooms, methods=["GET"]),
+        Route("/api/rooms/{room_id}", get_room, methods=["GET"]),
+        Route("/api/rooms/{room_id}", close_room, methods=["DELETE"]),
+        Route("/api/rooms/{room_id}/invites", create_invite, methods=["POST"]),
+        Route("/api/session", session_info, methods=["GET"]),
+    ]

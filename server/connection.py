@@ -1,0 +1,181 @@
+"""One client connection: a bounded send queue and the writer task that drains it.
+
+The room's owner task never awaits a socket: it ``enqueue``s pre-built frames (shared bytes)
+and moves on, so a stalled reader can never delay the room or the other clients. Under
+pressure the queue first drops frames that carry only ephemeral messages (pointer moves);
+if it is still over its bounds the connection is closed with 4009 and a
+``resume_from=<last seq written>`` hint, from which the client resumes without loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from server.interfaces import MemberView
+from server.metrics import Metrics
+from server.ratelimit import RateLimiter
+from server.settings import Limits
+from session.codec import CloseCode, encode_frame, too_slow_reason
+from session.grants import Grant, Role
+from session.ids import ParticipantId, RoomId
+
+log = logging.getLogger(__name__)
+
+
+class FrameSink(Protocol):
+    """Where frames go: a WebSocket (``server.ws``) or a recording fake in tests."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+    async def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    room_id: RoomId
+    participant: ParticipantId
+    name: str
+    role: Role
+    grants: frozenset[Grant] | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    frame: bytes
+    seq: int | None  # highest durable seq inside, None if none
+    ephemeral: bool  # only ephemeral messages inside: the first to drop
+    messages: int
+
+
+class Connection:
+    def __init__(
+        self,
+        sink: FrameSink,
+        identity: Identity,
+        limits: Limits,
+        metrics: Metrics,
+        *,
+        now: float,
+        member_lookup: Callable[[], MemberView | None] = lambda: None,
+    ) -> None:
+        self.sink = sink
+        self.identity = identity
+        self.limiter = RateLimiter(limits, now)
+        self.metrics = metrics
+        self._max_items = limits.send_queue_messages
+        self._max_bytes = limits.send_queue_bytes
+        self._items: deque[_Item] = deque()
+        self._bytes = 0
+        self._wake = asyncio.Event()
+        self._member_lookup = member_lookup
+        self.last_seq_written = 0
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._writing = False  # the writer task is inside sink.send_bytes
+        self._abort_write = False
+        self._writer: asyncio.Task[None] | None = None
+
+    # --- SignalPeer -------------------------------------------------------------------------
+    @property
+    def room_id(self) -> RoomId:
+        return self.identity.room_id
+
+    @property
+    def participant(self) -> ParticipantId:
+        return self.identity.participant
+
+    def send(self, message: bytes) -> None:
+        self.enqueue(encode_frame([message]), seq=None, ephemeral=False, messages=1)
+
+    def member(self) -> MemberView | None:
+        return self._member_lookup()
+
+    # --- queue ------------------------------------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        return self.close_code is not None
+
+    @property
+    def queued(self) -> tuple[int, int]:
+        """(frames, bytes) waiting to be written."""
+        return len(self._items), self._bytes
+
+    def enqueue(self, frame: bytes, *, seq: int | None, ephemeral: bool, messages: int) -> None:
+        if self.closing:
+            return
+        self._items.append(_Item(frame, seq, ephemeral, messages))
+        self._bytes += len(frame)
+        if self._over_bounds():
+            self._drop_ephemeral()
+        if self._over_bounds():
+            self.close(CloseCode.TOO_SLOW, too_slow_reason(self.last_seq_written), drain=False)
+            return
+        self._wake.set()
+
+    def close(self, code: int, reason: str, *, drain: bool = True) -> None:
+        """Close after writing what is queued (``drain``) or right away, dropping the queue."""
+        if self.closing:
+            return
+        self.close_code, self.close_reason = code, reason
+        if not drain:
+            self._items.clear()
+            self._bytes = 0
+            if self._writing and self._writer is not None:
+                # A write stuck on a full socket would hold the close frame back forever.
+                self._abort_write = True
+                self._writer.cancel()
+        self._wake.set()
+
+    def _over_bounds(self) -> bool:
+        return len(self._items) > self._max_items or self._bytes > self._max_bytes
+
+    def _drop_ephemeral(self) -> None:
+        kept = deque(item for item in self._items if not item.ephemeral)
+        dropped = sum(item.messages for item in self._items if item.ephemeral)
+        self._items = kept
+        self._bytes = sum(len(item.frame) for item in kept)
+        self.metrics.dropped.inc(dropped)
+
+    # --- writer task ------------------------------------------------------------------------
+    async def run_writer(self) -> None:
+        """Write queued frames until closed; then send the close frame."""
+        self._writer = asyncio.current_task()
+        try:
+            await self._write_until_closing()
+        except asyncio.CancelledError:
+            task = self._writer
+            if not self._abort_write or task is None or task.cancelling() != 1:
+                raise
+            task.uncancel()  # our own abort of a stuck write: go on to the close frame
+        except Exception as exc:  # the peer vanished mid-write: nothing left to deliver
+            log.debug("writer for %s stopped: %r", self.participant, exc)
+            return
+        self.metrics.closes.labels(code=str(self.close_code)).inc()
+        with contextlib.suppress(Exception):
+            await self.sink.close(self.close_code or CloseCode.NORMAL, self.close_reason)
+
+    async def _write_until_closing(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._items:
+                await self._write(self._items.popleft())
+            if self.closing:
+                return
+
+    async def _write(self, item: _Item) -> None:
+        self._bytes -= len(item.frame)
+        self._writing = True
+        try:
+            await self.sink.send_bytes(item.frame)
+        finally:
+            self._writing = False
+        if item.seq is not None:
+            self.last_seq_written = item.seq
+        self.metrics.frames_sent.inc()
+        self.metrics.messages_sent.inc(item.messages)

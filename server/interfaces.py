@@ -1,0 +1,99 @@
+"""Narrow seams between the server and what plugs into it (in-memory now, Redis later).
+
+Each interface has a handful of methods (livekit's ``MessageSink`` style); the composition root
+(``server.app``) picks the implementations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from session.events import Stamped
+from session.grants import Grant
+from session.ids import ParticipantId, RoomId
+
+
+class RoomExists(Exception):
+    """``RoomDirectory.create`` with an id that is taken."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomInfo:
+    """A room's metadata (the live state is in its ``session.room.Room``)."""
+
+    id: RoomId
+    title: str
+    created_at: float
+    closed: bool = False
+
+
+class RoomDirectory(Protocol):
+    """Which rooms exist. Memory: ``server.memory.MemoryRoomDirectory``; Redis: later."""
+
+    async def create(self, info: RoomInfo) -> RoomInfo: ...  # raises RoomExists
+    async def get(self, room_id: RoomId) -> RoomInfo | None: ...
+    async def list(self) -> list[RoomInfo]: ...
+    async def close(self, room_id: RoomId) -> RoomInfo | None: ...
+
+
+Observer = Callable[[Stamped, bytes], None]
+"""Sees every event a room emits with its encoded message bytes (recorder, SFU).
+
+Called on the room's owner task: it must be quick and must not block (queue work elsewhere).
+An exception is logged and ignored; it never harms the room.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberView:
+    """What the room currently says about one participant (for the SFU's checks)."""
+
+    participant: ParticipantId
+    grants: frozenset[Grant]
+    online: bool
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+
+
+class SignalPeer(Protocol):
+    """The side of one room connection the media layer sees."""
+
+    @property
+    def room_id(self) -> RoomId: ...
+    @property
+    def participant(self) -> ParticipantId: ...
+
+    def send(self, message: bytes) -> None:
+        """Queue ONE encoded server message (e.g. ``codec.encode_signal(...)``) to this client.
+
+        Never blocks; the connection frames it and applies its send-queue policy.
+        """
+
+    def member(self) -> MemberView | None:
+        """The room's current view of this participant (grants, media flags), or None if gone."""
+
+
+class SignalFrameLike(Protocol):
+    """``session.codec.SignalFrame``: ``rtc_offer`` / ``rtc_answer`` from a client."""
+
+    @property
+    def ref(self) -> int: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def sdp(self) -> str: ...
+
+
+class MediaSignalling(Protocol):
+    """Implemented by the SFU (``server/sfu``); set on ``AppState.media`` by its lifespan hook.
+
+    ``on_leave`` may be called more than once for one departure (connection closed, then the
+    participant left the room): implementations must be idempotent.
+    """
+
+    async def on_signal(self, conn: SignalPeer, frame: SignalFrameLike) -> None: ...
+    async def on_leave(self, room_id: RoomId, participant: ParticipantId) -> None: ...
+    async def on_room_closed(self, room_id: RoomId) -> None: ...

@@ -1,0 +1,348 @@
+"""One room's owner task: the only code that calls its ``Room``, and its fan-out.
+
+Every input (join, leave, a command from a connection, a system command, the room's timer)
+goes through one ``asyncio.Queue`` and is applied in order by one task (websockets' sans-I/O
+howto: "designed to run sequentially"). Each event is encoded ONCE; inputs that arrive while
+the owner is busy or within ``coalesce_s`` are flushed together, and every connection gets the
+same frame bytes. Acks and errors go to their sender only, after the events they acknowledge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.connection import Connection
+from server.interfaces import MediaSignalling, MemberView, Observer
+from server.metrics import Metrics
+from session.codec import (
+    CloseCode,
+    codec_limits,
+    encode_ack,
+    encode_error,
+    encode_frame,
+    encode_stamped,
+    encode_welcome,
+)
+from session.commands import Command
+from session.events import ParticipantLeft, PointerMoved, RoomClosed, Stamped
+from session.ids import ParticipantId
+from session.room import Outcome, Refusal, Room
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Join:
+    conn: Connection
+    resume_from: int | None
+    done: asyncio.Future[Refusal | None]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Leave:
+    conn: Connection
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Submit:
+    conn: Connection
+    ref: int
+    command: Command
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class System:
+    command: Command
+    done: asyncio.Future[Outcome]
+
+
+Input = Join | Leave | Submit | System
+
+
+@dataclass(eq=False)
+class _Batch:
+    """What one flush sends: shared messages, then per-connection extras (acks/errors)."""
+
+    shared: list[bytes] = field(default_factory=list)
+    seq: int | None = None
+    ephemeral_only: bool = True
+    direct: dict[Connection, list[bytes]] = field(default_factory=dict)
+    after: list[Callable[[], object]] = field(default_factory=list)  # closes, once sent
+
+
+class RoomHost:
+    def __init__(
+        self,
+        room: Room,
+        metrics: Metrics,
+        *,
+        coalesce_s: float,
+        media: Callable[[], MediaSignalling | None] = lambda: None,
+        on_closed: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.room = room
+        self.connections: dict[ParticipantId, Connection] = {}
+        self._inbox: asyncio.Queue[Input] = asyncio.Queue()
+        self._metrics = metrics
+        self._coalesce_s = coalesce_s
+        self._media = media
+        self._on_closed = on_closed
+        self._clock = clock
+        self._observers: list[Observer] = []
+        self._batch = _Batch()
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    # --- public API (any task) --------------------------------------------------------------
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"room:{self.room.id}")
+
+    def add_observer(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def remove_observer(self, observer: Observer) -> None:
+        with contextlib.suppress(ValueError):
+            self._observers.remove(observer)
+
+    async def join(self, conn: Connection, resume_from: int | None) -> Refusal | None:
+        done: asyncio.Future[Refusal | None] = asyncio.get_running_loop().create_future()
+        self._inbox.put_nowait(Join(conn, resume_from, done))
+        return await done
+
+    def leave(self, conn: Connection) -> None:
+        self._inbox.put_nowait(Leave(conn))
+
+    def submit(self, conn: Connection, ref: int, command: Command) -> None:
+        self._inbox.put_nowait(Submit(conn, ref, command))
+
+    async def system(self, command: Command) -> Outcome:
+        """A trusted command from the server itself (admin API, demo set-up)."""
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._inbox.put_nowait(System(command, done))
+        return await done
+
+    def member(self, participant: ParticipantId) -> MemberView | None:
+        p = self.room.participant(participant)
+        if p is None:
+            return None
+        return MemberView(p.id, p.grants, p.online, p.audio, p.video, p.screen)
+
+    async def stop(self) -> None:
+        """Server shutdown: close every connection with 1001 and end the owner task."""
+        for conn in self.connections.values():
+            conn.close(CloseCode.GOING_AWAY, "server shutting down")
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    # --- owner task -------------------------------------------------------------------------
+    async def _run(self) -> None:
+        while True:
+            first = await self._next_input()
+            if first is not None:
+                self._process(first)
+                if self._coalesce_s > 0:
+                    await asyncio.sleep(self._coalesce_s)
+                while not self._inbox.empty():
+                    self._process(self._inbox.get_nowait())
+            self._flush()
+
+    async def _next_input(self) -> Input | None:
+        """The next input, or None when the room's timer is due first (then handle it)."""
+        deadline = self.room.get_timer()
+        if deadline is None:
+            return await self._inbox.get()
+        try:
+            return await asyncio.wait_for(self._inbox.get(), max(0.0, deadline - self._clock()))
+        except TimeoutError:
+            self._emit(self.room.handle_timer(self._clock()).events)
+            return None
+
+    def _process(self, item: Input) -> None:
+        started = time.perf_counter()
+        try:
+            match item:
+                case Submit():
+                    self._on_submit(item)
+                case Join():
+                    self._on_join(item)
+                case Leave():
+                    self._on_leave(item)
+                case System():
+                    self._on_system(item)
+        except Exception:  # a bug in one input must not kill the room for everyone
+            log.exception("room %s failed on %s", self.room.id, type(item).__name__)
+        self._metrics.command_seconds.observe(time.perf_counter() - started)
+
+    def _on_submit(self, item: Submit) -> None:
+        conn = item.conn
+        if self.connections.get(conn.participant) is not conn:
+            return  # replaced or kicked meanwhile
+        outcome = self.room.handle(conn.participant, item.command, self._clock())
+        if outcome.refusal is not None:
+            self.reply(conn, encode_error(item.ref, outcome.refusal.code, outcome.refusal.message))
+            self._metrics.errors.labels(code=outcome.refusal.code.value).inc()
+            return
+        self._emit(outcome.events)
+        seqs = [s.seq for s in outcome.events if s.seq is not None]
+        self.reply(conn, encode_ack(item.ref, seqs[-1] if seqs else None))
+
+    def _on_join(self, item: Join) -> None:
+        conn = item.conn
+        ident = conn.identity
+        self._replace(ident.participant)
+        outcome = self.room.join(
+            ident.participant, ident.name, ident.role, ident.grants, self._clock()
+        )
+        if outcome.refusal is not None:
+            item.done.set_result(outcome.refusal)
+            return
+        self._emit(outcome.events)
+        self._flush()  # the others learn of the join; the joiner's snapshot already has it
+        messages, seq = self._welcome(conn, item.resume_from)
+        conn.enqueue(encode_frame(messages), seq=seq, ephemeral=False, messages=len(messages))
+        self.connections[ident.participant] = conn
+        self._metrics.connections.inc()
+        item.done.set_result(None)
+
+    def _welcome(self, conn: Connection, resume_from: int | None) -> tuple[list[bytes], int]:
+        """Welcome + the missed events when the log still has them, else welcome + snapshot."""
+        missed = None if resume_from is None else self.room.events_since(resume_from)
+        snap = self.room.snapshot()
+        ident = conn.identity
+        member = snap.state.participants[ident.participant]
+        welcome = encode_welcome(
+            room=self.room.id,
+            you=ident.participant,
+            role=member.role,
+            grants=member.grants,
+            seq=snap.seq,
+            at=self._clock(),
+            limits=codec_limits(),
+            snapshot=snap if missed is None else None,
+        )
+        return [welcome, *(encode_stamped(s) for s in missed or ())], snap.seq
+
+    def _replace(self, participant: ParticipantId) -> None:
+        old = self.connections.pop(participant, None)
+        if old is not None:
+            old.close(CloseCode.REPLACED, "replaced by a newer connection", drain=False)
+            self._metrics.connections.dec()
+            self._notify_leave(participant)
+
+    def _on_leave(self, item: Leave) -> None:
+        conn = item.conn
+        if self.connections.get(conn.participant) is not conn:
+            return
+        del self.connections[conn.participant]
+        self._metrics.connections.dec()
+        self._emit(self.room.disconnect(conn.participant, self._clock()).events)
+        self._notify_leave(conn.participant)
+
+    def _on_system(self, item: System) -> None:
+        outcome = self.room.handle_system(item.command, self._clock())
+        self._emit(outcome.events)
+        item.done.set_result(outcome)
+
+    # --- fan-out ----------------------------------------------------------------------------
+    def reply(self, conn: Connection, message: bytes) -> None:
+        """A message for one connection, sent after this tick's shared events."""
+        self._batch.direct.setdefault(conn, []).append(message)
+
+    def _emit(self, events: tuple[Stamped, ...]) -> None:
+        batch = self._batch
+        for stamped in events:
+            message = encode_stamped(stamped)
+            batch.shared.append(message)
+            if stamped.seq is not None:
+                batch.seq = stamped.seq
+            if not isinstance(stamped.event, PointerMoved):
+                batch.ephemeral_only = False
+            self._notify_observers(stamped, message)
+            self._react(stamped)
+        self._metrics.events.inc(len(events))
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, _Batch()
+        if batch.shared:
+            frame = encode_frame(batch.shared)
+            count = len(batch.shared)
+            for conn in list(self.connections.values()):
+                extra = batch.direct.pop(conn, None)
+                if extra is None:
+                    conn.enqueue(
+                        frame, seq=batch.seq, ephemeral=batch.ephemeral_only, messages=count
+                    )
+                else:
+                    own = encode_frame(batch.shared + extra)
+                    conn.enqueue(own, seq=batch.seq, ephemeral=False, messages=count + len(extra))
+        for conn, extra in batch.direct.items():
+            conn.enqueue(encode_frame(extra), seq=None, ephemeral=False, messages=len(extra))
+        for action in batch.after:
+            action()
+
+    def _notify_observers(self, stamped: Stamped, message: bytes) -> None:
+        for observer in self._observers:
+            try:
+                observer(stamped, message)
+            except Exception:  # an observer must never harm its subject
+                log.exception("observer %r failed on seq %s", observer, stamped.seq)
+
+    # --- consequences the edge must carry out -----------------------------------------------
+    def _react(self, stamped: Stamped) -> None:
+        match stamped.event:
+            case ParticipantLeft(participant=who, reason=reason):
+                self._drop_member(who, reason)
+            case RoomClosed(reason=reason):
+                self._close_room(reason)
+            case _:
+                pass
+
+    def _drop_member(self, who: ParticipantId, reason: str) -> None:
+        # Evicted after this tick's frame is queued (close drains): the client sees why.
+        self._batch.after.append(lambda: self._evict(who, reason))
+        self._notify_leave(who)
+
+    def _evict(self, who: ParticipantId, reason: str) -> None:
+        conn = self.connections.pop(who, None)
+        if conn is not None:
+            self._metrics.connections.dec()
+            code = CloseCode.KICKED if reason == "kicked" else CloseCode.NORMAL
+            conn.close(code, reason)
+
+    def _close_room(self, reason: str) -> None:
+        self._batch.after.append(lambda: self._close_all(CloseCode.ROOM_CLOSED, reason))
+        media = self._media()
+        if media is not None:
+            self._spawn(media.on_room_closed(self.room.id))
+        if self._on_closed is not None:
+            self._spawn(self._on_closed())
+
+    def _close_all(self, code: int, reason: str) -> None:
+        for conn in self.connections.values():
+            conn.close(code, reason or "room closed")
+        self._metrics.connections.dec(len(self.connections))
+        self.connections.clear()
+
+    def _notify_leave(self, who: ParticipantId) -> None:
+        media = self._media()
+        if media is not None:
+            self._spawn(media.on_leave(self.room.id, who))
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[object]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("room %s: background task failed", self.room.id, exc_info=task.exception())

@@ -1,0 +1,78 @@
+"""The rooms this process hosts: one ``RoomHost`` (owner task) per room, created on demand."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
+from server.metrics import Metrics
+from server.roomhost import RoomHost
+from server.settings import Settings
+from session.ids import RoomId
+from session.room import Room
+
+
+class TooManyRooms(Exception):
+    """``Limits.max_rooms`` open rooms are hosted already."""
+
+
+class RoomRegistry:
+    def __init__(
+        self,
+        settings: Settings,
+        metrics: Metrics,
+        directory: RoomDirectory,
+        media: Callable[[], MediaSignalling | None] = lambda: None,
+    ) -> None:
+        self._settings = settings
+        self._metrics = metrics
+        self._directory = directory
+        self._media = media
+        self._hosts: dict[RoomId, RoomHost] = {}
+
+    async def create(self, room_id: RoomId, title: str) -> RoomHost:
+        if room_id in self._hosts:
+            raise RoomExists(room_id)
+        if self.open_count() >= self._settings.limits.max_rooms:
+            raise TooManyRooms(room_id)
+        now = time.time()
+        await self._directory.create(RoomInfo(room_id, title, now))
+        room = Room(
+            room_id,
+            title=title,
+            now=now,
+            log_size=self._settings.room_log_size,
+            offline_grace=self._settings.offline_grace_s,
+        )
+        host = RoomHost(
+            room,
+            self._metrics,
+            coalesce_s=self._settings.coalesce_s,
+            media=self._media,
+            on_closed=lambda: self._closed(room_id),
+        )
+        self._hosts[room_id] = host
+        host.start()
+        self._metrics.rooms.inc()
+        return host
+
+    def get(self, room_id: RoomId) -> RoomHost | None:
+        return self._hosts.get(room_id)
+
+    def hosts(self) -> list[RoomHost]:
+        return list(self._hosts.values())
+
+    def open_count(self) -> int:
+        return sum(1 for host in self._hosts.values() if not host.room.closed)
+
+    def connection_count(self) -> int:
+        return sum(len(host.connections) for host in self._hosts.values())
+
+    async def stop(self) -> None:
+        for host in self._hosts.values():
+            await host.stop()
+
+    async def _closed(self, room_id: RoomId) -> None:
+        self._metrics.rooms.dec()
+        await self._directory.close(room_id)
