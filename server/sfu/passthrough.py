@@ -26,6 +26,7 @@ from typing import Any, Protocol
 import av
 from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs import get_encoder
+from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci, unpack_remb_fci
 
@@ -58,12 +59,46 @@ class _FrameTap:
         self._closed.wait()
 
 
+class _CutThroughJitterBuffer(JitterBuffer):
+    """Releases a frame as soon as it is complete, not when the next one starts.
+
+    aiortc's buffer only knows a frame is complete when a packet of the *next* frame arrives
+    (one frame interval, 33 ms at 30 fps, per hop) and holds audio for 4 packets of prefetch.
+    An SFU reorders nothing for its subscribers (their own jitter buffers do), so: a video frame
+    is complete at its RTP marker bit (RFC 7741 / 6184), every audio packet is a frame.
+    """
+
+    def __init__(self, capacity: int, is_video: bool) -> None:
+        super().__init__(capacity=capacity, prefetch=0, is_video=is_video)
+        self._whole_packets = not is_video
+
+    def _remove_frame(self, sequence_number: int) -> JitterFrame | None:
+        packets: list[Any] = []
+        origin = self._origin or 0  # set by add() before it calls us
+        for count in range(self.capacity):
+            packet: Any = self._packets[(origin + count) % self.capacity]
+            if packet is None:
+                return None
+            if packets and packet.timestamp != packets[0].timestamp:  # marker was lost
+                return self._release(packets, count)
+            packets.append(packet)
+            if packet.marker or self._whole_packets:
+                return self._release(packets, count + 1)
+        return None
+
+    def _release(self, packets: list[Any], count: int) -> JitterFrame:
+        self.remove(count)
+        return JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[0].timestamp)
+
+
 def tap_receiver(receiver: RTCRtpReceiver, sink: FrameSink) -> None:
-    """Route the receiver's encoded frames to ``sink`` instead of a decoder.
+    """Route the receiver's encoded frames to ``sink`` instead of a decoder, cut-through.
 
     Must run before ``receive()`` starts the decoder thread, i.e. from the ``track`` event.
     """
     private: Any = receiver
+    video = private._RTCRtpReceiver__kind == "video"
+    private._RTCRtpReceiver__jitter_buffer = _CutThroughJitterBuffer(512 if video else 64, video)
     private._RTCRtpReceiver__decoder_queue = _FrameTap(sink)
 
 

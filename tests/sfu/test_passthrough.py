@@ -7,6 +7,7 @@ receiver) → Forwarder → SFU legs (tapped senders) → subscribers that decod
 import asyncio
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver
+from aiortc.rtp import RtpPacket
 from av import VideoFrame
 from sfu_peers import PatternTrack, Peers, negotiate
 
@@ -104,3 +105,30 @@ async def test_subscriber_remb_reaches_the_aggregate(peers: Peers) -> None:
             break
         await decoded(frames, 3)
     assert bandwidth.value(0.0) is not None
+
+
+def rtp(seq: int, timestamp: int, data: bytes, marker: bool = False) -> RtpPacket:
+    packet = RtpPacket(sequence_number=seq, timestamp=timestamp, marker=int(marker))
+    packet._data = data  # type: ignore[attr-defined]  # what aiortc's depayloader sets
+    return packet
+
+
+def test_cut_through_buffer_releases_a_video_frame_at_its_marker() -> None:
+    buffer = passthrough._CutThroughJitterBuffer(64, is_video=True)
+    assert buffer.add(rtp(10, 900, b"a"))[1] is None
+    frame = buffer.add(rtp(11, 900, b"b", marker=True))[1]
+    assert frame is not None and (frame.data, frame.timestamp) == (b"ab", 900)
+    assert buffer.add(rtp(12, 1800, b"c"))[1] is None  # next frame waits for its own marker
+
+
+def test_cut_through_buffer_falls_back_to_timestamp_change_when_marker_lost() -> None:
+    buffer = passthrough._CutThroughJitterBuffer(64, is_video=True)
+    buffer.add(rtp(10, 900, b"a"))
+    frame = buffer.add(rtp(11, 1800, b"b"))[1]
+    assert frame is not None and frame.data == b"a"
+
+
+def test_cut_through_buffer_releases_every_audio_packet() -> None:
+    buffer = passthrough._CutThroughJitterBuffer(64, is_video=False)
+    frames = [buffer.add(rtp(n, 960 * n, bytes([n])))[1] for n in range(3)]
+    assert [f.data for f in frames if f is not None] == [b"\x00", b"\x01", b"\x02"]
