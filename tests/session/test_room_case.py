@@ -1,0 +1,215 @@
+"""Moderation and the case: grants, kicks, closing, studies, recording, system commands."""
+
+import pytest
+
+from session.commands import (
+    AttachStudy,
+    CloseRoom,
+    CreateAnnotation,
+    DetachStudy,
+    GrantControl,
+    Kick,
+    ReleaseControl,
+    RequestControl,
+    SetFollowing,
+    SetGrants,
+    SetImage,
+    SetLayout,
+    SetMedia,
+    SetRecording,
+    TakeControl,
+)
+from session.errors import ErrorCode
+from session.events import (
+    AnnotationDeleted,
+    ControlChanged,
+    GrantsChanged,
+    ImageChanged,
+    LayoutChanged,
+    ParticipantLeft,
+    RecordingChanged,
+    RoomClosed,
+    StudyAttached,
+    StudyDetached,
+)
+from session.grants import Grant, Role
+from session.ids import AnnotationId, ParticipantId, Uid
+from session.model import AnnotationKind, ImageRef, Layout, Study
+
+STUDY = Uid("1.2.3")
+IMAGE = ImageRef(STUDY, Uid("1.2.3.4"), Uid("1.2.3.4.5"))
+OTHER = ImageRef(Uid("5.6"), Uid("5.6.7"), Uid("5.6.7.8"))
+
+
+def pid(name: str) -> ParticipantId:
+    return ParticipantId(name)
+
+
+def line(annotation_id: str, image: ImageRef) -> CreateAnnotation:
+    points = ((0.0, 0.0), (1.0, 1.0))
+    return CreateAnnotation(AnnotationId(annotation_id), AnnotationKind.LENGTH, image, points)
+
+
+# --- grants ----------------------------------------------------------------------------------
+def test_a_moderator_changes_grants(h):
+    grants = frozenset({Grant.CHAT, Grant.ANNOTATE})
+    assert h.send("host", SetGrants(pid("obs"), grants)) == [GrantsChanged(pid("obs"), grants)]
+    assert h.state.participants[pid("obs")].grants == grants
+    assert h.state.participants[pid("obs")].role is Role.OBSERVER  # the role is only a label
+
+
+def test_set_grants_refusals(h):
+    h.refuse("doc", SetGrants(pid("obs"), frozenset(Grant)), ErrorCode.FORBIDDEN)
+    h.refuse("host", SetGrants(pid("ghost"), frozenset()), ErrorCode.NOT_FOUND)
+
+
+def test_the_last_online_moderator_keeps_moderate(h):
+    message = h.refuse("host", SetGrants(pid("host"), frozenset()), ErrorCode.CONFLICT)
+    assert "last online moderator" in message
+    h.join("host2", Role.HOST)
+    h.accepted(h.room.disconnect(pid("host2"), h.tick()))
+    h.refuse("host", SetGrants(pid("host"), frozenset()), ErrorCode.CONFLICT)  # host2 is offline
+    h.join("host2")
+    assert h.send("host", SetGrants(pid("host"), frozenset({Grant.MODERATE, Grant.CHAT}))) == [
+        ControlChanged(None),
+        GrantsChanged(pid("host"), frozenset({Grant.MODERATE, Grant.CHAT})),
+    ]
+    h.send("host", SetGrants(pid("host"), frozenset()))  # host2 still moderates
+    # one moderator may demote another; the sender still moderates
+    h.send("host2", SetGrants(pid("doc"), frozenset({Grant.MODERATE})))
+    h.send("host2", SetGrants(pid("doc"), frozenset()))
+
+
+def test_the_server_may_change_anyones_grants(h):
+    assert h.system(SetGrants(pid("host"), frozenset())) == [
+        ControlChanged(None),
+        GrantsChanged(pid("host"), frozenset()),
+    ]
+
+
+# --- kick ------------------------------------------------------------------------------------
+def test_kick_removes_and_releases_control(h):
+    h.send("host", GrantControl(pid("doc")))
+    h.send("doc2", RequestControl())
+    assert h.send("host", Kick(pid("doc"), "disruptive")) == [
+        ControlChanged(None),
+        ParticipantLeft(pid("doc"), "kicked"),
+    ]
+    assert pid("doc") not in h.state.participants
+    assert h.send("host", Kick(pid("doc2"))) == [ParticipantLeft(pid("doc2"), "kicked")]
+    assert h.state.control_requests == ()
+
+
+def test_kick_refusals(h):
+    h.refuse("doc", Kick(pid("obs")), ErrorCode.FORBIDDEN)
+    h.refuse("host", Kick(pid("ghost")), ErrorCode.NOT_FOUND)
+    h.refuse("host", Kick(pid("host")), ErrorCode.BAD_REQUEST)
+    assert h.system(Kick(pid("host"))) == [
+        ControlChanged(None),
+        ParticipantLeft(pid("host"), "kicked"),
+    ]
+
+
+# --- close -----------------------------------------------------------------------------------
+def test_closing_stops_recording_first(h):
+    h.refuse("doc", CloseRoom(), ErrorCode.FORBIDDEN)
+    h.send("host", SetRecording(recording=True))
+    assert h.send("host", CloseRoom("consultation over")) == [
+        RecordingChanged(recording=False),
+        RoomClosed("consultation over"),
+    ]
+    state = h.state
+    assert state.closed and not state.recording
+    h.refuse("host", SetRecording(recording=True), ErrorCode.ROOM_CLOSED)
+
+
+def test_the_server_closes_a_room(h):
+    assert h.system(CloseRoom("expired")) == [RoomClosed("expired")]
+    assert h.room.closed
+
+
+# --- studies ---------------------------------------------------------------------------------
+def test_attach_and_detach(h):
+    series = (IMAGE.series,)
+    assert h.send("host", AttachStudy(STUDY, "CT chest", series)) == [
+        StudyAttached(Study(STUDY, "CT chest", series))
+    ]
+    assert h.state.studies == {STUDY: Study(STUDY, "CT chest", series)}
+    h.refuse("host", AttachStudy(STUDY), ErrorCode.CONFLICT)
+    assert h.send("host", DetachStudy(STUDY)) == [StudyDetached(STUDY)]
+    assert h.state.studies == {}
+    h.refuse("host", DetachStudy(STUDY), ErrorCode.NOT_FOUND)
+
+
+def test_managing_the_case_needs_the_grant(h):
+    h.refuse("doc", AttachStudy(STUDY), ErrorCode.FORBIDDEN)
+    h.send("host", AttachStudy(STUDY))
+    h.refuse("doc", DetachStudy(STUDY), ErrorCode.FORBIDDEN)
+
+
+def test_a_shown_study_cannot_be_detached(h):
+    h.send("host", AttachStudy(STUDY))
+    h.send("host", SetLayout(Layout.SIDE_BY_SIDE))
+    h.send("host", SetImage(1, IMAGE))
+    assert "viewport" in h.refuse("host", DetachStudy(STUDY), ErrorCode.CONFLICT)
+
+
+def test_detaching_deletes_the_studys_annotations_only(h):
+    h.send("doc", line("other", OTHER))  # before any study is attached: any image
+    h.send("host", AttachStudy(STUDY))
+    h.send("host", AttachStudy(OTHER.study))
+    h.send("doc", line("a", IMAGE))
+    h.send("doc2", line("b", IMAGE))
+    h.send("host", SetImage(0, OTHER))
+    assert h.send("host", DetachStudy(STUDY)) == [
+        AnnotationDeleted("a", 1),
+        AnnotationDeleted("b", 1),
+        StudyDetached(STUDY),
+    ]
+    assert list(h.state.annotations) == ["other"]
+
+
+# --- recording -------------------------------------------------------------------------------
+def test_recording_toggles_and_refuses_no_ops(h):
+    h.refuse("host", SetRecording(recording=False), ErrorCode.CONFLICT)
+    assert h.send("host", SetRecording(recording=True)) == [RecordingChanged(recording=True)]
+    assert h.state.recording
+    h.refuse("host", SetRecording(recording=True), ErrorCode.CONFLICT)
+    h.refuse("doc", SetRecording(recording=False), ErrorCode.FORBIDDEN)
+    assert h.system(SetRecording(recording=False)) == [RecordingChanged(recording=False)]
+
+
+# --- the server's own commands ---------------------------------------------------------------
+def test_system_commands_are_stamped_by_nobody_and_need_no_control(h):
+    outcome = h.room.handle_system(SetLayout(Layout.GRID), h.tick())
+    assert [s.by for s in outcome.events] == [None]
+    assert h.accepted(outcome) == [LayoutChanged(Layout.GRID)]
+    assert h.system(AttachStudy(STUDY)) == [StudyAttached(Study(STUDY))]
+    assert h.system(SetImage(2, IMAGE)) == [ImageChanged(2, IMAGE)]
+    assert h.system(GrantControl(pid("doc"))) == [ControlChanged(pid("doc"))]
+    h.refuse(None, SetImage(0, OTHER), ErrorCode.NOT_FOUND)  # still validated
+    h.refuse(None, DetachStudy(STUDY), ErrorCode.CONFLICT)
+
+
+def test_system_sets_up_a_room_before_anyone_joins(bare):
+    bare.system(AttachStudy(STUDY, "demo"))
+    bare.system(SetImage(0, IMAGE))
+    assert bare.state.viewports[0].image == IMAGE
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        RequestControl(),
+        ReleaseControl(),
+        TakeControl(),
+        SetFollowing(following=True),
+        SetMedia(audio=False, video=False, screen=False),
+    ],
+)
+def test_commands_that_need_a_sender_are_refused_to_the_server(h, command):
+    assert "system" in h.refuse(None, command, ErrorCode.BAD_REQUEST)
+
+
+def test_unknown_command_objects_are_refused(h):
+    h.refuse("host", object(), ErrorCode.UNKNOWN_COMMAND)  # type: ignore[arg-type]
