@@ -3,7 +3,12 @@
 Listeners connect to ``/listen``; the driver connects to ``/drive`` and every message it
 sends goes out unchanged to every listener (no decoding, no per-recipient encoding).
 
-    python -m bench.fanout.bare_server PORT
+With ``prebuilt``, the WebSocket frame (header + payload; server frames are not masked, so
+the bytes are the same for everyone) is built ONCE and written to every listener's transport:
+the floor for "encode once, send many" carried down to the framing layer — one
+``transport.write`` (one ``send`` syscall) per recipient and nothing else.
+
+    python -m bench.fanout.bare_server PORT [prebuilt]
 """
 
 import asyncio
@@ -11,16 +16,26 @@ import signal
 import sys
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.frames import Frame, Opcode
 
 
-async def main(port: int) -> None:
+def write_prebuilt(listeners: set[ServerConnection], message: bytes) -> None:
+    wire = Frame(Opcode.BINARY, message).serialize(mask=False)
+    for connection in listeners:
+        connection.transport.write(wire)
+
+
+async def main(port: int, prebuilt: bool) -> None:
     listeners: set[ServerConnection] = set()
 
     async def handler(connection: ServerConnection) -> None:
         assert connection.request is not None
         if connection.request.path == "/drive":
             async for message in connection:
-                broadcast(listeners, message)
+                if prebuilt and isinstance(message, bytes):
+                    write_prebuilt(listeners, message)
+                else:
+                    broadcast(listeners, message)
             return
         listeners.add(connection)
         try:
@@ -36,4 +51,4 @@ async def main(port: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    asyncio.run(main(int(sys.argv[1]), sys.argv[2:] == ["prebuilt"]))

@@ -52,7 +52,8 @@ class Listener:
             self.inbox.put_nowait((is_text, data))
             return
         start, end = tally.window
-        if start <= now - tally.t0 < end:  # frames and bytes by receipt time in the window
+        in_window = start <= now - tally.t0 < end  # frames, bytes, others: by receipt time
+        if in_window:
             tally.frames += 1
             tally.bytes += len(data)
         if is_ping(self.dialect, is_text, data):
@@ -64,7 +65,7 @@ class Listener:
             return
         for kind, t_rel in fast_send_times(payload):
             if kind is None:
-                tally.other += 1
+                tally.other += in_window
             elif start <= t_rel < end:
                 tally.received[kind] += 1
                 tally.latencies.append(now - tally.t0 - t_rel)

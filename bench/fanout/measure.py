@@ -34,6 +34,7 @@ class Plan:
     duration_s: float = 10.0
     drain_s: float = 5.0  # events not received by then count as lost
     rate_hz: float = 30.0
+    profile: Path | None = None  # py-spy collapsed stacks of a Python server over the window
 
 
 @dataclass
@@ -174,6 +175,8 @@ async def _measure(
     pid = server.process.pid
     await asyncio.sleep(schedule["measure_from"] - time.monotonic())
     cpu0, busy0 = cpu_seconds(pid), machine_busy_seconds()
+    if plan.profile is not None:
+        await _profile(pid, plan, workdir)
     await asyncio.sleep(schedule["measure_until"] - time.monotonic())
     cpu1, busy1, rss = cpu_seconds(pid), machine_busy_seconds(), rss_bytes(pid)
     assert driver.stdout is not None
@@ -189,6 +192,32 @@ async def _measure(
         busy1 - busy0,
         server.process.poll(),
     )
+
+
+async def _profile(pid: int, plan: Plan, workdir: Path) -> None:
+    """Sample the server with py-spy during the window (its own cost then skews the numbers:
+    profile in a separate run). Output: collapsed stacks, one ``stack count`` per line."""
+    assert plan.profile is not None
+    out = plan.profile / f"{plan.server}-{plan.listeners}.txt"
+    spy = Path(sys.executable).parent / "py-spy"
+    process = await asyncio.create_subprocess_exec(
+        str(spy),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(plan.duration_s)),
+        "--rate",
+        "250",
+        "--format",
+        "raw",
+        "--nonblocking",
+        "--output",
+        str(out),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=open(workdir / "py-spy.log", "wb"),  # noqa: SIM115, ASYNC230
+    )
+    asyncio.get_running_loop().create_task(process.wait())
 
 
 def _collect(workdir: Path, count: int) -> tuple[list[dict[str, object]], "array[float]"]:

@@ -38,6 +38,9 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=30.0, help="Hz per stream (VOI and pointer)")
     parser.add_argument(
+        "--profile", type=Path, help="dir for py-spy stacks of Python servers (skews numbers)"
+    )
+    parser.add_argument(
         "--out", type=Path, help="JSON path (default bench/results/fanout-<date>.json)"
     )
     return parser.parse_args()
@@ -54,6 +57,7 @@ async def main(args: argparse.Namespace) -> None:
                     n,
                     warmup_s=args.warmup,
                     drain_s=args.drain,
+                    profile=args.profile,
                     duration_s=args.duration,
                     rate_hz=args.rate,
                 )

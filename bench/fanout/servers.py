@@ -32,37 +32,31 @@ class ServerSpec:
     dialect: Dialect
 
     def command(self, port: int, data_dir: Path) -> list[str]:
-        py = [sys.executable, "-m"]
-        match self.name:
-            case "huizhen":
-                return [
-                    str(VENV_BIN / "huizhen"),
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    "--data-dir",
-                    str(data_dir),
-                ]
-            case "websockets-broadcast":
-                return [*py, "bench.fanout.bare_server", str(port)]
-            case "python-socketio":
-                return [*py, "bench.fanout.sio_server", str(port)]
-            case "python-socketio-msgpack":
-                return [*py, "bench.fanout.sio_server", str(port), "msgpack"]
-            case "node-socketio":
-                return ["node", str(NODE_PEER / "server.js"), str(port)]
-            case "node-socketio-msgpack":
-                return ["node", str(NODE_PEER / "server.js"), str(port), "msgpack"]
-        raise ValueError(self.name)
+        if self.name == "huizhen":
+            huizhen = str(VENV_BIN / "huizhen")
+            return [huizhen, "serve", "--host", "127.0.0.1", "--port", str(port),
+                    "--data-dir", str(data_dir)]  # fmt: skip
+        program, *extra = PEER_COMMANDS[self.name]
+        if program == "node":
+            return ["node", str(NODE_PEER / "server.js"), str(port), *extra]
+        return [sys.executable, "-m", program, str(port), *extra]
 
+
+PEER_COMMANDS = {  # name -> (python module | "node", extra arguments after the port)
+    "websockets-broadcast": ["bench.fanout.bare_server"],
+    "prebuilt-frame-write": ["bench.fanout.bare_server", "prebuilt"],
+    "python-socketio": ["bench.fanout.sio_server"],
+    "python-socketio-msgpack": ["bench.fanout.sio_server", "msgpack"],
+    "node-socketio": ["node"],
+    "node-socketio-msgpack": ["node", "msgpack"],
+}
 
 SERVERS = {
     spec.name: spec
     for spec in (
         ServerSpec("huizhen", Dialect.HUIZHEN),
         ServerSpec("websockets-broadcast", Dialect.BARE),
+        ServerSpec("prebuilt-frame-write", Dialect.BARE),
         ServerSpec("python-socketio", Dialect.SIO),
         ServerSpec("python-socketio-msgpack", Dialect.SIO_MSGPACK),
         ServerSpec("node-socketio", Dialect.SIO),
