@@ -1,0 +1,121 @@
+// One WebSocket to /ws: hello (token + resume_from), acks by ref, reconnect with backoff.
+// Terminal close codes (kicked, room closed, token problems) stop reconnecting.
+import { decodeServerFrame, encodeMessage } from './codec';
+import type { Command, ServerMessage } from './types';
+
+export type ConnectionStatus =
+  | 'connecting' | 'connected' | 'reconnecting'
+  | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
+  | 'unsupported_version' | 'replaced';
+
+/** Close codes from docs/protocol.md that must not be retried. */
+const TERMINAL: Record<number, ConnectionStatus> = {
+  4001: 'unauthorized', 4002: 'token_expired', 4004: 'room_not_found', 4005: 'kicked',
+  4006: 'room_closed', 4010: 'unsupported_version', 4011: 'replaced',
+};
+
+export interface CommandResult { ok: boolean; seq: number | null; code?: string; message?: string }
+
+export interface ConnectionHandlers {
+  onMessages(messages: ServerMessage[]): void;
+  onStatus(status: ConnectionStatus, detail: string): void;
+}
+
+interface Pending { resolve(result: CommandResult): void }
+
+const MAX_BACKOFF_MS = 10_000;
+
+export class Connection {
+  private ws: WebSocket | null = null;
+  private nextRef = 1;
+  private readonly pending = new Map<number, Pending>();
+  private attempts = 0;
+  private stopped = false;
+  /** Last durable seq applied; sent as resume_from after a drop. */
+  lastSeq: number | null = null;
+
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+    private readonly handlers: ConnectionHandlers,
+  ) {}
+
+  start(): void {
+    this.open('connecting');
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.close(1000);
+  }
+
+  /** Send a command; resolves with the ack or error the server returns for its ref. */
+  send(command: Command): Promise<CommandResult> {
+    const ref = this.nextRef++;
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) {
+      return Promise.resolve({ ok: false, seq: null, code: 'offline', message: 'not connected' });
+    }
+    ws.send(encodeMessage({ ...command, ref }));
+    return new Promise((resolve) => this.pending.set(ref, { resolve }));
+  }
+
+  private open(status: ConnectionStatus): void {
+    this.handlers.onStatus(status, '');
+    const ws = new WebSocket(this.url);
+    ws.binaryType = 'arraybuffer';
+    this.ws = ws;
+    ws.onopen = () => {
+      ws.send(encodeMessage({
+        type: 'hello', versions: [1], token: this.token, resume_from: this.lastSeq,
+      }));
+    };
+    ws.onmessage = (ev: MessageEvent) => this.receive(ev.data);
+    ws.onclose = (ev: CloseEvent) => this.closed(ws, ev.code, ev.reason);
+  }
+
+  private receive(data: unknown): void {
+    if (!(data instanceof ArrayBuffer)) return;
+    const messages = decodeServerFrame(data);
+    for (const m of messages) this.track(m);
+    this.handlers.onMessages(messages);
+  }
+
+  private track(m: ServerMessage): void {
+    if (m.type === 'welcome') {
+      this.attempts = 0;
+      this.handlers.onStatus('connected', '');
+    }
+    if (typeof m.seq === 'number' && m.type !== 'ack') this.lastSeq = m.seq;
+    if (m.type === 'ack' || m.type === 'error') this.settle(m);
+  }
+
+  private settle(m: ServerMessage): void {
+    const ref = typeof m.ref === 'number' ? m.ref : null;
+    if (ref === null) return;
+    const p = this.pending.get(ref);
+    this.pending.delete(ref);
+    if (!p) return;
+    if (m.type === 'ack') p.resolve({ ok: true, seq: (m.seq as number | null) ?? null });
+    else p.resolve({ ok: false, seq: null, code: String(m.code), message: String(m.message) });
+  }
+
+  private closed(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this.ws) return;
+    for (const p of this.pending.values()) p.resolve({ ok: false, seq: null, code: 'offline' });
+    this.pending.clear();
+    const terminal = TERMINAL[code];
+    if (terminal) {
+      this.stopped = true;
+      this.handlers.onStatus(terminal, reason);
+      return;
+    }
+    if (this.stopped) return;
+    const hint = /resume_from=(\d+)/.exec(reason);
+    if (hint && this.lastSeq === null) this.lastSeq = Number(hint[1]);
+    const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts++;
+    this.handlers.onStatus('reconnecting', String(code));
+    window.setTimeout(() => this.open('reconnecting'), delay);
+  }
+}

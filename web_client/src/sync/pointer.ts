@@ -1,0 +1,93 @@
+// Laser pointer: mine goes out at <= 30 Hz in image pixel coordinates; others' are drawn as
+// coloured dots over the viewport, mapped back through the local camera.
+import { utilities, type Types } from '@cornerstonejs/core';
+import { can, type Ctx } from '../context';
+import type { RoomEvent } from '../protocol/types';
+import { colourOf } from '../ui/colours';
+
+const INTERVAL_MS = 33;
+
+interface Remote { viewport: number; position: [number, number] }
+
+export class PointerSync {
+  enabled = false;
+  private readonly remote = new Map<string, Remote>();
+  private next: { viewport: number; position: [number, number] | null } | null = null;
+  private timer: number | null = null;
+  private readonly dots = new Map<string, HTMLDivElement>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  attach(el: HTMLElement, index: number): void {
+    el.addEventListener('pointermove', (e) => this.moved(el, index, e));
+    el.addEventListener('pointerleave', () => this.queue(index, null));
+  }
+
+  private moved(el: HTMLElement, index: number, e: PointerEvent): void {
+    if (!this.enabled || !can(this.ctx, 'point')) return;
+    const vp = this.ctx.viewer.viewport(index);
+    const imageId = vp?.getCurrentImageId();
+    if (!vp || !imageId) return;
+    const rect = el.getBoundingClientRect();
+    const world = vp.canvasToWorld([e.clientX - rect.left, e.clientY - rect.top]);
+    const ij = utilities.worldToImageCoords(imageId, world);
+    if (ij) this.queue(index, [Math.round(ij[0] * 100) / 100, Math.round(ij[1] * 100) / 100]);
+  }
+
+  private queue(viewport: number, position: [number, number] | null): void {
+    if (!this.enabled) return;
+    this.next = { viewport, position };
+    this.timer ??= window.setTimeout(() => this.flush(), INTERVAL_MS);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (this.next) void this.ctx.send({ type: 'move_pointer', ...this.next });
+    this.next = null;
+  }
+
+  received(e: RoomEvent): void {
+    const who = String(e.participant);
+    if (who === this.ctx.me) return;
+    const pos = e.position as [number, number] | null;
+    if (pos) this.remote.set(who, { viewport: Number(e.viewport), position: pos });
+    else this.remote.delete(who);
+    this.draw();
+  }
+
+  forget(participant: string): void {
+    this.remote.delete(participant);
+    this.draw();
+  }
+
+  /** Re-place every dot (after pointer events and camera changes). */
+  draw(): void {
+    for (const [who, dot] of this.dots) {
+      if (!this.remote.has(who)) {
+        dot.remove();
+        this.dots.delete(who);
+      }
+    }
+    for (const [who, r] of this.remote) this.place(who, r);
+  }
+
+  private place(who: string, r: Remote): void {
+    const vp = this.ctx.viewer.viewport(r.viewport);
+    const el = this.ctx.viewer.elements[r.viewport];
+    const imageId = vp?.getCurrentImageId();
+    if (!vp || !el || !imageId) return;
+    const world = utilities.imageToWorldCoords(imageId, r.position) as Types.Point3;
+    const [x, y] = vp.worldToCanvas(world);
+    let dot = this.dots.get(who);
+    if (!dot) {
+      dot = document.createElement('div');
+      dot.className = 'pointer-dot';
+      dot.dataset.participant = who;
+      dot.style.background = colourOf(who);
+      this.dots.set(who, dot);
+    }
+    if (dot.parentElement !== el) el.append(dot);
+    dot.title = this.ctx.state.participants.get(who)?.name ?? who;
+    dot.style.transform = `translate(${x - 6}px, ${y - 6}px)`;
+  }
+}

@@ -1,0 +1,137 @@
+// The shared view. Driver: Cornerstone changes -> throttled, de-duplicated commands (<= 30 Hz).
+// Follower: room state -> viewer (image -> VOI -> presentation -> render), coalesced per frame.
+import { Enums } from '@cornerstonejs/core';
+import { driving, type Ctx } from '../context';
+import type { Command, ImageRef, ViewportState } from '../protocol/types';
+
+const SEND_INTERVAL_MS = 33;
+const VIEW_EVENTS = [
+  Enums.Events.VOI_MODIFIED, Enums.Events.CAMERA_MODIFIED, Enums.Events.STACK_NEW_IMAGE,
+  Enums.Events.IMAGE_RENDERED,
+];
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export class ViewSync {
+  private dirty = new Set<number>();
+  private timer: number | null = null;
+  private applying = 0;
+  private applyQueued = false;
+  private readonly lastSent = new Map<string, string>();
+  /** Called when the viewer finished applying state (tests and bench observe this). */
+  onApplied: () => void = () => undefined;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** Listen to a viewport element's Cornerstone events. */
+  watch(el: HTMLElement, index: number): void {
+    for (const name of VIEW_EVENTS) {
+      el.addEventListener(name, () => this.viewportChanged(index));
+    }
+  }
+
+  private viewportChanged(index: number): void {
+    if (this.applying > 0 || !driving(this.ctx)) return;
+    this.dirty.add(index);
+    this.timer ??= window.setTimeout(() => this.flush(), SEND_INTERVAL_MS);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    for (const i of this.dirty) for (const c of this.commandsFor(i)) this.sendOnce(c);
+    this.dirty.clear();
+  }
+
+  private commandsFor(i: number): Command[] {
+    const { viewer, state } = this.ctx;
+    const room = state.viewports[i];
+    const image = viewer.currentRef(i);
+    const voi = viewer.readVoi(i);
+    const view = viewer.readView(i);
+    if (!room || !image || !view) return [];
+    const out: Command[] = [];
+    if (!same(image, room.image)) out.push({ type: 'set_image', viewport: i, image });
+    if (voi && !same(voi, room.voi)) out.push({ type: 'set_voi', viewport: i, voi });
+    if (!same(view.presentation, room.presentation)) {
+      out.push({ type: 'set_presentation', viewport: i, presentation: view.presentation });
+    }
+    if (view.invert !== room.invert) out.push({ type: 'set_invert', viewport: i, invert: view.invert });
+    return out;
+  }
+
+  private sendOnce(c: Command): void {
+    const key = `${c.type}:${'viewport' in c ? c.viewport : ''}`;
+    const body = JSON.stringify(c);
+    if (this.lastSent.get(key) === body) return;
+    this.lastSent.set(key, body);
+    void this.ctx.send(c);
+  }
+
+  /** Send a command the driver made explicitly (layout, cine, image from a thumbnail). */
+  command(c: Command): void {
+    if (driving(this.ctx)) void this.ctx.send(c);
+  }
+
+  /** The room changed: bring the viewer in line unless I drive or explore. */
+  roomChanged(): void {
+    if (driving(this.ctx) || !this.ctx.following) return;
+    this.requestApply();
+  }
+
+  requestApply(): void {
+    if (this.applying > 0) {
+      this.applyQueued = true;
+      return;
+    }
+    requestAnimationFrame(() => void this.applyAll());
+  }
+
+  private async applyAll(): Promise<void> {
+    this.applying++;
+    try {
+      const { viewer, state } = this.ctx;
+      viewer.setLayout(state.layout);
+      viewer.elements.forEach((el, i) => this.watchOnce(el, i));
+      await Promise.all(state.viewports.map((v, i) => this.applyOne(i, v)));
+    } finally {
+      this.applying--;
+    }
+    if (this.applyQueued) {
+      this.applyQueued = false;
+      this.requestApply();
+    } else {
+      this.onApplied();
+    }
+  }
+
+  private async applyOne(i: number, v: ViewportState): Promise<void> {
+    const image = v.image ?? (await this.defaultImage(i));
+    if (!image) return;
+    if (!(await this.ctx.viewer.showImage(i, image))) return;
+    this.ctx.viewer.applyView(i, v);
+  }
+
+  private watched = new WeakSet<HTMLElement>();
+  watchOnce(el: HTMLElement, i: number): void {
+    if (this.watched.has(el)) return;
+    this.watched.add(el);
+    this.watch(el, i);
+  }
+
+  /** With no image set in the room: the i-th series' middle-free first image. */
+  async defaultImage(i: number): Promise<ImageRef | null> {
+    const studies = [...this.ctx.state.studies.values()];
+    const all = [];
+    for (const s of studies) all.push(...(await this.ctx.web.listSeries(s.uid, s.series ?? [])));
+    const series = all[i % Math.max(1, all.length)];
+    if (!series) return null;
+    const ids = await this.ctx.web.loadSeries(series.study, series.uid);
+    return ids[0] ? this.ctx.web.refOf(ids[0]) : null;
+  }
+
+  /** After gaining control, claim the current local view for the room. */
+  announce(): void {
+    this.ctx.viewer.elements.forEach((_, i) => this.dirty.add(i));
+    this.flush();
+  }
+}

@@ -1,0 +1,156 @@
+// Toolbar: primary tool, W/L presets, camera actions, cine, layout, annotation edit, pointer.
+import { utilities as csUtils, type StackViewport } from '@cornerstonejs/core';
+import { utilities as toolUtils } from '@cornerstonejs/tools';
+import { can, driving, type Ctx } from '../context';
+import { t } from '../i18n';
+import type { MessageKey } from '../i18n/en';
+import type { Layout, Voi } from '../protocol/types';
+import type { AnnotationSync } from '../sync/annotations';
+import type { PointerSync } from '../sync/pointer';
+import type { ViewSync } from '../sync/view';
+import { ANNOTATION_KINDS, type ToolName } from '../viewer/tools';
+import { $, button } from './dom';
+
+export const PRESETS: { key: MessageKey; voi: Voi }[] = [
+  { key: 'preset_soft', voi: { center: 40, width: 400, function: 'LINEAR' } },
+  { key: 'preset_lung', voi: { center: -600, width: 1500, function: 'LINEAR' } },
+  { key: 'preset_bone', voi: { center: 480, width: 2500, function: 'LINEAR' } },
+  { key: 'preset_brain', voi: { center: 40, width: 80, function: 'LINEAR' } },
+];
+
+const VIEW_TOOLS: ToolName[] = ['wl', 'pan', 'zoom', 'scroll'];
+
+export interface ToolbarDeps {
+  ctx: Ctx; view: ViewSync; notes: AnnotationSync; pointer: PointerSync;
+  /** A local change by a non-driver detaches the viewer (explore). */
+  beforeLocalChange(): void;
+}
+
+export class Toolbar {
+  constructor(private readonly d: ToolbarDeps) {}
+
+  private vp(): StackViewport | null {
+    return this.d.ctx.viewer.viewport(this.d.ctx.activeViewport);
+  }
+
+  /** Run a view change on the active viewport (explores first if I do not drive). */
+  change(fn: (vp: StackViewport) => void): void {
+    const vp = this.vp();
+    if (!vp) return;
+    this.d.beforeLocalChange();
+    fn(vp);
+    vp.render();
+  }
+
+  preset(n: number): void {
+    const p = PRESETS[n];
+    if (!p) return;
+    const range = csUtils.windowLevel.toLowHighRange(p.voi.width, p.voi.center);
+    this.change((vp) => vp.setProperties({ voiRange: range }));
+  }
+
+  fit(): void {
+    this.change((vp) => {
+      vp.resetCamera();
+    });
+  }
+
+  rotate(): void {
+    this.change((vp) => {
+      const r = vp.getViewPresentation().rotation ?? 0;
+      vp.setViewPresentation({ rotation: (r + 90) % 360 });
+    });
+  }
+
+  flip(horizontal: boolean): void {
+    this.change((vp) => {
+      const p = vp.getViewPresentation();
+      vp.setViewPresentation(horizontal ? { flipHorizontal: !p.flipHorizontal }
+        : { flipVertical: !p.flipVertical });
+    });
+  }
+
+  invert(): void {
+    this.change((vp) => vp.setProperties({ invert: !vp.getProperties().invert }));
+  }
+
+  cine(): void {
+    const { ctx } = this.d;
+    const i = ctx.activeViewport;
+    const el = ctx.viewer.elements[i];
+    if (!el) return;
+    const playing = toolUtils.cine.getToolState(el)?.intervalId !== undefined;
+    this.d.beforeLocalChange();
+    if (playing) toolUtils.cine.stopClip(el);
+    else toolUtils.cine.playClip(el, { framesPerSecond: 10 });
+    if (driving(ctx)) this.d.view.command({ type: 'set_cine', viewport: i, playing: !playing, fps: 10 });
+  }
+
+  layout(layout: Layout): void {
+    const { ctx, view } = this.d;
+    this.d.beforeLocalChange();
+    if (driving(ctx)) view.command({ type: 'set_layout', layout });
+    ctx.viewer.setLayout(layout);
+    ctx.viewer.elements.forEach((el, i) => view.watchOnce(el, i));
+    void this.fillViewports();
+  }
+
+  private async fillViewports(): Promise<void> {
+    const { ctx, view } = this.d;
+    for (let i = 0; i < ctx.viewer.elements.length; i++) {
+      const ref = ctx.state.viewports[i]?.image ?? (await view.defaultImage(i));
+      if (ref) await ctx.viewer.showImage(i, ref);
+    }
+    ctx.changed();
+  }
+
+  render(): void {
+    const { ctx, notes, pointer } = this.d;
+    const bar = $('#toolbar');
+    const annotate = can(ctx, 'annotate');
+    const tools = ctx.viewer.tools;
+    const items: (HTMLElement | null)[] = [];
+    for (const name of [...VIEW_TOOLS, ...ANNOTATION_KINDS]) {
+      const isNote = ANNOTATION_KINDS.includes(name as never);
+      const b = button(t(`tool_${name}` as MessageKey), () => { tools.select(name); this.render(); },
+        { 'data-tool': name });
+      b.classList.toggle('active', tools.active === name);
+      b.disabled = isNote && !annotate;
+      items.push(b);
+      if (name === 'scroll') items.push(sep());
+    }
+    items.push(sep());
+    PRESETS.forEach((p, n) => items.push(button(`${n + 1} ${t(p.key)}`, () => this.preset(n),
+      { 'data-preset': String(n + 1) })));
+    items.push(sep());
+    items.push(button(t('fit'), () => this.fit(), { 'data-action': 'fit' }));
+    items.push(button(t('rotate'), () => this.rotate(), { 'data-action': 'rotate' }));
+    items.push(button(t('flip_h'), () => this.flip(true), { 'data-action': 'flip-h' }));
+    items.push(button(t('flip_v'), () => this.flip(false), { 'data-action': 'flip-v' }));
+    items.push(button(t('invert'), () => this.invert(), { 'data-action': 'invert' }));
+    items.push(button(t('cine'), () => this.cine(), { 'data-action': 'cine' }));
+    items.push(sep());
+    for (const l of ['1x1', '1x2', '2x2'] as Layout[]) {
+      const b = button(l.replace('x', '×'), () => this.layout(l), { 'data-layout': l });
+      b.classList.toggle('active', ctx.viewer.layout === l);
+      items.push(b);
+    }
+    items.push(sep());
+    const del = button(t('delete'), () => notes.deleteSelected(), { 'data-action': 'delete' });
+    const undo = button(t('undo'), () => notes.undo(), { 'data-action': 'undo' });
+    const redo = button(t('redo'), () => notes.redo(), { 'data-action': 'redo' });
+    for (const b of [del, undo, redo]) { b.disabled = !annotate; items.push(b); }
+    const ptr = button(t('pointer'), () => { pointer.enabled = !pointer.enabled; this.render(); },
+      { 'data-action': 'pointer' });
+    ptr.classList.toggle('active', pointer.enabled);
+    ptr.disabled = !can(ctx, 'point');
+    items.push(ptr);
+    bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
+  }
+}
+
+function sep(): HTMLElement {
+  const s = document.createElement('span');
+  s.className = 'sep';
+  return s;
+}

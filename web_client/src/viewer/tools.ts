@@ -1,0 +1,107 @@
+// One tool group for all viewports. Left button (one finger) = the chosen tool; middle = pan;
+// right = zoom; wheel = slice scroll; two-finger pinch = zoom; three fingers = slice scroll.
+import {
+  AngleTool, ArrowAnnotateTool, EllipticalROITool, Enums as ToolEnums, LengthTool, PanTool,
+  ProbeTool, RectangleROITool, StackScrollTool, ToolGroupManager, WindowLevelTool, ZoomTool,
+  type Types as ToolTypes,
+} from '@cornerstonejs/tools';
+import type { AnnotationKind } from '../protocol/types';
+
+export type ToolName = 'wl' | 'pan' | 'zoom' | 'scroll' | AnnotationKind;
+
+export const TOOL_NAMES: Record<ToolName, string> = {
+  wl: WindowLevelTool.toolName,
+  pan: PanTool.toolName,
+  zoom: ZoomTool.toolName,
+  scroll: StackScrollTool.toolName,
+  length: LengthTool.toolName,
+  angle: AngleTool.toolName,
+  ellipse: EllipticalROITool.toolName,
+  rectangle: RectangleROITool.toolName,
+  probe: ProbeTool.toolName,
+  arrow: ArrowAnnotateTool.toolName,
+};
+
+export const ANNOTATION_KINDS: AnnotationKind[] = [
+  'length', 'angle', 'ellipse', 'rectangle', 'probe', 'arrow',
+];
+
+/** Cornerstone tool name -> wire annotation kind. */
+export const KIND_OF_TOOL = new Map<string, AnnotationKind>(
+  ANNOTATION_KINDS.map((k) => [TOOL_NAMES[k], k]),
+);
+
+const { MouseBindings: MB } = ToolEnums;
+const GROUP_ID = 'huizhen-tools';
+
+export class ToolBox {
+  readonly group: ToolTypes.IToolGroup;
+  active: ToolName = 'wl';
+  /** Text for new arrows; asked by the UI before drawing. */
+  arrowText = () => Promise.resolve('');
+
+  constructor(private readonly engineId: string) {
+    const group = ToolGroupManager.createToolGroup(GROUP_ID);
+    if (!group) throw new Error('tool group exists');
+    this.group = group;
+    for (const name of Object.values(TOOL_NAMES)) group.addTool(name);
+    group.setToolConfiguration(TOOL_NAMES.arrow, {
+      getTextCallback: (done: (text: string) => void) => { void this.arrowText().then(done); },
+      changeTextCallback: (_d: unknown, _e: unknown, done: (text: string) => void) => {
+        void this.arrowText().then(done);
+      },
+    });
+    group.setToolActive(TOOL_NAMES.pan, { bindings: [{ mouseButton: MB.Auxiliary }] });
+    group.setToolActive(TOOL_NAMES.zoom, {
+      bindings: [{ mouseButton: MB.Secondary }, { numTouchPoints: 2 }],
+    });
+    group.setToolActive(TOOL_NAMES.scroll, {
+      bindings: [{ mouseButton: MB.Wheel }, { numTouchPoints: 3 }],
+    });
+    this.select('wl');
+  }
+
+  add(viewportId: string): void {
+    this.group.addViewport(viewportId, this.engineId);
+  }
+
+  remove(viewportId: string): void {
+    this.group.removeViewports(this.engineId, viewportId);
+  }
+
+  /** Make `tool` the primary (left button / one finger) tool; annotations stay visible. */
+  select(tool: ToolName): void {
+    const previous = TOOL_NAMES[this.active];
+    if (this.active === 'pan' || this.active === 'zoom' || this.active === 'scroll') {
+      this.restoreSecondary(this.active);
+    } else {
+      this.group.setToolPassive(previous);
+    }
+    this.active = tool;
+    const bindings = [{ mouseButton: MB.Primary }];
+    if (tool === 'zoom') bindings.push({ mouseButton: MB.Secondary });
+    if (tool === 'pan') bindings.push({ mouseButton: MB.Auxiliary });
+    if (tool === 'scroll') bindings.push({ mouseButton: MB.Wheel });
+    this.group.setToolActive(TOOL_NAMES[tool], { bindings });
+    for (const k of ANNOTATION_KINDS) if (k !== tool) this.group.setToolPassive(TOOL_NAMES[k]);
+  }
+
+  private restoreSecondary(tool: 'pan' | 'zoom' | 'scroll'): void {
+    const bindings: ToolTypes.IToolBinding[] = {
+      pan: [{ mouseButton: MB.Auxiliary }],
+      zoom: [{ mouseButton: MB.Secondary }, { numTouchPoints: 2 }],
+      scroll: [{ mouseButton: MB.Wheel }, { numTouchPoints: 3 }],
+    }[tool];
+    this.group.setToolActive(TOOL_NAMES[tool], { bindings });
+  }
+
+  /** Observers may not draw: only view tools, annotations shown but locked. */
+  setAnnotating(allowed: boolean): void {
+    for (const k of ANNOTATION_KINDS) {
+      if (allowed) this.group.setToolPassive(TOOL_NAMES[k]);
+      else this.group.setToolEnabled(TOOL_NAMES[k]);
+    }
+    if (!allowed && ANNOTATION_KINDS.includes(this.active as AnnotationKind)) this.select('wl');
+    else if (allowed && ANNOTATION_KINDS.includes(this.active as AnnotationKind)) this.select(this.active);
+  }
+}

@@ -1,0 +1,123 @@
+// The stack viewports of a layout, applied from and read into wire view state.
+import {
+  Enums, RenderingEngine, imageLoader, utilities, type StackViewport,
+} from '@cornerstonejs/core';
+import { LAYOUT_VIEWPORTS, type ImageRef, type Layout, type ViewportState, type Voi } from '../protocol/types';
+import { applyPresentation, readPresentation } from './camera';
+import type { DicomWeb } from './dicomweb';
+import { ToolBox } from './tools';
+
+const ENGINE_ID = 'huizhen';
+export const viewportId = (i: number) => `vp-${i}`;
+
+export class Viewer {
+  readonly engine = new RenderingEngine(ENGINE_ID);
+  readonly tools = new ToolBox(ENGINE_ID);
+  layout: Layout = '1x1';
+  elements: HTMLDivElement[] = [];
+  /** viewport index -> series currently stacked there */
+  private readonly stacked = new Map<number, string>();
+
+  constructor(readonly grid: HTMLElement, readonly web: DicomWeb) {
+    new ResizeObserver(() => this.resize()).observe(grid);
+  }
+
+  viewport(i: number): StackViewport | null {
+    return (this.engine.getViewport(viewportId(i)) as StackViewport | undefined) ?? null;
+  }
+
+  setLayout(layout: Layout): void {
+    if (layout === this.layout && this.elements.length > 0) return;
+    for (let i = 0; i < this.elements.length; i++) {
+      this.tools.remove(viewportId(i));
+      this.engine.disableElement(viewportId(i));
+    }
+    this.grid.replaceChildren();
+    this.stacked.clear();
+    this.layout = layout;
+    this.grid.dataset.layout = layout;
+    this.elements = Array.from({ length: LAYOUT_VIEWPORTS[layout] }, (_, i) => this.makeElement(i));
+  }
+
+  private makeElement(i: number): HTMLDivElement {
+    const el = document.createElement('div');
+    el.className = 'viewport';
+    el.dataset.viewport = String(i);
+    el.oncontextmenu = (e) => e.preventDefault();
+    this.grid.append(el);
+    this.engine.enableElement({
+      viewportId: viewportId(i), element: el, type: Enums.ViewportType.STACK,
+      defaultOptions: { background: [0, 0, 0] },
+    });
+    this.tools.add(viewportId(i));
+    return el;
+  }
+
+  resize(): void {
+    if (this.elements.length > 0) this.engine.resize(true, true);
+  }
+
+  /** Show an image; loads the series' metadata first if needed. Resolves once it is shown. */
+  async showImage(i: number, ref: ImageRef): Promise<boolean> {
+    const vp = this.viewport(i);
+    if (!vp) return false;
+    const ids = await this.web.loadSeries(ref.study, ref.series);
+    const id = this.web.idOf(ref);
+    const index = id ? ids.indexOf(id) : -1;
+    if (index < 0) return false;
+    if (this.stacked.get(i) !== ref.series) {
+      this.stacked.set(i, ref.series);
+      await vp.setStack(ids, index);
+      this.prefetch(ids, index);
+    } else if (vp.getCurrentImageIdIndex() !== index) {
+      await vp.setImageIdIndex(index);
+    }
+    return true;
+  }
+
+  /** Load the rest of the series after the current image, nearest slices first. */
+  private prefetch(ids: string[], from: number): void {
+    const order = ids.map((id, k) => ({ id, d: Math.abs(k - from) })).sort((a, b) => a.d - b.d);
+    for (const { id } of order.slice(1)) {
+      imageLoader.loadAndCacheImage(id).catch(() => undefined);
+    }
+  }
+
+  applyView(i: number, v: ViewportState): void {
+    const vp = this.viewport(i);
+    if (!vp || !vp.getCurrentImageId()) return;
+    this.applyVoi(vp, v.voi);
+    vp.setProperties({ invert: v.invert });
+    applyPresentation(vp, v.presentation);
+    vp.render();
+  }
+
+  private applyVoi(vp: StackViewport, voi: Voi | null): void {
+    if (voi === null) {
+      vp.resetProperties();
+      return;
+    }
+    const range = utilities.windowLevel.toLowHighRange(voi.width, voi.center);
+    vp.setProperties({ voiRange: range });
+  }
+
+  currentRef(i: number): ImageRef | null {
+    const id = this.viewport(i)?.getCurrentImageId();
+    return id ? this.web.refOf(id) : null;
+  }
+
+  readVoi(i: number): Voi | null {
+    const range = this.viewport(i)?.getProperties().voiRange;
+    if (!range) return null;
+    const { windowWidth, windowCenter } = utilities.windowLevel.toWindowLevel(range.lower, range.upper);
+    const r = (x: number) => Math.round(x * 1000) / 1000;
+    return { center: r(windowCenter), width: r(windowWidth), function: 'LINEAR' };
+  }
+
+  readView(i: number): Pick<ViewportState, 'presentation' | 'invert'> | null {
+    const vp = this.viewport(i);
+    const presentation = vp ? readPresentation(vp) : null;
+    if (!vp || !presentation) return null;
+    return { presentation, invert: Boolean(vp.getProperties().invert) };
+  }
+}
