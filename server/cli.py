@@ -175,3 +175,6 @@ def rooms_create(
 
 
 # --- feature CLIs: one line each ---------------------------------------------------------------
+from server.cases.cli import register as register_cases  # noqa: E402
+
+register_cases(app)

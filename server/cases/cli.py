@@ -1,0 +1,120 @@
+"""``huizhen import PATH... [--room ROOM]``: import studies into the store, with a progress bar.
+
+Exit code 0 when every input was imported (or already stored), 1 when any input was rejected
+(each is listed with its name, code and reason), 2 when attaching to the room failed.
+With ``--room`` and ``--server`` the imported studies are attached to that room of a running
+server through its admin API (``POST /api/rooms/{room}/studies``); without ``--server`` the
+studies are only imported (the store is shared through ``--data-dir``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from server.cases.store import ImportReport, Limits, StudyStore
+from server.settings import settings_from_env
+
+STORE_SUBDIR = "cases"
+
+
+def store_root(data_dir: Path) -> Path:
+    """Where the study store lives inside the server's data directory."""
+    return data_dir / STORE_SUBDIR
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``import`` to the ``huizhen`` command (called once from ``server/cli.py``)."""
+    app.command("import")(import_command)
+
+
+def import_command(  # noqa: PLR0917 - typer maps parameters to options
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders, zip archives, DICOMDIRs")],
+    room: Annotated[str | None, typer.Option(help="Attach the studies to this room")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory [HUIZHEN_DATA_DIR]")] = None,
+    server: Annotated[str | None, typer.Option(help="Running server for --room")] = None,
+    api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
+    max_file_size: Annotated[int | None, typer.Option(help="Reject bigger files (bytes)")] = None,
+) -> None:
+    """Import DICOM studies into the store (all-or-nothing per study)."""
+    console = Console()
+    settings = settings_from_env(data_dir=data_dir)
+    limits = Limits(max_file_size=max_file_size) if max_file_size is not None else None
+    store = StudyStore(store_root(settings.data_dir), limits)
+    report = _import_with_progress(store, paths, console)
+    _print_report(store, report, console)
+    attach_failed = False
+    if room is not None and report.studies:
+        if server is None:
+            console.print(f"no --server given: studies imported, not attached to room {room!r}")
+        else:
+            key = api_key or settings.with_secrets().api_key
+            attach_failed = not _attach(server, key, room, report.studies, console)
+    if report.errors:
+        raise typer.Exit(1)
+    if attach_failed:
+        raise typer.Exit(2)
+
+
+def _import_with_progress(store: StudyStore, paths: list[Path], console: Console) -> ImportReport:
+    columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("import", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return store.import_paths(paths, progress=advance)
+
+
+def _print_report(store: StudyStore, report: ImportReport, console: Console) -> None:
+    summary = Table(title="Imported studies")
+    for column in ("study", "patient", "date", "modalities", "series", "instances"):
+        summary.add_column(column, overflow="fold")
+    for uid in report.studies:
+        study = store.study(uid)
+        if study is not None:
+            summary.add_row(
+                uid,
+                study.patient_name,
+                study.study_date,
+                ",".join(study.modalities),
+                str(study.series_count),
+                str(study.instance_count),
+            )
+    console.print(summary)
+    console.print(
+        f"new instances: {len(report.imported)}  already stored: {len(report.duplicates)}"
+        f"  rejected: {len(report.errors)}"
+    )
+    if report.errors:
+        errors = Table(title="Rejected inputs", title_style="bold red")
+        for column in ("name", "code", "reason"):
+            errors.add_column(column, overflow="fold")
+        for error in report.errors:
+            errors.add_row(error.name, error.code.value, error.reason)
+        console.print(errors)
+
+
+def _attach(server: str, key: str, room: str, studies: tuple[str, ...], console: Console) -> bool:
+    headers = {"Authorization": f"Bearer {key}"}
+    ok = True
+    with httpx.Client(base_url=server, headers=headers, timeout=10) as client:
+        for uid in studies:
+            try:
+                response = client.post(f"/api/rooms/{room}/studies", json={"uid": uid})
+            except httpx.HTTPError as exc:
+                console.print(f"[red]attaching {uid} to {room}: {exc}[/red]")
+                return False
+            if response.status_code >= 400:
+                console.print(f"[red]attaching {uid} to {room}: {response.text}[/red]")
+                ok = False
+            else:
+                console.print(f"attached {uid} to room [bold]{room}[/bold]")
+    return ok
