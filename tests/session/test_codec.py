@@ -298,6 +298,7 @@ def test_hello_garbage_closes_with_the_documented_code(data: bytes, close: Close
 
 # --- refusals ---------------------------------------------------------------------------------
 _VOI = {"type": "set_voi", "ref": 8, "viewport": 0, "voi": {"center": 1.0, "width": 2.0}}
+_INVERT = {"type": "set_invert", "ref": 10, "viewport": 0, "invert": True}
 _CREATE = {
     "type": "create_annotation",
     "ref": 9,
@@ -338,6 +339,8 @@ _REFUSALS: list[tuple[str, dict[str, Any], str, object]] = [
     ("bool for float", _VOI, "voi.width", False),
     ("str for float", _VOI, "voi.width", "400"),
     ("huge int for float", _VOI, "voi.width", 2**53 + 1),
+    ("int for bool", _INVERT, "invert", 1),
+    ("nil for bool", _INVERT, "invert", None),
     ("bad enum", _VOI, "voi.function", "linear"),
     ("int for enum", _VOI, "voi.function", 1),
     ("list for dataclass", _VOI, "voi", [1.0, 2.0]),
