@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import UID, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, ExplicitVRLittleEndian
 
 ROOT = "huizhen-samples-v1"  # change it and every generated UID changes
 
 
 def uid(*parts: str | int) -> UID:
-    """A 2.25 UID derived only from ``parts`` (same parts, same UID, on every machine)."""
-    return generate_uid(prefix=None, entropy_srcs=[ROOT, *(str(p) for p in parts)])
+    """A 2.25 UID derived only from ``parts`` (same parts, same UID, on every machine).
+
+    Not ``generate_uid(prefix=None, entropy_srcs=...)``: with ``prefix=None`` pydicom 3.0
+    ignores the entropy sources and returns a random UUID-based UID.
+    """
+    text = "|".join([ROOT, *(str(p) for p in parts)])
+    return UID("2.25." + str(int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], "big")))
 
 
 def patient_study(

@@ -76,13 +76,18 @@ def enumerate_paths(paths: Sequence[Path], limits: Limits) -> Iterator[Candidate
     for path in paths:
         if path.is_dir():
             for sub in sorted(p for p in path.rglob("*") if p.is_file()):
-                # A DICOMDIR met while walking a folder indexes files the walk finds anyway.
-                if sub.name.upper() != DICOMDIR_NAME:
+                # A DICOMDIR met while walking a folder indexes files the walk finds anyway;
+                # hidden files (.DS_Store, lock files) are never DICOM instances.
+                if sub.name.upper() != DICOMDIR_NAME and not _hidden(sub, path):
                     yield from _file_candidates(sub, limits)
         elif path.name.upper() == DICOMDIR_NAME and path.is_file():
             yield from _dicomdir_candidates(path)
         else:
             yield from _file_candidates(path, limits)
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
 def _file_candidates(path: Path, limits: Limits) -> Iterator[Candidate | ImportError_]:
