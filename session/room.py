@@ -125,7 +125,8 @@ class Room:
     ) -> None:
         self._state = RoomState(room_id, title=title)
         self._log = EventLog(log_size)
-        self._at = now  # the newest stamp (or the creation time)
+        self._at = now  # the newest durable event's stamp (or the creation time)
+        self._clock = now  # the newest stamp of any event: stamps never go backwards
         self._grace = offline_grace
 
     @property
@@ -231,6 +232,7 @@ class Room:
         self._log.append(stamped)  # raises ValueError on a gap, before any change
         apply(self._state, stamped)
         self._at = max(self._at, stamped.at)
+        self._clock = max(self._clock, self._at)
 
     # --- internals ---------------------------------------------------------------------------
     def _actor(self, sender: ParticipantId) -> Actor:
@@ -254,14 +256,14 @@ class Room:
         self, events: list[Event], by: ParticipantId | None, now: float
     ) -> tuple[Stamped, ...]:
         """Stamp, apply and log each event in order."""
-        self._at = max(self._at, now)
-        stamped = tuple(self._stamp(event, by) for event in events)
-        return stamped
+        clock = self._clock = max(self._clock, now)
+        return tuple(self._stamp(event, by, clock) for event in events)
 
-    def _stamp(self, event: Event, by: ParticipantId | None) -> Stamped:
+    def _stamp(self, event: Event, by: ParticipantId | None, at: float) -> Stamped:
         if isinstance(event, PointerMoved):
-            return Stamped(None, self._at, by, event)  # ephemeral: no seq, not logged
-        stamped = Stamped(self.seq + 1, self._at, by, event)
+            return Stamped(None, at, by, event)  # ephemeral: no seq, not logged
+        self._at = at
+        stamped = Stamped(self.seq + 1, at, by, event)
         self._log.append(stamped)
         apply(self._state, stamped)
         return stamped
