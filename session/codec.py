@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import msgpack
 
@@ -25,6 +25,7 @@ from session.errors import ErrorCode
 from session.events import Stamped
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
+from session.room import Snapshot
 from session.state import RoomState
 from session.wire_schema import (
     MAX_ITEMS,
@@ -36,9 +37,6 @@ from session.wire_schema import (
     text,
     to_wire,
 )
-
-if TYPE_CHECKING:
-    from session.room import Snapshot
 
 __all__ = ["ProtocolError"]  # re-exported: callers import it from here
 
@@ -320,7 +318,7 @@ def encode_welcome(
     seq: int,
     at: float,
     limits: Mapping[str, int | float],
-    snapshot: "Snapshot | None",
+    snapshot: Snapshot | None,
     version: int = PROTOCOL_VERSION,
 ) -> bytes:
     """``seq`` is the room's latest seq: the snapshot's, or the last of the resumed events."""
@@ -340,7 +338,7 @@ def encode_welcome(
     )
 
 
-def encode_snapshot(snapshot: "Snapshot") -> bytes:
+def encode_snapshot(snapshot: Snapshot) -> bytes:
     return _pack(
         {
             "type": "snapshot",
@@ -348,6 +346,23 @@ def encode_snapshot(snapshot: "Snapshot") -> bytes:
             "at": snapshot.at,
             "state": state_to_wire(snapshot.state),
         }
+    )
+
+
+def snapshot_from_wire(data: bytes) -> Snapshot:
+    """Inverse of ``encode_snapshot`` (a stored snapshot, e.g. in Redis or a recording)."""
+    return snapshot_from_message(_unpack(data, None))
+
+
+def snapshot_from_message(raw: object) -> Snapshot:
+    """A decoded ``snapshot`` message map as a ``Snapshot``."""
+    if type(raw) is not dict or raw.get("type") != "snapshot":
+        raise bad("snapshot", "a snapshot message")
+    _only(raw, frozenset({"type", "seq", "at", "state"}))
+    return Snapshot(
+        seq=_STORED.decode(int, raw.get("seq"), "seq"),
+        at=_STORED.decode(float, raw.get("at"), "at"),
+        state=state_from_wire(raw.get("state")),
     )
 
 

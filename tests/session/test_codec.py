@@ -461,8 +461,17 @@ _ANY = st.recursive(
 )
 
 
+_DECODERS = (
+    codec.decode_client,
+    codec.decode_hello,
+    codec.stamped_from_wire,
+    codec.snapshot_from_wire,
+    codec.decode_server_frame,
+)
+
+
 def _only_protocol_errors(data: bytes) -> None:
-    for decode in (codec.decode_client, codec.decode_hello, codec.stamped_from_wire):
+    for decode in _DECODERS:
         try:
             decode(data)
         except ProtocolError as error:
@@ -561,6 +570,8 @@ def test_snapshot_ack_and_error_messages() -> None:
         ]
     )
     messages = codec.decode_server_frame(frame)
+    assert codec.snapshot_from_message(messages[0]) == snapshot
+    assert codec.snapshot_from_wire(codec.encode_snapshot(snapshot)) == snapshot
     assert messages[0]["type"] == "snapshot"
     assert (messages[0]["seq"], messages[0]["at"]) == (3, 7.0)
     assert codec.state_from_wire(messages[0]["state"]) == snapshot.state
@@ -604,6 +615,21 @@ def test_decode_server_frame_refuses_malformed_frames(data: bytes) -> None:
 def test_stored_events_are_checked(message: object) -> None:
     with pytest.raises(ProtocolError):
         codec.stamped_from_message(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        [],
+        {"type": "welcome"},
+        {"type": "snapshot", "seq": 1, "at": 1.0, "state": {"room_id": "r"}, "extra": 1},
+        {"type": "snapshot", "seq": None, "at": 1.0, "state": {"room_id": "r"}},
+        {"type": "snapshot", "seq": 1, "at": 1.0, "state": {}},
+    ],
+)
+def test_stored_snapshots_are_checked(message: object) -> None:
+    with pytest.raises(ProtocolError):
+        codec.snapshot_from_message(message)
 
 
 @pytest.mark.parametrize(
