@@ -49,6 +49,7 @@ class Raw:
     server_rss_bytes: int
     machine_busy_s: float
     server_exit: int | None
+    join_s: float = 0.0  # set by _drive: how long N listeners took to connect and join
 
 
 def machine_busy_seconds() -> float:
@@ -113,8 +114,12 @@ async def _drive(
     )
     children.append(driver)
     await _ready(driver, 60)
+    joining = time.monotonic()
     workers = await _start_workers(plan, common, tokens, workdir, children)
-    return await _measure(plan, server, driver, workers, workdir)
+    join_s = time.monotonic() - joining
+    raw = await _measure(plan, server, driver, workers, workdir)
+    raw.join_s = join_s
+    return raw
 
 
 async def _start_workers(

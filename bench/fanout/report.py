@@ -6,6 +6,8 @@ import platform
 import subprocess
 import sys
 from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -58,6 +60,7 @@ def summarize(raw: Raw) -> dict[str, object]:
         "driver_errors": raw.driver.get("errors", {}),
         "driver_max_late_ms": raw.driver.get("max_late_ms"),
         "server_exit": raw.server_exit,
+        "join_s": round(raw.join_s, 2),
     }
 
 
@@ -141,3 +144,32 @@ def markdown(results: list[dict[str, object]]) -> str:
             f"| {_cell(r['bytes_per_event'])} | {r['others_busy_cores']} |"
         )
     return "\n".join(lines)
+
+
+BEGIN, END = "<!-- fanout:table:begin -->", "<!-- fanout:table:end -->"
+
+
+def paste(docs: Path, text: str) -> None:
+    """Replace what stands between the fan-out markers in ``docs`` (others' sections untouched)."""
+    content = docs.read_text()
+    head, found, rest = content.partition(BEGIN)
+    _, found_end, tail = rest.partition(END)
+    if not (found and found_end):
+        raise ValueError(f"{docs}: markers {BEGIN} / {END} not found")
+    docs.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+
+
+def conditions(document: dict[str, object]) -> str:
+    """One paragraph of machine facts and run settings to print above the table."""
+    m: dict[str, Any] = document["machine"]  # type: ignore[assignment]
+    c: dict[str, Any] = document["config"]  # type: ignore[assignment]
+    v = m["versions"]
+    return (
+        f"Run {document['started']}: {m['cores']} cores ({m['cpu']}), Linux {m['kernel']}, "
+        f"Python {m['python']}, Node {m['node']}; websockets {v['websockets']}, "
+        f"uvicorn {v['uvicorn']}, starlette {v['starlette']}, python-socketio "
+        f"{v['python-socketio']}, msgpack {v['msgpack']}, socket.io {m['socket.io (npm)']}, "
+        f"socket.io-msgpack-parser {m['socket.io-msgpack-parser (npm)']}. Driver {c['rate']} Hz "
+        f"VOI + {c['rate']} Hz pointer; warm-up {c['warmup']} s, window {c['duration']} s, "
+        f"drain {c['drain']} s."
+    )

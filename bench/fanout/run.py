@@ -41,65 +41,60 @@ def parse_args() -> argparse.Namespace:
         "--profile", type=Path, help="dir for py-spy stacks of Python servers (skews numbers)"
     )
     parser.add_argument(
+        "--docs", type=Path, help="also paste the table into this file (docs/benchmarks.md)"
+    )
+    parser.add_argument(
         "--out", type=Path, help="JSON path (default bench/results/fanout-<date>.json)"
     )
     return parser.parse_args()
 
 
-async def main(args: argparse.Namespace) -> None:
+SHOWN = ("latency_ms", "loss", "server_us_per_event", "generator_us_per_event", "join_s")
+
+
+async def measure_all(args: argparse.Namespace, tmp: Path) -> list[dict[str, object]]:
     results: list[dict[str, object]] = []
+    for n in args.listeners:
+        for name in args.servers:
+            plan = measure.Plan(
+                name, n, warmup_s=args.warmup, duration_s=args.duration, drain_s=args.drain,
+                rate_hz=args.rate, profile=args.profile,
+            )  # fmt: skip
+            print(f"{time.strftime('%H:%M:%S')} {name} N={n} ...", file=sys.stderr, flush=True)
+            try:
+                summary = report.summarize(await measure.run(plan, tmp / f"{name}-{n}"))
+            except Exception as exc:  # one broken server must not void the others' numbers
+                print(f"  FAILED: {exc!r}", file=sys.stderr)
+                results.append({"server": name, "listeners": n, "error": repr(exc)})
+                continue
+            results.append(summary)
+            print("  " + json.dumps({k: summary[k] for k in SHOWN}), file=sys.stderr)
+    return results
+
+
+async def main(args: argparse.Namespace) -> None:
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="fanout-") as tmp:
-        for n in args.listeners:
-            for name in args.servers:
-                plan = measure.Plan(
-                    name,
-                    n,
-                    warmup_s=args.warmup,
-                    drain_s=args.drain,
-                    profile=args.profile,
-                    duration_s=args.duration,
-                    rate_hz=args.rate,
-                )
-                print(f"{time.strftime('%H:%M:%S')} {name} N={n} ...", file=sys.stderr, flush=True)
-                try:
-                    raw = await measure.run(plan, Path(tmp) / f"{name}-{n}")
-                except Exception as exc:  # one broken server must not void the others' numbers
-                    print(f"  FAILED: {exc!r}", file=sys.stderr)
-                    results.append({"server": name, "listeners": n, "error": repr(exc)})
-                    continue
-                summary = report.summarize(raw)
-                results.append(summary)
-                print(
-                    "  "
-                    + json.dumps(
-                        {
-                            k: summary[k]
-                            for k in (
-                                "latency_ms",
-                                "loss",
-                                "server_us_per_event",
-                                "generator_us_per_event",
-                                "others_busy_cores",
-                            )
-                        }
-                    ),
-                    file=sys.stderr,
-                )
-    document = {
-        "started": started.isoformat(),
+        results = await measure_all(args, Path(tmp))
+    config = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}
+    document: dict[str, object] = {
+        "started": started.isoformat(timespec="seconds"),
         "machine": report.machine(),
-        "config": vars(args) | {"out": None},
+        "config": config,
         "results": results,
     }
     out = args.out or RESULTS / f"fanout-{started:%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(document, indent=1, default=str))
+    out.write_text(json.dumps(document, indent=1))
     print(f"wrote {out}", file=sys.stderr)
-    print(report.markdown([r for r in results if "error" not in r]))
-    failed = [r for r in results if "error" in r]
-    for r in failed:
-        print(f"\nFAILED {r['server']} N={r['listeners']}: {r['error']}")
+    ok = [r for r in results if "error" not in r]
+    table = report.conditions(document) + "\n\n" + report.markdown(ok)
+    print(table)
+    for r in results:
+        if "error" in r:
+            print(f"\nFAILED {r['server']} N={r['listeners']}: {r['error']}")
+    if args.docs is not None:
+        report.paste(args.docs, table)
 
 
 if __name__ == "__main__":
