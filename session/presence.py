@@ -67,6 +67,18 @@ def decide_leave(state: RoomState, participant: ParticipantId, reason: str) -> l
     return events
 
 
+def next_deadline(state: RoomState, grace: float) -> float | None:
+    """The earliest grace expiry (O(n), no sort: the server asks after every input)."""
+    return min(
+        (
+            since + grace
+            for p in state.participants.values()
+            if (since := p.offline_since) is not None
+        ),
+        default=None,
+    )
+
+
 def deadlines(state: RoomState, grace: float) -> list[tuple[float, ParticipantId]]:
     """When each offline participant's grace expires, earliest first (ties by id)."""
     return sorted(

@@ -13,8 +13,9 @@ events rebuild the room exactly (``Room.restore``), on a failover node or in pla
 Event times never go backwards: an event is stamped with ``max(now, previous stamp)``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from session.checks import SYSTEM, Actor
 from session.commands import (
@@ -49,9 +50,16 @@ from session.commands import (
 from session.errors import ErrorCode, Rejected
 from session.events import Event, PointerMoved, Stamped
 from session.grants import Grant, Role
-from session.ids import ParticipantId, RoomId
+from session.ids import ParticipantId, RoomId, Uid
 from session.log import DEFAULT_LOG_SIZE, EventLog
-from session.presence import deadlines, decide_disconnect, decide_join, decide_leave
+from session.model import Study
+from session.presence import (
+    deadlines,
+    decide_disconnect,
+    decide_join,
+    decide_leave,
+    next_deadline,
+)
 from session.reducer import apply
 from session.rules_annotations import decide_annotation
 from session.rules_case import decide_case
@@ -81,7 +89,10 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """The full room state as of ``seq`` (a deep, independent copy)."""
+    """The full room state as of ``seq`` (a deep, independent copy).
+
+    ``at`` is the stamp of the newest durable event (or the room's creation time).
+    """
 
     seq: int
     at: float
@@ -141,6 +152,15 @@ class Room:
     def closed(self) -> bool:
         return self._state.closed
 
+    @property
+    def title(self) -> str:
+        return self._state.title
+
+    @property
+    def studies(self) -> Mapping[Uid, Study]:
+        """The attached studies, read-only and live (no copy: cheap for per-request checks)."""
+        return MappingProxyType(self._state.studies)
+
     def participant(self, participant: ParticipantId) -> Participant | None:
         """A participant as the room knows them (read-only value), or None."""
         return self._state.participants.get(participant)
@@ -180,8 +200,7 @@ class Room:
 
     def get_timer(self) -> float | None:
         """When ``handle_timer`` next has work: the earliest offline grace expiry, or None."""
-        pending = deadlines(self._state, self._grace)
-        return pending[0][0] if pending and not self.closed else None
+        return None if self.closed else next_deadline(self._state, self._grace)
 
     def handle_timer(self, now: float) -> Outcome:
         """Remove offline participants whose grace has expired (``reason="timeout"``)."""

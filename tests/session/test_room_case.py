@@ -135,6 +135,10 @@ def test_attach_and_detach(h):
         StudyAttached(Study(STUDY, "CT chest", series))
     ]
     assert h.state.studies == {STUDY: Study(STUDY, "CT chest", series)}
+    live = h.room.studies  # a read-only live view, for the DICOMweb access check
+    assert dict(live) == h.state.studies
+    with pytest.raises(TypeError):
+        live[STUDY] = Study(STUDY)  # type: ignore[index]
     h.refuse("host", AttachStudy(STUDY), ErrorCode.CONFLICT)
     assert h.send("host", DetachStudy(STUDY)) == [StudyDetached(STUDY)]
     assert h.state.studies == {}

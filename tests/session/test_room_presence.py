@@ -21,6 +21,7 @@ def pid(name: str) -> ParticipantId:
 def test_new_room_is_empty_open_and_at_seq_zero(bare):
     room = bare.room
     assert room.id == "room-1"
+    assert room.title == "Case 1"
     assert room.seq == 0
     assert not room.closed
     assert room.get_timer() is None
