@@ -11,6 +11,29 @@ Decisions (``session.rules_*``, ``session.presence``) only read the state and re
 events rebuild the room exactly (``Room.restore``), on a failover node or in playback.
 
 Event times never go backwards: an event is stamped with ``max(now, previous stamp)``.
+
+Choices the rules make (clients and docs rely on them):
+
+- Order of checks: room closed → sender known → grant / control → referenced thing exists
+  (``not_found``) → values make sense (``bad_request``) → state allows it (``conflict``).
+- Every accepted command yields at least one event; a command that would change nothing is
+  refused with ``conflict`` (asking for control twice, granting it to the driver, setting
+  recording to its current value). Idempotent setters (following, hands, view) just re-emit.
+- Consequences come before the fact, so the state is consistent after every single event:
+  ``ControlChanged(None)`` precedes a driver's ``ParticipantLeft`` or losing-DRIVE
+  ``GrantsChanged``; ``RecordingChanged(False)`` precedes ``RoomClosed``; a layout that drops
+  the active viewport is followed by ``ActiveViewportChanged(0)``.
+- An offline participant keeps everything (control included) until the grace expires; only
+  leaving (``leave``, kick, timeout) releases control. Releasing control does not hand it to
+  the queue: the driver or a moderator grants it (``GrantControl``).
+- A room with no study attached shows any image; once one is attached, images and new
+  annotations must be in an attached study (and series, if the study lists some).
+- Detaching a study a viewport shows is refused (``conflict``); otherwise its annotations are
+  deleted with it (``AnnotationDeleted`` each, then ``StudyDetached``).
+- Update/delete of an annotation: its author holding ANNOTATE, or any MODERATE holder.
+- ``Kick.reason`` is not carried: the event says ``reason="kicked"``.
+- A returning participant keeps the room's name, role and grants (a moderator may have
+  changed them); the token's are used only on first join.
 """
 
 from collections.abc import Callable, Mapping
