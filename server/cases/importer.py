@@ -86,7 +86,7 @@ def inspect(staged: Staged, deidentified_from: str | None = None) -> Inspected |
     try:
         ds = _read(staged.path)
     except _Reject as exc:
-        return Bad(ImportError_(staged.name, exc.code, exc.reason))
+        return Bad(ImportError_(staged.name, exc.code, exc.reason), _peek_study_uid(staged.path))
     study_uid = str(ds.get("StudyInstanceUID", "")) or None
     study_uid = study_uid if valid_uid(study_uid) else None
     tsuid = str(ds.file_meta.get("TransferSyntaxUID", ""))
@@ -124,6 +124,19 @@ def _read(path: Path) -> Dataset:
         if "End of file" in str(warning.message):
             raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
     return ds
+
+
+def _peek_study_uid(path: Path) -> str | None:
+    """The Study Instance UID of a file we reject, if its header is readable (for
+    all-or-nothing: a truncated slice must take its whole study down with it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
+            value = str(ds.get("StudyInstanceUID", ""))
+        except Exception:  # anything unparsable simply has no known study
+            return None
+    return value if valid_uid(value) else None
 
 
 def _short_element(ds: Dataset) -> str | None:

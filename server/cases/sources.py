@@ -23,7 +23,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 import pydicom
-from pydicom.fileset import FileSet
 
 from server.cases.errors import ErrorCode, ImportError_
 
@@ -105,17 +104,23 @@ def _has_dicm_prefix(path: Path) -> bool:
 
 
 def _dicomdir_candidates(path: Path) -> Iterator[Candidate | ImportError_]:
+    # Read the directory records directly: pydicom's FileSet would stage a temporary
+    # directory we do not need just to list the referenced files.
     try:
-        fileset = FileSet(pydicom.dcmread(path))
+        records = pydicom.dcmread(path).DirectoryRecordSequence
     except Exception as exc:  # pydicom raises many types on a malformed DICOMDIR
         yield ImportError_(str(path), ErrorCode.NOT_DICOM, f"not a readable DICOMDIR: {exc}")
         return
     base = path.parent.resolve()
-    for instance in fileset:
-        target = Path(instance.path).resolve()
-        if not target.is_relative_to(base):
+    for record in records:
+        file_id = record.get("ReferencedFileID")
+        if not file_id:
+            continue  # patient/study/series records reference no file
+        parts = [file_id] if isinstance(file_id, str) else list(file_id)
+        target = base.joinpath(*parts).resolve()
+        if not target.is_relative_to(base) or any(p in ("..", "") for p in parts):
             reason = "DICOMDIR references a file outside its folder"
-            yield ImportError_(str(instance.path), ErrorCode.PATH_TRAVERSAL, reason)
+            yield ImportError_("/".join(parts), ErrorCode.PATH_TRAVERSAL, reason)
         elif not target.is_file():
             yield ImportError_(str(target), ErrorCode.UNREADABLE, "referenced by DICOMDIR, missing")
         else:

@@ -1,0 +1,207 @@
+"""Importing files, folders, zips and DICOMDIRs into the store; dedup; queries; real files."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import zipfile
+from pathlib import Path
+
+import pydicom
+import pytest
+from cases_support import encode, real_file, snapshot
+from pydicom.fileset import FileSet
+
+from samples import SamplePaths
+from server.cases.errors import ErrorCode
+from server.cases.store import StudyStore
+
+
+def ct_subset(samples: SamplePaths, n: int = 6) -> list[Path]:
+    return list(samples.ct_files[:n])
+
+
+def test_folder_import_lays_files_out_by_uid_and_keeps_bytes(
+    store: StudyStore, samples: SamplePaths
+) -> None:
+    progress: list[tuple[int, int]] = []
+    report = store.import_paths([samples.root], progress=lambda d, t: progress.append((d, t)))
+    assert report.errors == ()
+    assert len(report.imported) == len(samples.ct_files) + 2
+    assert progress[-1] == (len(report.imported), len(report.imported))
+    ct = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
+    record = store.instance(ct.StudyInstanceUID, ct.SeriesInstanceUID, ct.SOPInstanceUID)
+    assert record is not None
+    expected = store.root / "dicom" / ct.StudyInstanceUID / ct.SeriesInstanceUID
+    assert record.path == expected / f"{ct.SOPInstanceUID}.dcm"
+    assert record.path.read_bytes() == samples.ct_files[0].read_bytes()
+    assert record.sha256 == hashlib.sha256(record.path.read_bytes()).hexdigest()
+    assert (record.rows, record.columns, record.number_of_frames) == (512, 512, 1)
+    assert record.transfer_syntax_uid == "1.2.840.10008.1.2.1"
+    assert list(store.root.glob("staging/*")) == []  # staging cleaned up
+
+
+def test_study_series_and_instance_records(store: StudyStore, samples: SamplePaths) -> None:
+    store.import_paths([samples.ct_dir, samples.mr])
+    ct = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
+    study = store.study(ct.StudyInstanceUID)
+    assert study is not None
+    assert study.patient_name == "Synthetic^CT Phantom" and study.modalities == ("CT",)
+    assert (study.series_count, study.instance_count) == (1, len(samples.ct_files))
+    assert study.deidentified_from is None
+    (series,) = store.series(ct.StudyInstanceUID)
+    assert series.instance_count == len(samples.ct_files) and series.series_number == 2
+    numbers = [i.instance_number for i in store.instances(ct.StudyInstanceUID)]
+    assert numbers == sorted(numbers)
+    assert store.instances(ct.StudyInstanceUID, "1.2.3") == []
+    assert store.study("1.2.3.4") is None and store.study("not a uid") is None
+
+
+def test_study_filters_with_wildcards(store: StudyStore, samples: SamplePaths) -> None:
+    store.import_paths([samples.root])
+    assert len(store.studies()) == 3
+    assert [s.patient_id for s in store.studies(patient_name="Synthetic^CT*")] == ["HZ-CT-0001"]
+    assert [s.modalities for s in store.studies(modality="M?")] == [("MR",)]
+    assert [s.study_date for s in store.studies(study_date="20260107")] == ["20260107"]
+    assert store.studies(patient_id="HZ%") == []  # SQL wildcards are literal
+    with pytest.raises(ValueError, match="unknown study filter"):
+        store.studies(colour="red")
+
+
+def test_reimport_is_all_duplicates(store: StudyStore, samples: SamplePaths) -> None:
+    store.import_paths(ct_subset(samples))
+    before = snapshot(store)
+    report = store.import_paths(ct_subset(samples))
+    assert report.imported == () and len(report.duplicates) == 6 and report.errors == ()
+    assert snapshot(store) == before
+
+
+def test_same_file_twice_in_one_import_is_stored_once(
+    store: StudyStore, samples: SamplePaths
+) -> None:
+    report = store.import_paths([samples.ct_files[0], samples.ct_files[0]])
+    assert len(report.imported) == 1 and len(report.duplicates) == 1
+
+
+def test_zip_import(store: StudyStore, samples: SamplePaths, tmp_path: Path) -> None:
+    archive = tmp_path / "case.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in ct_subset(samples):
+            zf.write(path, f"case/ct/{path.name}")
+        zf.write(samples.mr, "case/mr.dcm")
+        zf.writestr("case/", "")
+    report = store.import_paths([archive])
+    assert report.errors == () and len(report.imported) == 7
+    assert len(report.studies) == 2
+
+
+def test_dicomdir_made_with_pydicom_fileset(
+    store: StudyStore, samples: SamplePaths, tmp_path: Path
+) -> None:
+    fileset = FileSet()
+    for path in [*ct_subset(samples, 3), samples.radiograph]:
+        fileset.add(pydicom.dcmread(path))
+    media = tmp_path / "media"
+    fileset.write(media)
+    fileset._stage["t"].cleanup()  # FileSet keeps a TemporaryDirectory until GC
+    report = store.import_paths([media / "DICOMDIR"])
+    assert report.errors == ()
+    assert len(report.imported) == 4
+    ct = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
+    assert store.instance(ct.StudyInstanceUID, ct.SeriesInstanceUID, ct.SOPInstanceUID)
+
+
+def test_pydicom_dicomdir_test_set(store: StudyStore) -> None:
+    dicomdir = real_file("DICOMDIR")
+    expected = len(FileSet(pydicom.dcmread(dicomdir)))
+    report = store.import_paths([dicomdir])
+    assert report.errors == () and len(report.imported) == expected
+    again = store.import_paths([dicomdir.parent])  # the folder walk skips the DICOMDIR object
+    assert set(again.duplicates) == set(report.imported)  # the folder also holds other files
+    assert {Path(e.name).suffix for e in again.errors} == {".txt"}  # the folder's README
+
+
+REAL_FILES = [
+    "CT_small.dcm",  # explicit little endian CT
+    "MR_small_bigendian.dcm",  # big endian
+    "JPEG2000.dcm",  # JPEG 2000 lossy
+    "MR_small_jp2klossless.dcm",  # JPEG 2000 lossless
+    "MR_small_jpeg_ls_lossless.dcm",  # JPEG-LS (pyjpegls)
+    "MR_small_RLE.dcm",  # RLE
+    "emri_small.dcm",  # multi-frame MR
+    "RG1_J2KR.dcm",  # MONOCHROME1 radiograph, J2K lossless
+    "SC_rgb_jpeg_dcmtk.dcm",  # JPEG baseline colour (Pillow)
+    "image_dfl.dcm",  # deflated explicit little endian
+]
+
+
+@pytest.mark.parametrize("name", REAL_FILES)
+def test_real_files_import_in_their_original_transfer_syntax(store: StudyStore, name: str) -> None:
+    path = real_file(name)
+    report = store.import_paths([path])
+    assert report.errors == (), report.errors
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    record = store.instance(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    assert record is not None
+    assert record.transfer_syntax_uid == ds.file_meta.TransferSyntaxUID
+    assert record.path.read_bytes() == path.read_bytes()
+    assert record.number_of_frames == int(ds.get("NumberOfFrames", 1) or 1)
+
+
+def test_jpeg_lossless_is_refused_without_a_decoder(store: StudyStore) -> None:
+    report = store.import_paths([real_file("JPEG-LL.dcm")])
+    assert [e.code for e in report.errors] == [ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX]
+    assert store.studies() == []
+
+
+def test_real_files_sharing_a_sop_uid_with_different_bytes_conflict(store: StudyStore) -> None:
+    # MR_small.dcm and MR_small_RLE.dcm are the same instance in two encodings.
+    assert store.import_paths([real_file("MR_small.dcm")]).errors == ()
+    before = snapshot(store)
+    report = store.import_paths([real_file("MR_small_RLE.dcm")])
+    assert [e.code for e in report.errors] == [ErrorCode.UID_CONFLICT]
+    assert snapshot(store) == before
+
+
+def test_all_or_nothing_per_study(store: StudyStore, samples: SamplePaths, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for path in ct_subset(samples):
+        shutil.copy(path, folder / path.name)
+    data = samples.ct_files[10].read_bytes()
+    (folder / "broken.dcm").write_bytes(data[: len(data) // 2])
+    shutil.copy(samples.mr, folder / "mr.dcm")
+    report = store.import_paths([folder])
+    codes = sorted(e.code.value for e in report.errors)
+    assert codes == ["study_rejected"] * 6 + ["truncated"]
+    assert [s.modalities for s in store.studies()] == [("MR",)]  # the other study still lands
+    assert not any((store.root / "dicom").glob("*/*/*.dcm") and [])
+    ct = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
+    assert store.study(ct.StudyInstanceUID) is None
+    assert not (store.root / "dicom" / ct.StudyInstanceUID).exists()
+
+
+def test_import_bytes(store: StudyStore, samples: SamplePaths) -> None:
+    items = [(p.name, p.read_bytes()) for p in ct_subset(samples, 3)]
+    report = store.import_bytes(items)
+    assert report.errors == () and len(report.imported) == 3
+    ds = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
+    ds.SOPInstanceUID = "1.2.3"  # a header-only dataset without pixel data is still DICOM
+    del ds.Rows
+    assert store.import_bytes([("hdr", encode(ds))]).errors == ()
+
+
+def test_concurrent_imports_of_the_same_files(store: StudyStore, samples: SamplePaths) -> None:
+    reports = []
+    threads = [
+        threading.Thread(target=lambda: reports.append(store.import_paths(ct_subset(samples))))
+        for _ in range(3)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(len(r.imported) for r in reports) == 6
+    assert sum(len(r.duplicates) for r in reports) == 12
+    assert all(r.errors == () for r in reports)
