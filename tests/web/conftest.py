@@ -1,0 +1,143 @@
+"""Browser fixtures: the built client, Debian Chromium via Playwright, a live server with a room
+that holds a small CT, and pages that join it from invite links.
+
+Chromium is the system one (``executable_path``), never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from server import app as server_app
+from server.appstate import AppState
+from session.commands import AttachStudy
+from session.grants import Role
+from session.ids import RoomId, Uid
+from conftest import LiveServer
+from web.build import ensure_build
+from web.case import TestCase, make_case
+from web.dicomweb_stub import StubDicomWeb
+
+ROOM = "ward"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def web_dist() -> Path:
+    return ensure_build()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Debian chromium is not installed")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="session")
+def ct_case(tmp_path_factory: pytest.TempPathFactory) -> TestCase:
+    return make_case(tmp_path_factory.mktemp("web-ct"))
+
+
+def _attach_hook(case: TestCase) -> Callable[[AppState], Any]:
+    @contextlib.asynccontextmanager
+    async def hook(state: AppState) -> AsyncIterator[None]:
+        host = await state.rooms.create(RoomId(ROOM), "Ward round")
+        await host.system(AttachStudy(uid=Uid(case.study), description="Web test CT"))
+        yield
+
+    return hook
+
+
+@pytest.fixture
+def room_server(
+    live_server_factory: Callable[..., LiveServer],
+    web_dist: Path,
+    ct_case: TestCase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> LiveServer:
+    """A live server with room ``ward`` holding the test CT, served over (stub) DICOMweb."""
+    stub = StubDicomWeb(ct_case.files)
+    real = server_app.extension_routes
+    monkeypatch.setattr(server_app, "extension_routes", lambda: [*stub.routes(), *real()])
+    return live_server_factory(web_dist=web_dist, hooks=[_attach_hook(ct_case)])
+
+
+@dataclass
+class Pages:
+    """Opens pages that join ``ward`` from invite links; closes them after the test."""
+
+    server: LiveServer
+    browser: Browser
+    opened: list[Any] = field(default_factory=list)
+
+    def open(
+        self,
+        identity: str,
+        role: Role,
+        *,
+        name: str | None = None,
+        size: tuple[int, int] = (1200, 800),
+        locale: str = "en-US",
+        wait: bool = True,
+    ) -> Page:
+        context = self.browser.new_context(
+            viewport={"width": size[0], "height": size[1]}, locale=locale, has_touch=size[0] < 800
+        )
+        self.opened.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda d: d.accept("note"))
+        token = self.server.mint(ROOM, identity, role, name=name or identity)
+        page.goto(f"{self.server.base_url}/join#token={token}")
+        if wait:
+            wait_ready(page)
+        return page
+
+    def close(self) -> None:
+        for context in self.opened:
+            context.close()
+
+
+def wait_ready(page: Page) -> None:
+    """Connected, and the first viewport shows an image."""
+    page.wait_for_function(
+        "() => document.querySelector('#status-overlay')?.dataset.status === 'connected'"
+        " && window.__huizhen && window.__huizhen.viewport(0).image !== null",
+        timeout=30_000,
+    )
+
+
+@pytest.fixture
+def pages(room_server: LiveServer, browser: Browser) -> Iterator[Pages]:
+    p = Pages(room_server, browser)
+    yield p
+    p.close()

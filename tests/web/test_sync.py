@@ -1,0 +1,70 @@
+"""Two pages in one room: the follower's viewer follows the driver's W/L, slice, zoom/pan and
+layout; an observer cannot drive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page
+
+from session.grants import Role
+from web.conftest import Pages
+
+VIEWPORT = "window.__huizhen.viewport(0)"
+
+
+def state(page: Page, i: int = 0) -> Any:
+    return page.evaluate(f"window.__huizhen.viewport({i})")
+
+
+def wait_same(follower: Page, driver: Page, expr: str, i: int = 0) -> None:
+    """Wait until the follower's viewport `expr` equals the driver's."""
+    want = driver.evaluate(f"JSON.stringify(window.__huizhen.viewport({i}){expr})")
+    follower.wait_for_function(
+        f"JSON.stringify(window.__huizhen.viewport({i}){expr}) === {want!r}", timeout=15_000
+    )
+
+
+def test_follower_follows_window_level_and_slice(pages: Pages) -> None:
+    host = pages.open("dr-li", Role.HOST, name="Dr Li")
+    county = pages.open("dr-wang", Role.PARTICIPANT, name="Dr Wang")
+    host.locator(".viewport").first.click()
+    host.keyboard.press("2")  # lung preset: 1500 / -600
+    county.wait_for_function(f"{VIEWPORT}.voi && {VIEWPORT}.voi.center === -600", timeout=15_000)
+    assert state(county)["voi"]["width"] == 1500
+    for _ in range(3):
+        host.keyboard.press("ArrowDown")
+    host.wait_for_function(f"{VIEWPORT}.index === 3")
+    wait_same(county, host, ".image")
+    assert state(county)["index"] == 3
+    assert state(county)["image"]["sop"] == state(host)["image"]["sop"]
+
+
+def test_follower_follows_zoom_pan_and_layout(pages: Pages) -> None:
+    host = pages.open("dr-li", Role.HOST)
+    county = pages.open("dr-wang", Role.PARTICIPANT, size=(900, 700))
+    box = host.locator(".viewport").first.bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    host.mouse.move(cx, cy)
+    host.mouse.down(button="right")  # right drag: zoom
+    host.mouse.move(cx, cy - 120, steps=8)
+    host.mouse.up(button="right")
+    host.mouse.down(button="middle")  # middle drag: pan
+    host.mouse.move(cx + 60, cy + 30, steps=8)
+    host.mouse.up(button="middle")
+    host.wait_for_timeout(300)
+    pres = state(host)["view"]["presentation"]
+    assert pres["zoom"] > 1.05 and pres["pan"] != [0, 0]
+    county.wait_for_function(
+        f"Math.abs({VIEWPORT}.view.presentation.zoom - {pres['zoom']}) < 1e-3"
+        f" && Math.abs({VIEWPORT}.view.presentation.pan[0] - {pres['pan'][0]}) < 1e-3"
+        f" && Math.abs({VIEWPORT}.view.presentation.pan[1] - {pres['pan'][1]}) < 1e-3",
+        timeout=15_000,
+    )
+    host.click("[data-layout='1x2']")
+    county.wait_for_function(
+        "document.querySelector('#viewer-grid').dataset.layout === '1x2'"
+        " && document.querySelectorAll('.viewport').length === 2",
+        timeout=15_000,
+    )
