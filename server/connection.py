@@ -50,6 +50,7 @@ class _Item:
     seq: int | None  # highest durable seq inside, None if none
     ephemeral: bool  # only ephemeral messages inside: the first to drop
     messages: int
+    counted: bool  # counts against the byte bound (the welcome frame does not)
 
 
 class Connection:
@@ -105,11 +106,21 @@ class Connection:
         """(frames, bytes) waiting to be written."""
         return len(self._items), self._bytes
 
-    def enqueue(self, frame: bytes, *, seq: int | None, ephemeral: bool, messages: int) -> None:
+    def enqueue(
+        self,
+        frame: bytes,
+        *,
+        seq: int | None,
+        ephemeral: bool,
+        messages: int,
+        bounded: bool = True,
+    ) -> None:
+        """Queue a frame. ``bounded=False`` (the welcome): exempt from the byte bound, since a
+        large snapshot must still reach a fresh connection."""
         if self.closing:
             return
-        self._items.append(_Item(frame, seq, ephemeral, messages))
-        self._bytes += len(frame)
+        self._items.append(_Item(frame, seq, ephemeral, messages, bounded))
+        self._bytes += len(frame) if bounded else 0
         if self._over_bounds():
             self._drop_ephemeral()
         if self._over_bounds():
@@ -138,7 +149,7 @@ class Connection:
         kept = deque(item for item in self._items if not item.ephemeral)
         dropped = sum(item.messages for item in self._items if item.ephemeral)
         self._items = kept
-        self._bytes = sum(len(item.frame) for item in kept)
+        self._bytes = sum(len(item.frame) for item in kept if item.counted)
         self.metrics.dropped.inc(dropped)
 
     # --- writer task ------------------------------------------------------------------------
@@ -169,7 +180,7 @@ class Connection:
                 return
 
     async def _write(self, item: _Item) -> None:
-        self._bytes -= len(item.frame)
+        self._bytes -= len(item.frame) if item.counted else 0
         self._writing = True
         try:
             await self.sink.send_bytes(item.frame)

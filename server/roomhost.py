@@ -83,6 +83,7 @@ class RoomHost:
         metrics: Metrics,
         *,
         coalesce_s: float,
+        resume_max_bytes: int = 512 * 1024,
         media: Callable[[], MediaSignalling | None] = lambda: None,
         on_closed: Callable[[], Coroutine[Any, Any, object]] | None = None,
         clock: Callable[[], float] = time.time,
@@ -92,6 +93,7 @@ class RoomHost:
         self._inbox: asyncio.Queue[Input] = asyncio.Queue()
         self._metrics = metrics
         self._coalesce_s = coalesce_s
+        self._resume_max_bytes = resume_max_bytes
         self._media = media
         self._on_closed = on_closed
         self._clock = clock
@@ -208,14 +210,15 @@ class RoomHost:
         self._emit(outcome.events)
         self._flush()  # the others learn of the join; the joiner's snapshot already has it
         messages, seq = self._welcome(conn, item.resume_from)
-        conn.enqueue(encode_frame(messages), seq=seq, ephemeral=False, messages=len(messages))
+        frame = encode_frame(messages)
+        conn.enqueue(frame, seq=seq, ephemeral=False, messages=len(messages), bounded=False)
         self.connections[ident.participant] = conn
         self._metrics.connections.inc()
         item.done.set_result(None)
 
     def _welcome(self, conn: Connection, resume_from: int | None) -> tuple[list[bytes], int]:
         """Welcome + the missed events when the log still has them, else welcome + snapshot."""
-        missed = None if resume_from is None else self.room.events_since(resume_from)
+        missed = self._missed(resume_from)
         snap = self.room.snapshot()
         ident = conn.identity
         member = snap.state.participants[ident.participant]
@@ -229,7 +232,20 @@ class RoomHost:
             limits=codec_limits(),
             snapshot=snap if missed is None else None,
         )
-        return [welcome, *(encode_stamped(s) for s in missed or ())], snap.seq
+        return [welcome, *(missed or ())], snap.seq
+
+    def _missed(self, resume_from: int | None) -> list[bytes] | None:
+        """The encoded events after ``resume_from``; None: too old, too many, or no resume."""
+        events = None if resume_from is None else self.room.events_since(resume_from)
+        if events is None:
+            return None
+        encoded, size = [], 0
+        for stamped in events:
+            encoded.append(encode_stamped(stamped))
+            size += len(encoded[-1])
+            if size > self._resume_max_bytes:
+                return None  # a snapshot is smaller than this many events
+        return encoded
 
     def _replace(self, participant: ParticipantId) -> None:
         old = self.connections.pop(participant, None)

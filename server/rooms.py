@@ -49,6 +49,7 @@ class RoomRegistry:
             room,
             self._metrics,
             coalesce_s=self._settings.coalesce_s,
+            resume_max_bytes=self._settings.limits.resume_max_bytes,
             media=self._media,
             on_closed=lambda: self._closed(room_id),
         )

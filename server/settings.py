@@ -45,6 +45,8 @@ class Limits:
     hello_timeout_s: float = 10.0
     send_queue_messages: int = 512  # frames queued for one connection
     send_queue_bytes: int = 1024 * 1024
+    # A resume whose missed events exceed this gets a snapshot instead (usually smaller).
+    resume_max_bytes: int = 512 * 1024
     pointer_rate: float = 30.0
     pointer_burst: float = 30.0
     view_rate: float = 60.0

@@ -99,8 +99,33 @@ class RoomClient:
         """Every received message that is a room event (has a ``seq`` key)."""
         return [m for m in self.received if "seq" in m and m["type"] not in _NOT_EVENTS]
 
+    # --- background reading (when this client must keep up while the test does other work) --
+    def start_reader(self) -> None:
+        self._arrived = asyncio.Event()
+        self._reader = asyncio.create_task(self._read_forever())
+
+    async def _read_forever(self) -> None:
+        try:
+            while True:
+                await self._read_frame()
+                self._arrived.set()
+        except ConnectionClosed:
+            self._arrived.set()
+
+    async def wait_until(self, done: Callable[[list[Message]], bool]) -> None:
+        """With ``start_reader``: wait until ``done(received)`` holds."""
+        async with asyncio.timeout(WAIT * 3):
+            while not done(self.received):
+                self._arrived.clear()
+                if self._reader.done():
+                    closed = self.ws.close_code, self.ws.close_reason
+                    raise AssertionError(f"connection closed before the condition held: {closed}")
+                await self._arrived.wait()
+
     async def close(self) -> None:
         await self.ws.close()
+        if hasattr(self, "_reader"):
+            self._reader.cancel()
 
 
 async def closed_code(url: str, first_frame: bytes | str) -> tuple[int | None, str]:

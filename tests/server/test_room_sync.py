@@ -1,8 +1,11 @@
 """Two or more real clients in one room over a live uvicorn: sync, snapshot, resume, roles."""
 
+from collections.abc import Callable
+
 from conftest import LiveServer
 from room_client import RoomClient
 
+from server.settings import Limits
 from session.commands import (
     CreateAnnotation,
     MovePointer,
@@ -140,3 +143,27 @@ async def test_ping_pong(live_server: LiveServer) -> None:
     pong = await client.next_message(lambda m: m["type"] == "pong")
     assert pong["ref"] == ref and pong["at"] > 0
     await client.close()
+
+
+async def test_large_resume_falls_back_to_a_snapshot(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    server = live_server_factory(limits=Limits(resume_max_bytes=200))
+    room = server.create_room("bigresume")
+    host = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
+    doc_token = server.mint(room, "d")
+    doc = await RoomClient.connect(server.ws_url, doc_token)
+    seen = doc.welcome["seq"]
+    await doc.close()
+    current = await RoomClient.connect(server.ws_url, doc_token, resume_from=seen)
+    assert current.welcome["snapshot"] is None  # only its own presence change: small
+    await current.close()
+    for n in range(5):
+        await host.reply(await host.send(PostChat(f"chat {n} " + "x" * 100)))
+    back = await RoomClient.connect(server.ws_url, doc_token, resume_from=seen)
+    assert back.welcome["snapshot"] is not None
+    assert [c["text"][:6] for c in back.welcome["snapshot"]["chat"]] == [
+        f"chat {n}" for n in range(5)
+    ]
+    await host.close()
+    await back.close()
