@@ -149,13 +149,23 @@ def check_step(room: Room, before: Snapshot, outcome: Outcome, needs_events: boo
     assert rebuilt == after.state
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(steps, min_size=20, max_size=100), st.integers(8, 64))
-def test_random_sessions_keep_the_invariants(script, log_size):
+def new_room(log_size: int) -> Room:
     room = Room(RoomId("r"), now=0.0, log_size=log_size)
-    snapshots = [room.snapshot()]
     for who, role in zip(PEOPLE, [Role.HOST, Role.PARTICIPANT, Role.PRESENTER], strict=False):
         room.join(who, who, role, None, 0.0)
+    return room
+
+
+scripts = st.lists(steps, min_size=20, max_size=100)
+log_sizes = st.integers(8, 64)
+fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@fast
+@given(scripts, log_sizes)
+def test_random_sessions_keep_the_invariants(script, log_size):
+    room = new_room(log_size)
+    snapshots = [room.snapshot()]
     now = 0.0
     for step in script:
         now += step.wait
@@ -173,3 +183,16 @@ def test_random_sessions_keep_the_invariants(script, log_size):
         restored = Room.restore(RoomId("r"), snapshot, later, log_size=log_size)
         assert restored.snapshot() == live
         assert restored.get_timer() == room.get_timer()
+
+
+@settings(max_examples=50, deadline=None)
+@given(scripts)
+def test_the_same_inputs_give_the_same_outputs(script):
+    """Determinism: the property failover and playback rest on."""
+    rooms = [new_room(4096), new_room(4096)]
+    now = 0.0
+    for step in script:
+        now += step.wait
+        first, second = (perform(room, step, now) for room in rooms)
+        assert first == second
+    assert rooms[0].snapshot() == rooms[1].snapshot()
