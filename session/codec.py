@@ -11,10 +11,8 @@ Decoding is driven by the dataclass fields of ``session.commands`` / ``session.e
 The server checks ``len(frame) <= MAX_FRAME_BYTES`` before calling in; so does the decoder.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any, Final
 
 import msgpack
@@ -27,82 +25,88 @@ from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 from session.state import RoomState
+from session.wire_hello import (
+    PROTOCOL_VERSION,
+    SUPPORTED_VERSIONS,
+    CloseCode,
+    Hello,
+    decode_hello,
+    encode_hello,
+    hello_close_code,
+    negotiate,
+    resume_hint,
+    too_slow_reason,
+)
 from session.wire_schema import (
+    MAX_FRAME_BYTES,
     MAX_ITEMS,
     MAX_TEXT_CHARS,
     ProtocolError,
     Schema,
     bad,
     fields_to_wire,
+    only,
     text,
     to_wire,
+    unpack,
+    unpack_map,
 )
 
-__all__ = ["ProtocolError"]  # re-exported: callers import it from here
+__all__ = [  # the wire API; hello and close codes live in wire_hello, limits in wire_schema
+    "MAX_FRAME_BYTES",
+    "MAX_ITEMS",
+    "MAX_REF",
+    "MAX_SDP_CHARS",
+    "MAX_TEXT_CHARS",
+    "PROTOCOL_VERSION",
+    "RTC_ANSWER",
+    "RTC_OFFER",
+    "SUPPORTED_VERSIONS",
+    "ClientFrame",
+    "CloseCode",
+    "CommandFrame",
+    "Hello",
+    "PingFrame",
+    "ProtocolError",
+    "SignalFrame",
+    "codec_limits",
+    "decode_client",
+    "decode_hello",
+    "decode_server_frame",
+    "encode_ack",
+    "encode_command",
+    "encode_error",
+    "encode_frame",
+    "encode_hello",
+    "encode_ping",
+    "encode_pong",
+    "encode_protocol_error",
+    "encode_signal",
+    "encode_snapshot",
+    "encode_stamped",
+    "encode_welcome",
+    "hello_close_code",
+    "negotiate",
+    "resume_hint",
+    "snapshot_from_message",
+    "snapshot_from_wire",
+    "stamped_from_message",
+    "stamped_from_wire",
+    "stamped_message",
+    "stamped_to_wire",
+    "state_from_wire",
+    "state_to_wire",
+    "too_slow_reason",
+    "wire_name",
+]
 
-PROTOCOL_VERSION: Final = 1
-SUPPORTED_VERSIONS: Final = (1,)
-MAX_FRAME_BYTES: Final = 64 * 1024
-MAX_TOKEN_CHARS: Final = 4096
 MAX_SDP_CHARS: Final = 60_000
 MAX_REF: Final = 2**31 - 1
-MAX_SEQ: Final = 2**53
-MAX_VERSIONS: Final = 16
 RTC_OFFER: Final = "rtc_offer"
 RTC_ANSWER: Final = "rtc_answer"
 
 
-class CloseCode(IntEnum):
-    """WebSocket close codes the server uses (docs/protocol.md, "Close codes")."""
-
-    NORMAL = 1000
-    GOING_AWAY = 1001  # server shutdown
-    TOO_BIG = 1009  # frame over MAX_FRAME_BYTES
-    PROTOCOL_ERROR = 4000  # bad or missing hello
-    UNAUTHORIZED = 4001  # token missing, forged, or for another room
-    TOKEN_EXPIRED = 4002
-    ROOM_NOT_FOUND = 4004
-    KICKED = 4005
-    ROOM_CLOSED = 4006
-    FLOOD = 4008  # rate limits exceeded repeatedly
-    TOO_SLOW = 4009  # send queue overflow; reason "resume_from=<seq>"
-    UNSUPPORTED_VERSION = 4010
-    REPLACED = 4011  # the same identity connected again elsewhere
-
-
-_HELLO_CLOSE: Final = {
-    ErrorCode.UNAUTHORIZED: CloseCode.UNAUTHORIZED,
-    ErrorCode.TOO_LARGE: CloseCode.TOO_BIG,
-    ErrorCode.UNSUPPORTED_VERSION: CloseCode.UNSUPPORTED_VERSION,
-}
-
-
-def hello_close_code(error: ProtocolError) -> CloseCode:
-    """How the server closes a connection whose hello was refused."""
-    return _HELLO_CLOSE.get(error.code, CloseCode.PROTOCOL_ERROR)
-
-
-_RESUME_HINT: Final = re.compile(r"resume_from=([0-9]{1,16})")
-
-
-def too_slow_reason(last_seq: int) -> str:
-    """Close reason for ``TOO_SLOW``: the client reconnects with ``resume_from`` = this seq."""
-    return f"resume_from={last_seq}"
-
-
-def resume_hint(reason: str) -> int | None:
-    match = _RESUME_HINT.search(reason)
-    return int(match.group(1)) if match else None
-
-
 # --- client frames ---------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Hello:
-    versions: tuple[int, ...]
-    token: str
-    resume_from: int | None = None
-
-
 @dataclass(frozen=True, slots=True)
 class CommandFrame:
     ref: int
@@ -132,68 +136,9 @@ _EVENT_NAMES: Final[dict[type, str]] = {c: n for n, c in events.WIRE_NAMES.items
 _ENVELOPE: Final = frozenset({"type", "seq", "at", "by"})
 
 
-def _unpack(data: bytes, limit: int | None) -> object:
-    if limit is not None and len(data) > limit:
-        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {limit} bytes")
-    try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=True, max_ext_len=0, timestamp=0)
-    except (ValueError, TypeError, msgpack.UnpackException):
-        raise ProtocolError(ErrorCode.BAD_REQUEST, "frame is not one msgpack value") from None
-
-
-def _unpack_map(data: bytes) -> dict[Any, Any]:
-    raw = _unpack(data, MAX_FRAME_BYTES)
-    if type(raw) is not dict:
-        raise bad("frame", "a map")
-    return raw
-
-
-def decode_hello(data: bytes) -> Hello:
-    """The first client frame. Token problems are ``UNAUTHORIZED``; others ``BAD_REQUEST``."""
-    raw = _unpack_map(data)
-    if raw.get("type") != "hello":
-        raise bad("type", "'hello' (the first frame)")
-    extra = raw.keys() - {"type", "versions", "token", "resume_from"}
-    if extra:
-        raise bad("hello", f"no field {sorted(map(str, extra))[0]!r}")
-    versions = _versions(raw.get("versions"))
-    token = raw.get("token")
-    if token is None or token == "":
-        raise ProtocolError(ErrorCode.UNAUTHORIZED, "token missing")
-    if type(token) is not str or len(token) > MAX_TOKEN_CHARS:
-        raise ProtocolError(ErrorCode.UNAUTHORIZED, "token malformed")
-    return Hello(versions, token, _seq_or_none(raw.get("resume_from"), "resume_from"))
-
-
-def _versions(raw: object) -> tuple[int, ...]:
-    if type(raw) is not list or not 1 <= len(raw) <= MAX_VERSIONS:
-        raise bad("versions", f"an array of 1-{MAX_VERSIONS} integers")
-    if any(type(v) is not int or not 0 <= v <= MAX_REF for v in raw):
-        raise bad("versions", "protocol version integers")
-    return tuple(raw)
-
-
-def _seq_or_none(raw: object, path: str) -> int | None:
-    if raw is None:
-        return None
-    if type(raw) is not int or not 0 <= raw <= MAX_SEQ:
-        raise bad(path, "nil or a sequence number >= 0")
-    return raw
-
-
-def negotiate(hello: Hello) -> int:
-    """The highest version both sides speak; ``UNSUPPORTED_VERSION`` if none (close 4010)."""
-    common = set(hello.versions) & set(SUPPORTED_VERSIONS)
-    if not common:
-        raise ProtocolError(
-            ErrorCode.UNSUPPORTED_VERSION, f"server speaks versions {list(SUPPORTED_VERSIONS)}"
-        )
-    return max(common)
-
-
 def decode_client(data: bytes) -> ClientFrame:
     """A frame after the hello: a command, a ping, or WebRTC signalling."""
-    raw = _unpack_map(data)
+    raw = unpack_map(data)
     ref = _ref(raw.get("ref"))
     kind = raw.get("type")
     if type(kind) is not str:
@@ -215,34 +160,17 @@ def _ref(raw: object) -> int | None:
 
 def _client_body(kind: str, ref: int, body: dict[Any, Any]) -> ClientFrame:
     if kind == "ping":
-        _only(body, frozenset())
+        only(body, frozenset())
         return PingFrame(ref)
     if kind in (RTC_OFFER, RTC_ANSWER):
-        _only(body, frozenset({"sdp"}))
+        only(body, frozenset({"sdp"}))
         return SignalFrame(ref, kind, text(body.get("sdp"), "sdp", MAX_SDP_CHARS))
     return CommandFrame(ref, _COMMANDS.decode(commands.WIRE_NAMES[kind], body))
-
-
-def _only(body: Mapping[Any, Any], allowed: frozenset[str]) -> None:
-    extra = body.keys() - allowed
-    if extra:
-        raise bad("frame", f"no field {sorted(map(str, extra))[0]!r}")
 
 
 # --- client-side encoders (web client mirror, tests, bench) ----------------------------------
 def _pack(message: Mapping[str, Any]) -> bytes:
     return msgpack.packb(message, use_bin_type=True)
-
-
-def encode_hello(token: str, resume_from: int | None = None) -> bytes:
-    return _pack(
-        {
-            "type": "hello",
-            "versions": list(SUPPORTED_VERSIONS),
-            "token": token,
-            "resume_from": resume_from,
-        }
-    )
 
 
 def encode_command(ref: int, command: Command) -> bytes:
@@ -279,7 +207,7 @@ stamped_to_wire = encode_stamped
 
 def stamped_from_wire(data: bytes) -> Stamped:
     """Inverse of ``stamped_to_wire`` (recorder files, Redis logs)."""
-    raw = _unpack(data, None)
+    raw = unpack(data, None)
     return stamped_from_message(raw)
 
 
@@ -351,14 +279,14 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
 
 def snapshot_from_wire(data: bytes) -> Snapshot:
     """Inverse of ``encode_snapshot`` (a stored snapshot, e.g. in Redis or a recording)."""
-    return snapshot_from_message(_unpack(data, None))
+    return snapshot_from_message(unpack(data, None))
 
 
 def snapshot_from_message(raw: object) -> Snapshot:
     """A decoded ``snapshot`` message map as a ``Snapshot``."""
     if type(raw) is not dict or raw.get("type") != "snapshot":
         raise bad("snapshot", "a snapshot message")
-    _only(raw, frozenset({"type", "seq", "at", "state"}))
+    only(raw, frozenset({"type", "seq", "at", "state"}))
     return Snapshot(
         seq=_STORED.decode(int, raw.get("seq"), "seq"),
         at=_STORED.decode(float, raw.get("at"), "at"),
@@ -412,7 +340,7 @@ def encode_frame(messages: Sequence[bytes]) -> bytes:
 
 def decode_server_frame(data: bytes) -> list[dict[str, Any]]:
     """Client side: a server frame as its list of message maps (tests and tools)."""
-    raw = _unpack(data, None)
+    raw = unpack(data, None)
     if type(raw) is not list or not all(
         type(m) is dict and type(m.get("type")) is str for m in raw
     ):

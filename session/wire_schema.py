@@ -23,9 +23,13 @@ from collections.abc import Callable, Mapping
 from enum import Enum, StrEnum
 from typing import Any, Final
 
+import msgpack
+
 from session.errors import ErrorCode
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
 
+MAX_FRAME_BYTES: Final = 64 * 1024
+"""Largest client frame; the server checks it before decoding, and so does ``unpack_map``."""
 MAX_TEXT_CHARS: Final = 2000
 """Longest string accepted in any field unless a field says otherwise (chat is the longest)."""
 MAX_ITEMS: Final = 64
@@ -52,6 +56,29 @@ class ProtocolError(Exception):
 
 def bad(path: str, expected: str) -> ProtocolError:
     return ProtocolError(ErrorCode.BAD_REQUEST, f"{path or 'frame'}: expected {expected}")
+
+
+# --- msgpack ---------------------------------------------------------------------------------
+def unpack(data: bytes, limit: int | None) -> object:
+    if limit is not None and len(data) > limit:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {limit} bytes")
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, max_ext_len=0, timestamp=0)
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "frame is not one msgpack value") from None
+
+
+def unpack_map(data: bytes) -> dict[Any, Any]:
+    raw = unpack(data, MAX_FRAME_BYTES)
+    if type(raw) is not dict:
+        raise bad("frame", "a map")
+    return raw
+
+
+def only(body: Mapping[Any, Any], allowed: frozenset[str]) -> None:
+    extra = body.keys() - allowed
+    if extra:
+        raise bad("frame", f"no field {sorted(map(str, extra))[0]!r}")
 
 
 # --- encoding --------------------------------------------------------------------------------
