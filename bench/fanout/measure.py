@@ -50,6 +50,7 @@ class Raw:
     machine_busy_s: float
     server_exit: int | None
     join_s: float = 0.0  # set by _drive: how long N listeners took to connect and join
+    settle_s: float = 0.0  # then how long until the server was idle again
 
 
 def machine_busy_seconds() -> float:
@@ -117,9 +118,22 @@ async def _drive(
     joining = time.monotonic()
     workers = await _start_workers(plan, common, tokens, workdir, children)
     join_s = time.monotonic() - joining
+    settle_s = await _settle(server.process.pid)
     raw = await _measure(plan, server, driver, workers, workdir)
-    raw.join_s = join_s
+    raw.join_s, raw.settle_s = join_s, settle_s
     return raw
+
+
+async def _settle(pid: int, idle_share: float = 0.1, limit_s: float = 120.0) -> float:
+    """Wait until the server is idle (< 10 % of a core over 0.5 s): a join storm's fan-out
+    (every join is announced to everyone already in the room) must not leak into the window."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit_s:
+        before = cpu_seconds(pid)
+        await asyncio.sleep(0.5)
+        if cpu_seconds(pid) - before < idle_share * 0.5:
+            break
+    return time.monotonic() - started
 
 
 async def _start_workers(

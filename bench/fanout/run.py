@@ -49,7 +49,14 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-SHOWN = ("latency_ms", "loss", "server_us_per_event", "generator_us_per_event", "join_s")
+SHOWN = (
+    "latency_ms",
+    "loss",
+    "server_us_per_event",
+    "generator_us_per_event",
+    "join_s",
+    "settle_s",
+)
 
 
 async def measure_all(args: argparse.Namespace, tmp: Path) -> list[dict[str, object]]:

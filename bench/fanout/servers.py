@@ -45,6 +45,7 @@ class ServerSpec:
 PEER_COMMANDS = {  # name -> (python module | "node", extra arguments after the port)
     "websockets-broadcast": ["bench.fanout.bare_server"],
     "prebuilt-frame-write": ["bench.fanout.bare_server", "prebuilt"],
+    "starlette-send-loop": ["bench.fanout.starlette_server"],
     "python-socketio": ["bench.fanout.sio_server"],
     "python-socketio-msgpack": ["bench.fanout.sio_server", "msgpack"],
     "node-socketio": ["node"],
@@ -57,6 +58,7 @@ SERVERS = {
         ServerSpec("huizhen", Dialect.HUIZHEN),
         ServerSpec("websockets-broadcast", Dialect.BARE),
         ServerSpec("prebuilt-frame-write", Dialect.BARE),
+        ServerSpec("starlette-send-loop", Dialect.BARE),
         ServerSpec("python-socketio", Dialect.SIO),
         ServerSpec("python-socketio-msgpack", Dialect.SIO_MSGPACK),
         ServerSpec("node-socketio", Dialect.SIO),
