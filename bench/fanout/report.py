@@ -132,9 +132,9 @@ def _cell(value: object) -> str:
 def markdown(results: list[dict[str, object]]) -> str:
     head = (
         "| server | N | p50 ms | p99 ms | max ms | loss (voi/ptr) | server µs/event "
-        "| server core % | gen µs/event | frames/event | bytes/event | other load (cores) |"
+        "| server core % | gen µs/event | frames/event | bytes/event | other load (cores) | join s |"
     )
-    lines = [head, "|" + "---|" * 12]
+    lines = [head, "|" + "---|" * 13]
     for r in results:
         lat, loss = r["latency_ms"], r["loss"]
         lines.append(
@@ -142,7 +142,7 @@ def markdown(results: list[dict[str, object]]) -> str:
             f"| {_cell(lat['max'])} | {loss['voi']}/{loss['pointer']} "  # type: ignore[index]
             f"| {_cell(r['server_us_per_event'])} | {r['server_cpu_core_pct']} "
             f"| {_cell(r['generator_us_per_event'])} | {_cell(r['frames_per_event'])} "
-            f"| {_cell(r['bytes_per_event'])} | {r['others_busy_cores']} |"
+            f"| {_cell(r['bytes_per_event'])} | {r['others_busy_cores']} | {r['join_s']} |"
         )
     return "\n".join(lines)
 
