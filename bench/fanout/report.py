@@ -132,7 +132,8 @@ def _cell(value: object) -> str:
 def markdown(results: list[dict[str, object]]) -> str:
     head = (
         "| server | N | p50 ms | p99 ms | max ms | loss (voi/ptr) | server µs/event "
-        "| server core % | gen µs/event | frames/event | bytes/event | other load (cores) | join s |"
+        "| server core % | gen µs/event | frames/event | bytes/event | other load (cores) "
+        "| join s |"
     )
     lines = [head, "|" + "---|" * 13]
     for r in results:
