@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from server import api, static
+from server import api, dicomweb, static
 from server.appstate import AppState
 from server.auth import ApiError
 from server.demo import prepare_demo_case
@@ -42,11 +42,12 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return []
+    return [*dicomweb.routes()]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
+    dicomweb.dicomweb_lifespan,
 ]
 
 

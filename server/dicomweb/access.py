@@ -1,0 +1,78 @@
+"""Who may read or write which study.
+
+A room token reads a study iff the study is attached to the token's room right now (the
+room's own state, read from its host between awaits); a study attached with a series list
+admits only those series. The admin API key reads everything. Uploads (STOW-RS) need the
+admin key or a room token whose holder has ``manage_case`` in the room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from server.appstate import AppState, app_state
+from server.auth import ApiError, is_api_key, require_room_token
+from server.tokens import Claims
+from session.grants import Grant
+from session.ids import Uid
+from session.model import Study
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """The authenticated caller: the admin (``claims`` None) or a room token's holder."""
+
+    claims: Claims | None
+
+    @property
+    def admin(self) -> bool:
+        return self.claims is None
+
+
+def authenticate(conn: HTTPConnection) -> Reader:
+    """The admin key or a valid room token, else 401."""
+    if is_api_key(conn):
+        return Reader(None)
+    return Reader(require_room_token(conn))
+
+
+def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
+    """The studies the caller's room admits; None means every study (admin)."""
+    if reader.claims is None:
+        return None
+    host = state.rooms.get(reader.claims.room)
+    if host is None or host.room.closed:
+        return {}
+    return host.room.snapshot().state.studies
+
+
+def admits(studies: dict[Uid, Study] | None, study_uid: str, series_uid: str | None = None) -> bool:
+    if studies is None:
+        return True
+    study = studies.get(Uid(study_uid))
+    if study is None:
+        return False
+    return series_uid is None or not study.series or Uid(series_uid) in study.series
+
+
+def require_study(conn: HTTPConnection, study_uid: str, series_uid: str | None = None) -> Reader:
+    """401 without credentials, 403 if the caller's room does not admit the study/series."""
+    reader = authenticate(conn)
+    if not admits(room_studies(app_state(conn), reader), study_uid, series_uid):
+        raise ApiError(403, "forbidden", "the study is not attached to this token's room")
+    return reader
+
+
+def require_uploader(conn: HTTPConnection) -> Reader:
+    """The admin, or a room token whose holder has manage_case (current room grants win)."""
+    reader = authenticate(conn)
+    if reader.claims is None:
+        return reader
+    host = app_state(conn).rooms.get(reader.claims.room)
+    member = host.member(reader.claims.sub) if host is not None else None
+    grants = member.grants if member is not None else reader.claims.effective_grants
+    if host is None or Grant.MANAGE_CASE not in grants:
+        raise ApiError(403, "forbidden", "uploading needs the manage_case grant in an open room")
+    return reader

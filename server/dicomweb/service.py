@@ -1,0 +1,62 @@
+"""The DICOMweb service's resources, created in the app lifespan and kept on the app state.
+
+``state.extensions["studies"]`` is the study store (shared with the admin API, the demo and
+PACS pulls); ``state.extensions["dicomweb"]`` holds the derived-representation cache and the
+header cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from starlette.requests import HTTPConnection
+
+from server.appstate import AppState, app_state
+from server.auth import ApiError
+from server.cases.store import InstanceRecord, StudyStore
+from server.dicomweb.qido import Headers
+from server.dicomweb.transcode import Representations
+
+
+@dataclass(frozen=True, slots=True)
+class DicomWeb:
+    store: StudyStore
+    representations: Representations
+    headers: Headers
+
+    def instance(self, study: str, series: str, sop: str) -> InstanceRecord:
+        record = self.store.instance(study, series, sop)
+        if record is None:
+            raise ApiError(404, "not_found", f"no instance {sop} in series {series}")
+        return record
+
+    def instances(self, study: str, series: str | None = None) -> list[InstanceRecord]:
+        records = self.store.instances(study, series)
+        if not records:
+            raise ApiError(404, "not_found", f"no instances for study {study} series {series}")
+        return records
+
+
+def build(state: AppState) -> DicomWeb:
+    data = state.settings.data_dir
+    store = state.extensions.get("studies")
+    if not isinstance(store, StudyStore):
+        store = StudyStore(data / "studies")
+        state.extensions["studies"] = store
+    return DicomWeb(store, Representations(data / "cache" / "dicomweb"), Headers())
+
+
+@contextlib.asynccontextmanager
+async def dicomweb_lifespan(state: AppState) -> AsyncIterator[None]:
+    """LIFESPAN_HOOKS entry: the store and caches live as long as the app."""
+    state.extensions["dicomweb"] = build(state)
+    yield
+
+
+def service(conn: HTTPConnection) -> DicomWeb:
+    found = app_state(conn).extensions.get("dicomweb")
+    if not isinstance(found, DicomWeb):
+        raise ApiError(503, "unavailable", "the DICOMweb service is not configured")
+    return found
