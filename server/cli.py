@@ -91,9 +91,7 @@ def serve(
 
 def _print_demo_links(settings: Settings) -> None:
     keys = KeyRing(settings.signing_keys)
-    table = Table(title="Demo consultation — open each link in its own browser window")
-    for column in ("who", "role", "invite link"):
-        table.add_column(column, overflow="fold")
+    console.rule("Demo consultation: open each link in its own browser window")
     for identity, name, role in DEMO_PEOPLE:
         token = mint_room_token(
             keys,
@@ -103,8 +101,10 @@ def _print_demo_links(settings: Settings) -> None:
             role=role,
             ttl_s=settings.token_ttl_s,
         )
-        table.add_row(name, role.value, invite_url(settings, token))
-    console.print(table)
+        console.print(f"[bold]{name}[/bold] ({role.value})")
+        # Never wrapped or folded: the link must survive copy and paste.
+        console.print(invite_url(settings, token), soft_wrap=True, highlight=False, markup=False)
+    console.rule()
 
 
 @app.command()

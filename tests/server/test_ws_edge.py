@@ -19,7 +19,8 @@ from session.model import Voi
 
 
 def packed(message: dict[str, object]) -> bytes:
-    return msgpack.packb(message, use_bin_type=True)
+    data: bytes = msgpack.packb(message, use_bin_type=True)
+    return data
 
 
 @pytest.fixture

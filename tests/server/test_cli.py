@@ -1,0 +1,79 @@
+"""The ``huizhen`` command: token minting in-process, and a real ``serve --demo`` subprocess."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import free_port
+from typer.testing import CliRunner
+
+from server.cli import app
+from server.settings import settings_from_env
+from server.tokens import KeyRing, verify_room_token
+from session.grants import Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_token_command_uses_the_data_dir_keys(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        ["token", "--room", "r1", "--role", "host", "--name", "Dr Li", "--data-dir", str(tmp_path)],
+        env={"HUIZHEN_SECRET_KEYS": "", "HUIZHEN_API_KEY": ""},
+    )
+    assert result.exit_code == 0, result.output
+    token, url = result.output.split()[:2]
+    assert url.endswith(f"/join#token={token}")
+    keys = settings_from_env({}, data_dir=tmp_path).with_secrets().signing_keys
+    claims = verify_room_token(KeyRing(keys), token, "r1")  # type: ignore[arg-type]
+    assert (claims.role, claims.name, claims.sub) == (Role.HOST, "Dr Li", "Dr-Li")
+    secrets = json.loads((tmp_path / "secrets.json").read_text())
+    assert secrets["api_key"] not in result.output
+
+
+@pytest.mark.slow
+def test_serve_demo_subprocess(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUIZHEN_")}
+    env |= {"HUIZHEN_DATA_DIR": str(tmp_path), "COLUMNS": "60"}  # links must not wrap
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port), "--demo"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        health = _wait_healthy(port, process)
+        assert health["rooms"] == 1
+        api_key = json.loads((tmp_path / "secrets.json").read_text())["api_key"]
+        rooms = httpx.get(
+            f"http://127.0.0.1:{port}/api/rooms", headers={"Authorization": f"Bearer {api_key}"}
+        ).json()["rooms"]
+        assert [(r["id"], r["title"]) for r in rooms] == [("demo", "Demo consultation")]
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=20)
+    links = re.findall(r"^http://\S+/join#token=([\w.-]+)$", output, re.MULTILINE)
+    assert len(links) == 3, output
+    assert api_key not in output
+
+
+def _wait_healthy(port: int, process: subprocess.Popen[str]) -> dict[str, object]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            health: dict[str, object] = response.json()
+            return health
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("server did not become healthy")
