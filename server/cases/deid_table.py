@@ -3,7 +3,8 @@
 Actions: ``X`` remove, ``Z`` empty (or a dummy of the VR), ``D`` dummy value, ``U`` replace
 the UID consistently. Compound actions of the standard (``X/Z``, ``Z/D``, ``X/D``, ``X/Z/D``,
 ``X/Z/U*``) depend on the IOD's attribute type; we resolve them to the variant that keeps
-every IOD valid: anything with ``Z`` → ``Z``, else with ``U`` → ``U``, else with ``D`` → ``D``.
+every IOD valid and references usable: ``X/Z/U*`` (reference sequences) → keep the items and
+remap every UID inside them; otherwise anything with ``Z`` → ``Z``, else ``D`` → ``D``.
 Private attributes, curve data (50xx,xxxx), overlay data (60xx,3000) and overlay comments
 (60xx,4000) are removed (also ``X`` in the profile) — handled by the walker in ``deid.py``.
 """
@@ -22,7 +23,9 @@ class Action(enum.StrEnum):
 
 def resolve(compound: str) -> Action:
     """The single action a compound profile entry becomes (see the module docstring)."""
-    parts = compound.replace("*", "").split("/")
+    if "U*" in compound.split("/"):
+        return Action.UID  # reference sequences: keep them, remap the UIDs inside
+    parts = compound.split("/")
     for action in (Action.EMPTY, Action.UID, Action.DUMMY):
         if action.value in parts:
             return action
