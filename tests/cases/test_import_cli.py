@@ -1,0 +1,67 @@
+"""``huizhen import``: typer's CliRunner in process, and the installed script as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from samples import SamplePaths
+from server.cases.cli import store_root
+from server.cases.store import StudyStore
+from server.cli import app
+
+HUIZHEN = Path(sys.executable).parent / "huizhen"
+
+
+def test_import_folder_reports_and_exits_zero(samples: SamplePaths, tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["import", str(samples.ct_dir), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert f"new instances: {len(samples.ct_files)}" in result.output
+    assert "Synthetic^CT" in result.output
+    store = StudyStore(store_root(tmp_path))
+    assert store.studies()[0].instance_count == len(samples.ct_files)
+    again = CliRunner().invoke(app, ["import", str(samples.ct_dir), "--data-dir", str(tmp_path)])
+    assert again.exit_code == 0
+    assert f"already stored: {len(samples.ct_files)}" in again.output
+
+
+def test_bad_input_is_listed_and_exits_non_zero(samples: SamplePaths, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"\x00junk" * 10)
+    args = ["import", str(samples.mr), str(junk), "--data-dir", str(tmp_path / "data")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "not_dicom" in result.output and "junk.bin" in result.output
+    assert "new instances: 1" in result.output
+
+
+def test_room_without_server_only_imports(samples: SamplePaths, tmp_path: Path) -> None:
+    args = ["import", str(samples.mr), "--room", "demo", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "not attached" in result.output
+
+
+def test_max_file_size_option(samples: SamplePaths, tmp_path: Path) -> None:
+    args = ["import", str(samples.mr), "--max-file-size", "1000", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "too_large" in result.output
+
+
+def test_installed_script_in_a_subprocess(samples: SamplePaths, tmp_path: Path) -> None:
+    env = {**os.environ, "HUIZHEN_DATA_DIR": str(tmp_path), "COLUMNS": "200"}
+    done = subprocess.run(
+        [str(HUIZHEN), "import", str(samples.radiograph), str(samples.mr)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "new instances: 2" in done.stdout
+    assert len(StudyStore(store_root(tmp_path)).studies()) == 2
