@@ -88,19 +88,23 @@ class Representations:
 
 
 def transcoded(ds: Dataset, syntax: str) -> Dataset:
-    """``ds`` re-encoded in ``syntax`` (native first, then the lossless encoder)."""
+    """``ds`` re-encoded in ``syntax`` (native first, then the lossless encoder).
+
+    The SOP Instance UID is kept: this is a change of transfer syntax for the wire, not a
+    new instance (lossless targets only; a lossy original is decoded as it is).
+    """
     _to_native(ds)
     if "PixelData" not in ds or syntax in NATIVE:
         ds.file_meta.TransferSyntaxUID = UID(syntax if syntax in NATIVE else ExplicitVRLittleEndian)
         return ds
-    ds.compress(UID(syntax))
+    ds.compress(UID(syntax), generate_instance_uid=False)
     return ds
 
 
 def _to_native(ds: Dataset) -> None:
     syntax = ds.file_meta.TransferSyntaxUID
     if "PixelData" in ds and syntax.is_compressed:
-        ds.decompress()
+        ds.decompress(generate_instance_uid=False)
     elif "PixelData" in ds and not syntax.is_little_endian:
         pixels = ds.pixel_array
         ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
