@@ -9,6 +9,8 @@ already-encoded bytes ("encode once, send many"). docs/protocol.md documents eve
 Decoding is driven by the dataclass fields of ``session.commands`` / ``session.events``
 (``session.wire_schema``); ``ProtocolError`` is the only exception it raises, whatever the bytes.
 The server checks ``len(frame) <= MAX_FRAME_BYTES`` before calling in; so does the decoder.
+The hello, version negotiation and close codes live in ``session.wire_hello``; this module
+re-exports them, so callers import the whole wire API from here.
 """
 
 from collections.abc import Mapping, Sequence
