@@ -26,7 +26,7 @@ def _uid(*parts: str) -> str:
 
 
 @dataclass(frozen=True)
-class TestCase:
+class CtCase:
     study: str
     series: str
     sops: tuple[str, ...]
@@ -72,7 +72,7 @@ def _slice(study: str, series: str, k: int) -> Dataset:
     return ds
 
 
-def make_case(dest: Path) -> TestCase:
+def make_case(dest: Path) -> CtCase:
     dest.mkdir(parents=True, exist_ok=True)
     study, series = _uid("study"), _uid("series")
     files, sops = [], []
@@ -82,7 +82,7 @@ def make_case(dest: Path) -> TestCase:
         ds.save_as(path, enforce_file_format=True)
         files.append(path)
         sops.append(str(ds.SOPInstanceUID))
-    return TestCase(study, series, tuple(sops), tuple(files))
+    return CtCase(study, series, tuple(sops), tuple(files))
 
 
 def hu_of(path: Path) -> np.ndarray:

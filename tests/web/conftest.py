@@ -23,7 +23,7 @@ from session.grants import Role
 from session.ids import RoomId, Uid
 from conftest import LiveServer
 from web.build import ensure_build
-from web.case import TestCase, make_case
+from web.case import CtCase, make_case
 from web.dicomweb_stub import StubDicomWeb
 
 ROOM = "ward"
@@ -64,11 +64,11 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def ct_case(tmp_path_factory: pytest.TempPathFactory) -> TestCase:
+def ct_case(tmp_path_factory: pytest.TempPathFactory) -> CtCase:
     return make_case(tmp_path_factory.mktemp("web-ct"))
 
 
-def _attach_hook(case: TestCase) -> Callable[[AppState], Any]:
+def _attach_hook(case: CtCase) -> Callable[[AppState], Any]:
     @contextlib.asynccontextmanager
     async def hook(state: AppState) -> AsyncIterator[None]:
         host = await state.rooms.create(RoomId(ROOM), "Ward round")
@@ -82,7 +82,7 @@ def _attach_hook(case: TestCase) -> Callable[[AppState], Any]:
 def room_server(
     live_server_factory: Callable[..., LiveServer],
     web_dist: Path,
-    ct_case: TestCase,
+    ct_case: CtCase,
     monkeypatch: pytest.MonkeyPatch,
 ) -> LiveServer:
     """A live server with room ``ward`` holding the test CT, served over (stub) DICOMweb."""
