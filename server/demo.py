@@ -1,18 +1,52 @@
-"""The demo room's case (``huizhen serve --demo``).
+"""The demo room's case (``huizhen serve --demo``): the synthetic CT, attached and on screen.
 
-Owned by the cases engineer after creation: fill in ``prepare_demo_case`` to import the sample
-CT (``samples.ensure_samples()``) into the study store and attach it to the room with
-``await room.system(AttachStudy(...))`` (then e.g. ``SetImage``/``SetVoi`` for a sensible first
-view). Runs inside the app's lifespan, after the room ``demo`` was created; slow synchronous
-work belongs in ``asyncio.to_thread``.
+Imports the sample CT (``samples.ensure_samples()``, generated on first use) into the study
+store — the same store the DICOMweb service serves, ``state.extensions["studies"]`` — then
+attaches it to the room and opens a slice through the liver lesions in a soft-tissue window.
+Runs inside the app's lifespan after the room ``demo`` exists; the slow parts run in threads.
+Restarting is harmless: the import finds duplicates and an already attached study is kept.
 """
 
 from __future__ import annotations
 
+import asyncio
+
+from samples import ensure_samples
 from server.appstate import AppState
+from server.cases.store import StudyStore
 from server.roomhost import RoomHost
+from session.commands import AttachStudy, SetImage, SetVoi
+from session.ids import Uid
+from session.model import ImageRef, Voi
+
+DEMO_DESCRIPTION = "CT chest/abdomen with contrast (synthetic teaching case)"
+DEMO_SLICE = 44  # 1-based instance number: z = -40 mm, through two liver lesions
+SOFT_TISSUE = Voi(center=40.0, width=400.0)
+
+
+def demo_store(app_state: AppState) -> StudyStore:
+    store = app_state.extensions.get("studies")
+    if not isinstance(store, StudyStore):  # no DICOMweb hook: open the same folder ourselves
+        store = StudyStore(app_state.settings.data_dir / "studies")
+        app_state.extensions["studies"] = store
+    return store
+
+
+def _import_demo_ct(store: StudyStore) -> ImageRef:
+    samples = ensure_samples()
+    report = store.import_paths([samples.ct_dir])
+    if report.errors:
+        raise RuntimeError(f"the demo CT did not import: {report.errors[0]}")
+    (study_uid,) = report.studies
+    records = store.instances(study_uid)
+    chosen = next((r for r in records if r.instance_number == DEMO_SLICE), records[0])
+    return ImageRef(Uid(chosen.study_uid), Uid(chosen.series_uid), Uid(chosen.sop_uid))
 
 
 async def prepare_demo_case(app_state: AppState, room: RoomHost) -> None:
-    """Attach the sample case to the demo room. No-op until the case store lands."""
-    del app_state, room
+    """Attach the sample CT to the demo room and show one slice in a soft-tissue window."""
+    image = await asyncio.to_thread(_import_demo_ct, demo_store(app_state))
+    if image.study not in room.room.snapshot().state.studies:
+        await room.system(AttachStudy(image.study, DEMO_DESCRIPTION))
+    await room.system(SetImage(viewport=0, image=image))
+    await room.system(SetVoi(viewport=0, voi=SOFT_TISSUE))

@@ -21,7 +21,7 @@ from rich.table import Table
 from server.cases.store import ImportReport, Limits, StudyStore
 from server.settings import settings_from_env
 
-STORE_SUBDIR = "cases"
+STORE_SUBDIR = "studies"  # the same folder the DICOMweb service opens
 
 
 def store_root(data_dir: Path) -> Path:
@@ -112,7 +112,9 @@ def _attach(server: str, key: str, room: str, studies: tuple[str, ...], console:
             except httpx.HTTPError as exc:
                 console.print(f"[red]attaching {uid} to {room}: {exc}[/red]")
                 return False
-            if response.status_code >= 400:
+            if response.status_code == 409 and response.json().get("code") == "conflict":
+                console.print(f"{uid} was already attached to room [bold]{room}[/bold]")
+            elif response.status_code >= 400:
                 console.print(f"[red]attaching {uid} to {room}: {response.text}[/red]")
                 ok = False
             else:
