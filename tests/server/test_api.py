@@ -4,7 +4,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from conftest import LiveServer
+from livetools import LiveServer
 from room_client import RoomClient
 
 from server.tokens import KeyRing, verify_room_token

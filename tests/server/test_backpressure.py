@@ -3,7 +3,7 @@
 import socket
 from collections.abc import Callable
 
-from conftest import LiveServer
+from livetools import LiveServer
 from room_client import Message, RoomClient
 
 from server.settings import Limits

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from livetools import free_port
 from typer.testing import CliRunner
 
 from server.cli import app

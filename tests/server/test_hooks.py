@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from conftest import LiveServer
+from livetools import LiveServer
 from room_client import RoomClient
 
 from server.appstate import AppState

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 
-from conftest import LiveServer
+from livetools import LiveServer
 from room_client import RoomClient
 
 from server.settings import Limits

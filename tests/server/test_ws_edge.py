@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 import msgpack
 import pytest
-from conftest import LiveServer
+from livetools import LiveServer
 from room_client import RoomClient, closed_code
 from websockets.exceptions import ConnectionClosed
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from livetools import LiveServer
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from server import app as server_app
@@ -21,7 +22,6 @@ from server.appstate import AppState
 from session.commands import AttachStudy
 from session.grants import Role
 from session.ids import RoomId, Uid
-from conftest import LiveServer
 from web.build import ensure_build
 from web.case import CtCase, make_case
 from web.dicomweb_stub import StubDicomWeb
