@@ -15,6 +15,7 @@ from contextlib import AbstractAsyncContextManager
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
@@ -23,6 +24,7 @@ from server import api, dicomweb, static
 from server.appstate import AppState
 from server.auth import ApiError
 from server.demo import prepare_demo_case
+from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory
 from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
@@ -93,6 +95,7 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(CaptureRawSend)],
     )
 
 

@@ -34,6 +34,10 @@ class FrameSink(Protocol):
     async def send_bytes(self, data: bytes) -> None: ...
     async def close(self, code: int, reason: str) -> None: ...
 
+    def write_now(self, frame: bytes, wire: bytes | None) -> bool:
+        """Write without waiting if the socket keeps up (``wire``: the pre-built WebSocket
+        frame of ``frame``, if the caller has one); False: queue it for ``send_bytes``."""
+
 
 @dataclass(frozen=True, slots=True)
 class Identity:
@@ -92,6 +96,8 @@ class Connection:
 
     def send(self, message: bytes) -> None:
         self.enqueue(encode_frame([message]), seq=None, ephemeral=False, messages=1)
+        self.metrics.frames_sent.inc()
+        self.metrics.messages_sent.inc()
 
     def member(self) -> MemberView | None:
         return self._member_lookup()
@@ -114,10 +120,19 @@ class Connection:
         ephemeral: bool,
         messages: int,
         bounded: bool = True,
+        wire: bytes | None = None,
     ) -> None:
-        """Queue a frame. ``bounded=False`` (the welcome): exempt from the byte bound, since a
-        large snapshot must still reach a fresh connection."""
+        """Send a frame: written at once while the socket keeps up, else queued.
+
+        ``bounded=False`` (the welcome): exempt from the byte bound, since a large snapshot
+        must still reach a fresh connection. ``wire``: the frame's pre-built WebSocket bytes,
+        shared by every recipient of a flush.
+        """
         if self.closing:
+            return
+        if not self._items and not self._writing and self.sink.write_now(frame, wire):
+            if seq is not None:
+                self.last_seq_written = seq
             return
         self._items.append(_Item(frame, seq, ephemeral, messages, bounded))
         self._bytes += len(frame) if bounded else 0
@@ -188,5 +203,3 @@ class Connection:
             self._writing = False
         if item.seq is not None:
             self.last_seq_written = item.seq
-        self.metrics.frames_sent.inc()
-        self.metrics.messages_sent.inc(item.messages)

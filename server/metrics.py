@@ -21,7 +21,9 @@ class Metrics:
             "huizhen_connections", "Open room WebSocket connections", registry=r
         )
         self.events = Counter("huizhen_events", "Events emitted by rooms", registry=r)
-        self.frames_sent = Counter("huizhen_frames_sent", "WebSocket frames written", registry=r)
+        self.frames_sent = Counter(
+            "huizhen_frames_sent", "Frames sent or queued to connections", registry=r
+        )
         self.messages_sent = Counter(
             "huizhen_messages_sent", "Messages delivered (several may share a frame)", registry=r
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from server.connection import Connection
+from server.fastpath import ws_binary_frame
 from server.interfaces import MediaSignalling, MemberView, Observer
 from server.metrics import Metrics
 from session.codec import (
@@ -288,20 +289,28 @@ class RoomHost:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
+        frames = messages = 0
         if batch.shared:
             frame = encode_frame(batch.shared)
+            wire = ws_binary_frame(frame)  # the same WebSocket bytes for every recipient
             count = len(batch.shared)
+            seq, ephemeral = batch.seq, batch.ephemeral_only
             for conn in list(self.connections.values()):
                 extra = batch.direct.pop(conn, None)
                 if extra is None:
-                    conn.enqueue(
-                        frame, seq=batch.seq, ephemeral=batch.ephemeral_only, messages=count
-                    )
+                    conn.enqueue(frame, seq=seq, ephemeral=ephemeral, messages=count, wire=wire)
                 else:
                     own = encode_frame(batch.shared + extra)
-                    conn.enqueue(own, seq=batch.seq, ephemeral=False, messages=count + len(extra))
+                    conn.enqueue(own, seq=seq, ephemeral=False, messages=count + len(extra))
+                    messages += len(extra)
+            frames += len(self.connections)
+            messages += count * len(self.connections)
         for conn, extra in batch.direct.items():
             conn.enqueue(encode_frame(extra), seq=None, ephemeral=False, messages=len(extra))
+            frames, messages = frames + 1, messages + len(extra)
+        if frames:  # counted once per flush, not per connection (a hot path)
+            self._metrics.frames_sent.inc(frames)
+            self._metrics.messages_sent.inc(messages)
         for action in batch.after:
             action()
 

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.appstate import AppState, app_state
 from server.connection import Connection, Identity
+from server.fastpath import DirectWriter, ws_binary_frame
 from server.ratelimit import Verdict
 from server.roomhost import RoomHost
 from server.tokens import TokenError, verify_room_token
@@ -56,9 +57,20 @@ class WebSocketSink:
 
     def __init__(self, websocket: WebSocket) -> None:
         self._ws = websocket
+        self._direct = DirectWriter.from_scope(websocket.scope)
 
     async def send_bytes(self, data: bytes) -> None:
         await self._ws.send_bytes(data)
+
+    @property
+    def direct(self) -> bool:
+        """True when pre-built frames can be written straight to the socket."""
+        return self._direct is not None
+
+    def write_now(self, frame: bytes, wire: bytes | None) -> bool:
+        if self._direct is None:
+            return False
+        return self._direct.write(ws_binary_frame(frame) if wire is None else wire)
 
     async def close(self, code: int, reason: str) -> None:
         await self._ws.close(code, _short(reason))

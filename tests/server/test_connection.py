@@ -28,6 +28,9 @@ class RecordingSink:
     async def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
 
+    def write_now(self, frame: bytes, wire: bytes | None) -> bool:
+        return False  # always through the queue: these tests are about the queue
+
 
 def make(limits: Limits | None = None) -> tuple[Connection, RecordingSink, Metrics]:
     sink, metrics = RecordingSink(), Metrics()

@@ -1,0 +1,75 @@
+"""Encode once, send many — down to the WebSocket frame: write pre-built frames to sockets.
+
+Server-to-client WebSocket frames are unmasked, so one room frame has the same wire bytes for
+every recipient. ``ws_binary_frame`` builds them once per flush; ``DirectWriter`` writes them
+straight to a connection's transport when its socket keeps up, skipping the per-connection
+ASGI send chain and writer-task wake-up (docs/benchmarks.md: that is where huizhen's fan-out
+CPU went). Whenever the direct path is unavailable (another ASGI server, compression
+negotiated, the transport paused or closing) the caller falls back to the ordinary ASGI send.
+
+The ONLY module that touches uvicorn's WebSocket protocol object (``websockets-sansio``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.protocol import State
+
+RAW_SEND_KEY = "huizhen.raw_send"
+
+
+def ws_binary_frame(payload: bytes) -> bytes:
+    """An unfragmented, unmasked binary frame (RFC 6455 5.2), as a server sends it."""
+    size = len(payload)
+    if size < 126:
+        header = bytes((0x82, size))
+    elif size < 1 << 16:
+        header = b"\x82\x7e" + size.to_bytes(2, "big")
+    else:
+        header = b"\x82\x7f" + size.to_bytes(8, "big")
+    return header + payload
+
+
+class CaptureRawSend:
+    """ASGI middleware: remember the server's own ``send`` for WebSockets (before wrappers)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND_KEY] = send
+        await self.app(scope, receive, send)
+
+
+class DirectWriter:
+    """Writes pre-built frames to uvicorn's transport for one WebSocket, when that is safe."""
+
+    def __init__(self, protocol: Any) -> None:
+        self._protocol = protocol
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> DirectWriter | None:
+        """None unless the connection is served by uvicorn's websockets-sansio protocol."""
+        protocol = getattr(scope.get(RAW_SEND_KEY), "__self__", None)
+        needed = ("transport", "writable", "conn", "close_sent")
+        if protocol is None or not all(hasattr(protocol, name) for name in needed):
+            return None
+        return cls(protocol)
+
+    def write(self, frame: bytes) -> bool:
+        """Write ``frame`` (from ``ws_binary_frame``) now; False: use the ASGI send instead."""
+        protocol = self._protocol
+        conn = protocol.conn
+        if (
+            not protocol.writable.is_set()  # paused: the socket is not keeping up
+            or protocol.close_sent
+            or protocol.transport.is_closing()
+            or conn.state is not State.OPEN
+            or conn.extensions  # e.g. permessage-deflate: frames are not plain
+        ):
+            return False
+        protocol.transport.write(frame)
+        return True

@@ -1,0 +1,43 @@
+"""Pre-built WebSocket frames: byte-exact with websockets, and really used by the live server."""
+
+import pytest
+from conftest import LiveServer
+from hypothesis import given
+from hypothesis import strategies as st
+from room_client import RoomClient
+from websockets.frames import Frame, Opcode
+
+from server.fastpath import ws_binary_frame
+from server.ws import WebSocketSink
+from session.commands import SetVoi
+from session.grants import Role
+from session.ids import ParticipantId, RoomId
+from session.model import Voi
+
+
+@pytest.mark.parametrize("size", [0, 1, 125, 126, 127, 65535, 65536, 70000])
+def test_frame_header_sizes_match_websockets(size: int) -> None:
+    payload = bytes(n % 251 for n in range(size))
+    expected = Frame(Opcode.BINARY, payload).serialize(mask=False, extensions=[])
+    assert ws_binary_frame(payload) == expected
+
+
+@given(st.binary(max_size=300))
+def test_frame_matches_websockets(payload: bytes) -> None:
+    expected = Frame(Opcode.BINARY, payload).serialize(mask=False, extensions=[])
+    assert ws_binary_frame(payload) == expected
+
+
+async def test_live_connections_use_the_direct_path(live_server: LiveServer) -> None:
+    room = live_server.create_room("direct")
+    host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
+    doc = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "d"))
+    hosted = live_server.state.rooms.get(RoomId(room))
+    assert hosted is not None
+    sink = hosted.connections[ParticipantId("d")].sink
+    assert isinstance(sink, WebSocketSink) and sink.direct
+    ack = await host.reply(await host.send(SetVoi(0, Voi(10.0, 20.0))))
+    events = await doc.until_seq(ack["seq"])  # a directly written frame decodes normally
+    assert events[-1]["type"] == "voi_changed" and events[-1]["voi"]["width"] == 20.0
+    await host.close()
+    await doc.close()
