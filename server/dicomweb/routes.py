@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Route
 
+from server import pacs
 from server.dicomweb import attach, rendered, search, stow, wado
 
 _STUDY = "/studies/{study}"
@@ -41,4 +42,5 @@ def routes() -> list[BaseRoute]:
         Mount("/dicom-web", routes=_dicomweb_routes()),
         Route("/api/rooms/{room_id}/studies", attach.attach_endpoint, methods=["POST"]),
         Route("/api/rooms/{room_id}/studies/{uid}", attach.detach_endpoint, methods=["DELETE"]),
+        *pacs.routes(),
     ]
