@@ -31,6 +31,7 @@ from session.codec import (
     encode_welcome,
 )
 from session.commands import Command
+from session.errors import ErrorCode
 from session.events import ParticipantLeft, PointerMoved, RoomClosed, Stamped
 from session.ids import ParticipantId
 from session.room import Outcome, Refusal, Room
@@ -63,7 +64,12 @@ class System:
     done: asyncio.Future[Outcome]
 
 
-Input = Join | Leave | Submit | System
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """The room's timer is due (``Room.get_timer``)."""
+
+
+Input = Join | Leave | Submit | System | Tick
 
 
 @dataclass(eq=False)
@@ -149,25 +155,24 @@ class RoomHost:
     # --- owner task -------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
-            first = await self._next_input()
-            if first is not None:
-                self._process(first)
-                if self._coalesce_s > 0:
-                    await asyncio.sleep(self._coalesce_s)
-                while not self._inbox.empty():
-                    self._process(self._inbox.get_nowait())
+            self._process(await self._next_input())
+            if self._coalesce_s > 0:
+                await asyncio.sleep(self._coalesce_s)
+            while not self._inbox.empty():
+                self._process(self._inbox.get_nowait())
             self._flush()
 
-    async def _next_input(self) -> Input | None:
-        """The next input, or None when the room's timer is due first (then handle it)."""
+    async def _next_input(self) -> Input:
+        """The next input; the room's timer arrives as a ``Tick`` through the same inbox."""
         deadline = self.room.get_timer()
         if deadline is None:
             return await self._inbox.get()
+        delay = max(0.0, deadline - self._clock())
+        timer = asyncio.get_running_loop().call_later(delay, self._inbox.put_nowait, Tick())
         try:
-            return await asyncio.wait_for(self._inbox.get(), max(0.0, deadline - self._clock()))
-        except TimeoutError:
-            self._emit(self.room.handle_timer(self._clock()).events)
-            return None
+            return await self._inbox.get()
+        finally:
+            timer.cancel()  # a stale Tick that got in anyway is harmless: handle_timer no-ops
 
     def _process(self, item: Input) -> None:
         started = time.perf_counter()
@@ -181,8 +186,11 @@ class RoomHost:
                     self._on_leave(item)
                 case System():
                     self._on_system(item)
-        except Exception:  # a bug in one input must not kill the room for everyone
+                case Tick():
+                    self._emit(self.room.handle_timer(self._clock()).events)
+        except Exception as exc:  # a bug in one input must not kill the room for everyone
             log.exception("room %s failed on %s", self.room.id, type(item).__name__)
+            _fail(item, exc)
         self._metrics.command_seconds.observe(time.perf_counter() - started)
 
     def _on_submit(self, item: Submit) -> None:
@@ -371,3 +379,11 @@ class RoomHost:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("room %s: background task failed", self.room.id, exc_info=task.exception())
+
+
+def _fail(item: Input, exc: Exception) -> None:
+    """Whoever awaits this input must not hang because handling it failed."""
+    if isinstance(item, Join) and not item.done.done():
+        item.done.set_result(Refusal(ErrorCode.INTERNAL, "the room failed to admit you"))
+    elif isinstance(item, System) and not item.done.done():
+        item.done.set_exception(exc)

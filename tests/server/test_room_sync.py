@@ -167,3 +167,33 @@ async def test_large_resume_falls_back_to_a_snapshot(
     ]
     await host.close()
     await back.close()
+
+
+async def test_offline_participant_times_out_through_the_room_timer(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    server = live_server_factory(offline_grace_s=0.3)
+    room = server.create_room("grace")
+    host = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
+    doc = await RoomClient.connect(server.ws_url, server.mint(room, "d"))
+    await doc.close()
+    offline = await host.next_message(lambda m: m["type"] == "presence_changed")
+    assert (offline["participant"], offline["online"]) == ("d", False)
+    left = await host.event("participant_left")  # no input arrives: only the timer fires
+    assert (left["participant"], left["reason"], left["by"]) == ("d", "timeout", None)
+    await host.close()
+
+
+async def test_reconnect_within_grace_keeps_the_participant(live_server: LiveServer) -> None:
+    room = live_server.create_room("regrace")
+    host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
+    token = live_server.mint(room, "d")
+    doc = await RoomClient.connect(live_server.ws_url, token)
+    await doc.close()
+    await host.next_message(lambda m: m["type"] == "presence_changed" and not m["online"])
+    back = await RoomClient.connect(live_server.ws_url, token)
+    online = await host.next_message(lambda m: m["type"] == "presence_changed")
+    assert (online["participant"], online["online"]) == ("d", True)
+    assert not any(m["type"] == "participant_left" for m in host.received)
+    await host.close()
+    await back.close()
