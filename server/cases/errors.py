@@ -29,6 +29,7 @@ class ErrorCode(enum.StrEnum):
     MISSING_UID = "missing_uid"
     STUDY_REJECTED = "study_rejected"  # a good file whose study had a bad file (all-or-nothing)
     UNREADABLE = "unreadable"  # the OS refused to read it (permissions, vanished)
+    STORE_FAILED = "store_failed"  # our side failed (disk full, database locked): study undone
 
 
 @dataclass(frozen=True)

@@ -79,14 +79,23 @@ class InstanceRow:
 
 
 FILTERS = {
-    "study_uid": "study_uid LIKE ? ESCAPE '\\'",
-    "patient_name": "patient_name LIKE ? ESCAPE '\\'",
-    "patient_id": "patient_id LIKE ? ESCAPE '\\'",
-    "study_date": "study_date LIKE ? ESCAPE '\\'",
-    "accession_number": "accession_number LIKE ? ESCAPE '\\'",
-    "modality": "study_uid IN (SELECT study_uid FROM series WHERE modality LIKE ? ESCAPE '\\')",
+    "study_uid": "s.study_uid LIKE ? ESCAPE '\\'",
+    "patient_name": "s.patient_name LIKE ? ESCAPE '\\'",
+    "patient_id": "s.patient_id LIKE ? ESCAPE '\\'",
+    "study_date": "s.study_date LIKE ? ESCAPE '\\'",
+    "accession_number": "s.accession_number LIKE ? ESCAPE '\\'",
+    "modality": "s.study_uid IN (SELECT study_uid FROM series WHERE modality LIKE ? ESCAPE '\\')",
 }
 """Study filter keys and their SQL; the values are DICOM-style patterns (``*``, ``?``)."""
+
+
+@dataclass(frozen=True)
+class StudySummary:
+    row: StudyRow
+    modalities: tuple[str, ...]
+    series_count: int
+    instance_count: int
+
 
 Row = tuple[Any, ...]  # sqlite3 rows are untyped; the dataclasses give them types
 
@@ -146,30 +155,20 @@ class Index:
                 found.update(conn.execute(sql, chunk).fetchall())
         return found
 
-    def studies(self, filters: Mapping[str, str]) -> list[StudyRow]:
-        """Studies matching every filter (``*``/``?`` wildcards, see :data:`FILTERS`)."""
+    def studies(self, filters: Mapping[str, str]) -> list[StudySummary]:
+        """Studies matching every filter (``*``/``?`` wildcards, see :data:`FILTERS`), each
+        with its modalities and counts, in one query."""
         unknown = set(filters) - set(FILTERS)
         if unknown:
             raise ValueError(f"unknown study filter(s) {sorted(unknown)}; expected {list(FILTERS)}")
         where = " AND ".join(FILTERS[key] for key in filters) or "1"
         args = [_like(value) for value in filters.values()]
-        sql = f"SELECT * FROM studies WHERE {where} ORDER BY study_date, study_uid"  # noqa: S608 - fixed clauses
-        return [StudyRow(*r) for r in self._all(sql, args)]
-
-    def study_counts(self, study_uid: str) -> tuple[tuple[str, ...], int, int]:
-        """(modalities, series count, instance count) of one study."""
-        with self.connect() as conn:
-            mods = conn.execute(
-                "SELECT DISTINCT modality FROM series WHERE study_uid=? ORDER BY modality",
-                (study_uid,),
-            ).fetchall()
-            (n_series,) = conn.execute(
-                "SELECT COUNT(*) FROM series WHERE study_uid=?", (study_uid,)
-            ).fetchone()
-            (n_inst,) = conn.execute(
-                "SELECT COUNT(*) FROM instances WHERE study_uid=?", (study_uid,)
-            ).fetchone()
-        return tuple(m for (m,) in mods), int(n_series), int(n_inst)
+        sql = f"""SELECT s.*,
+            (SELECT group_concat(DISTINCT modality) FROM series r WHERE r.study_uid=s.study_uid),
+            (SELECT COUNT(*) FROM series r WHERE r.study_uid=s.study_uid),
+            (SELECT COUNT(*) FROM instances i WHERE i.study_uid=s.study_uid)
+            FROM studies s WHERE {where} ORDER BY s.study_date, s.study_uid"""  # noqa: S608 - fixed clauses
+        return [_summary(r) for r in self._all(sql, args)]
 
     def series(self, study_uid: str) -> list[tuple[SeriesRow, int]]:
         sql = (
@@ -195,6 +194,11 @@ class Index:
     def _all(self, sql: str, args: Sequence[str]) -> list[Row]:
         with self.connect() as conn:
             return [tuple(r) for r in conn.execute(sql, tuple(args)).fetchall()]
+
+
+def _summary(r: Row) -> StudySummary:
+    modalities = tuple(sorted(m for m in (r[8] or "").split(",") if m))
+    return StudySummary(StudyRow(*r[:8]), modalities, int(r[9]), int(r[10]))
 
 
 def _values(row: StudyRow | SeriesRow | InstanceRow) -> Row:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from server.cases import importer, sources
 from server.cases.errors import ErrorCode, ImportError_
-from server.cases.index import Index, InstanceRow, SeriesRow, StudyRow
+from server.cases.index import Index, InstanceRow, SeriesRow, StudySummary
 from server.cases.sources import Candidate, Limits, Rejected, Staged
 
 __all__ = ["ImportReport", "InstanceRecord", "Limits", "SeriesRecord", "StudyRecord", "StudyStore"]
@@ -161,44 +162,59 @@ class StudyStore:
             duplicates: list[str] = []
             failures = list(errors) + the_plan.rejected
             for study_plan in the_plan.studies:
-                failure = self._commit(study_plan)
-                if failure is None:
-                    imported += [i.instance.sop_uid for i in study_plan.new]
-                    duplicates += study_plan.duplicates
-                else:
+                new, dup, failure = self._commit(study_plan)
+                imported += new
+                duplicates += dup
+                if failure is not None:
                     failures.append(failure)
         touched = tuple(s.study_uid for s in the_plan.studies)
         return ImportReport(tuple(imported), tuple(duplicates), touched, tuple(failures))
 
-    def _commit(self, study_plan: importer.StudyPlan) -> ImportError_ | None:
-        """Rows and renames of one study in one transaction; undone together on failure."""
+    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], ImportError_ | None]:
+        """Rows and renames of one study in one transaction; undone together on failure.
+
+        Returns (imported, duplicates, error). Each SOP Instance UID is checked again inside
+        the transaction: another process (the server, a second CLI) may have stored it since
+        the plan was made.
+        """
         moved: list[Path] = []
+        imported: list[str] = []
+        duplicates = list(plan.duplicates)
         try:
             with self.index.transaction() as conn:
-                for item in study_plan.new:
+                for item in plan.new:
+                    if _stored_meanwhile(conn, item):
+                        duplicates.append(item.instance.sop_uid)
+                        continue
                     Index.add_study(conn, item.study)
                     Index.add_series(conn, item.series)
                     Index.add_instance(conn, item.instance)
-                    final = self.root / item.instance.relpath
-                    final.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(item.staged.path, final)
-                    moved.append(final)
-        except Exception as exc:  # OSError, sqlite3.Error: the whole study is undone
+                    moved.append(self._place(item))
+                    imported.append(item.instance.sop_uid)
+        except Exception as exc:  # _Conflict, OSError, sqlite3.Error: the study is undone
             for path in moved:
                 path.unlink(missing_ok=True)
-            reason = f"study {study_plan.study_uid} not stored: {exc}"
-            return ImportError_(study_plan.study_uid, ErrorCode.UNREADABLE, reason)
-        return None
+            if isinstance(exc, _Conflict):
+                return [], [], exc.error
+            reason = f"study {plan.study_uid} not stored: {exc}"
+            return [], [], ImportError_(plan.study_uid, ErrorCode.STORE_FAILED, reason)
+        return imported, duplicates, None
+
+    def _place(self, item: importer.Inspected) -> Path:
+        final = self.root / item.instance.relpath
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(item.staged.path, final)  # atomic on one filesystem (staging is inside root)
+        return final
 
     # --- queries -----------------------------------------------------------------------
     def studies(self, **filters: str) -> list[StudyRecord]:
         """Studies matching every filter; keys: ``study_uid``, ``patient_name``, ``patient_id``,
         ``study_date``, ``accession_number``, ``modality``; ``*`` and ``?`` are wildcards."""
-        return [self._study_record(row) for row in self.index.studies(filters)]
+        return [_study_record(summary) for summary in self.index.studies(filters)]
 
     def study(self, study_uid: str) -> StudyRecord | None:
         rows = self.index.studies({"study_uid": study_uid}) if importer.valid_uid(study_uid) else []
-        return self._study_record(rows[0]) if rows else None
+        return _study_record(rows[0]) if rows else None
 
     def series(self, study_uid: str) -> list[SeriesRecord]:
         return [_series_record(row, n) for row, n in self.index.series(study_uid)]
@@ -209,22 +225,6 @@ class StudyStore:
     def instance(self, study_uid: str, series_uid: str, sop_uid: str) -> InstanceRecord | None:
         row = self.index.instance(study_uid, series_uid, sop_uid)
         return self._instance_record(row) if row is not None else None
-
-    def _study_record(self, row: StudyRow) -> StudyRecord:
-        modalities, n_series, n_instances = self.index.study_counts(row.study_uid)
-        return StudyRecord(
-            row.study_uid,
-            row.patient_name,
-            row.patient_id,
-            row.study_date,
-            row.study_time,
-            row.accession_number,
-            row.description,
-            modalities,
-            n_series,
-            n_instances,
-            row.deidentified_from,
-        )
 
     def _instance_record(self, row: InstanceRow) -> InstanceRecord:
         return InstanceRecord(
@@ -254,10 +254,45 @@ class StudyStore:
         return deid.copy_study(self, study_uid, allow_burned_in=allow_burned_in)
 
 
+class _Conflict(Exception):
+    def __init__(self, error: ImportError_) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> bool:
+    """True if already stored with the same bytes; raises _Conflict if with other bytes."""
+    sop = item.instance.sop_uid
+    row = conn.execute("SELECT sha256 FROM instances WHERE sop_uid=?", (sop,)).fetchone()
+    if row is None:
+        return False
+    if row[0] != item.instance.sha256:
+        reason = f"SOP Instance UID {sop} was stored meanwhile with different content"
+        raise _Conflict(ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason))
+    return True
+
+
 @dataclass(frozen=True)
 class DeidOutcome:
     study: StudyRecord
     warnings: tuple[str, ...]
+
+
+def _study_record(summary: StudySummary) -> StudyRecord:
+    row = summary.row
+    return StudyRecord(
+        row.study_uid,
+        row.patient_name,
+        row.patient_id,
+        row.study_date,
+        row.study_time,
+        row.accession_number,
+        row.description,
+        summary.modalities,
+        summary.series_count,
+        summary.instance_count,
+        row.deidentified_from,
+    )
 
 
 def _series_record(row: SeriesRow, count: int) -> SeriesRecord:

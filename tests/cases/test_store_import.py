@@ -14,6 +14,7 @@ from cases_support import encode, real_file, snapshot
 from pydicom.fileset import FileSet
 
 from samples import SamplePaths
+from server.cases import importer
 from server.cases.errors import ErrorCode
 from server.cases.store import StudyStore
 
@@ -114,7 +115,8 @@ def test_dicomdir_made_with_pydicom_fileset(
 
 def test_pydicom_dicomdir_test_set(store: StudyStore) -> None:
     dicomdir = real_file("DICOMDIR")
-    expected = len(FileSet(pydicom.dcmread(dicomdir)))
+    records = pydicom.dcmread(dicomdir).DirectoryRecordSequence
+    expected = sum(1 for r in records if r.get("ReferencedFileID"))
     report = store.import_paths([dicomdir])
     assert report.errors == () and len(report.imported) == expected
     again = store.import_paths([dicomdir.parent])  # the folder walk skips the DICOMDIR object
@@ -205,3 +207,33 @@ def test_concurrent_imports_of_the_same_files(store: StudyStore, samples: Sample
     assert sum(len(r.imported) for r in reports) == 6
     assert sum(len(r.duplicates) for r in reports) == 12
     assert all(r.errors == () for r in reports)
+
+
+class RacedStore(StudyStore):
+    """Lets another writer (a second store on the same root, as another process would be)
+    store ``rival`` between this import's plan and its commit."""
+
+    rival: list[tuple[str, bytes]]
+
+    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], object]:  # type: ignore[override]
+        other = StudyStore(self.root)
+        assert other.import_bytes(self.rival).errors == ()
+        return super()._commit(plan)  # type: ignore[return-value]
+
+
+def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: Path) -> None:
+    same = samples.ct_files[0].read_bytes()
+    raced = RacedStore(tmp_path / "raced")
+    raced.rival = [("rival", same)]
+    report = raced.import_paths([samples.ct_files[0], samples.ct_files[1]])
+    assert report.errors == () and len(report.imported) == 1 and len(report.duplicates) == 1
+
+    ds = pydicom.dcmread(samples.ct_files[0])
+    ds.PatientName = "Other^Bytes"
+    conflicting = RacedStore(tmp_path / "conflict")
+    conflicting.rival = [("rival", encode(ds))]
+    report = conflicting.import_paths([samples.ct_files[0], samples.ct_files[1]])
+    assert [e.code for e in report.errors] == [ErrorCode.UID_CONFLICT]
+    assert report.imported == ()
+    (only,) = conflicting.instances(str(ds.StudyInstanceUID))  # the rival's instance alone
+    assert only.path.read_bytes() == encode(ds)
