@@ -7,13 +7,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
 import pydicom
 import pytest
 from dicomweb_client.api import DICOMwebClient
+from livetools import LiveServer
 from PIL import Image
 from pydicom.data import get_testdata_file
 
@@ -35,7 +35,7 @@ def instance_path(ds: pydicom.Dataset) -> str:
 
 @dataclass
 class Setup:
-    server: Any  # conftest.LiveServer (tests/cases has its own conftest module)
+    server: LiveServer
     ct: pydicom.Dataset
     mr: pydicom.Dataset
     j2k: pydicom.Dataset
@@ -56,7 +56,7 @@ class Setup:
 
 
 @pytest.fixture
-def setup(live_server: Any) -> Iterator[Setup]:
+def setup(live_server: LiveServer) -> Iterator[Setup]:
     store: StudyStore = live_server.state.extensions["studies"]
     report = store.import_paths([CT, MR, J2K])
     assert report.ok, report.errors

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import numpy as np
 import pydicom
 import pytest
 from fixtures_orthanc import OrthancServer, orthanc  # noqa: F401
+from livetools import LiveServer
 from pydicom.data import get_testdata_file
 
 from server.cases.store import StudyStore
@@ -67,7 +67,9 @@ def test_unknown_study_and_unreachable_pacs(pacs: PacsEndpoint, tmp_path: Path) 
         search(PacsEndpoint("gone", "http://127.0.0.1:9/dicom-web"), {})
 
 
-def test_pull_into_a_room_through_the_admin_api(pacs: PacsEndpoint, live_server: Any) -> None:
+def test_pull_into_a_room_through_the_admin_api(
+    pacs: PacsEndpoint, live_server: LiveServer
+) -> None:
     mr = pydicom.dcmread(MR)
     live_server.state.extensions["pacs"] = {"county": pacs}
     live_server.create_room("pull-room")
