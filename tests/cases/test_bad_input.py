@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
@@ -12,6 +13,7 @@ import pytest
 from cases_support import encode, real_file, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydicom.uid import UID
 
 from samples import SamplePaths
 from server.cases.errors import ErrorCode
@@ -79,7 +81,7 @@ def test_unsupported_transfer_syntax(
     seeded: StudyStore, samples: SamplePaths, tmp_path: Path, tsuid: str
 ) -> None:
     ds = pydicom.dcmread(real_file("JPEG2000.dcm"))
-    ds.file_meta.TransferSyntaxUID = tsuid
+    ds.file_meta.TransferSyntaxUID = UID(tsuid)
     path = tmp_path / "odd.dcm"
     path.write_bytes(encode_keeping_encoding(ds))
     assert only_error(seeded, [path]) == ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
@@ -91,8 +93,10 @@ def encode_keeping_encoding(ds: pydicom.Dataset) -> bytes:
     return buffer.getvalue()
 
 
-def test_too_large(make_store: object, samples: SamplePaths, tmp_path: Path) -> None:
-    store = make_store(max_file_size=10_000)  # type: ignore[operator]
+def test_too_large(
+    make_store: Callable[..., StudyStore], samples: SamplePaths, tmp_path: Path
+) -> None:
+    store = make_store(max_file_size=10_000)
     assert only_error(store, [samples.ct_files[0]]) == ErrorCode.TOO_LARGE
     assert store.import_bytes([("big", samples.ct_files[0].read_bytes())]).errors[0].code == (
         ErrorCode.TOO_LARGE
@@ -110,20 +114,26 @@ def bomb(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
-def test_zip_bomb_by_ratio(make_store: object, samples: SamplePaths, tmp_path: Path) -> None:
-    store = make_store(max_archive_ratio=50.0, ratio_floor=0)  # type: ignore[operator]
+def test_zip_bomb_by_ratio(
+    make_store: Callable[..., StudyStore], samples: SamplePaths, tmp_path: Path
+) -> None:
+    store = make_store(max_archive_ratio=50.0, ratio_floor=0)
     archive = bomb(tmp_path / "bomb.zip", {"zeros.dcm": b"\0" * 5_000_000})
     assert only_error(store, [archive]) == ErrorCode.ZIP_BOMB
 
 
-def test_zip_bomb_by_total(make_store: object, samples: SamplePaths, tmp_path: Path) -> None:
-    store = make_store(max_archive_total=1_000_000)  # type: ignore[operator]
+def test_zip_bomb_by_total(
+    make_store: Callable[..., StudyStore], samples: SamplePaths, tmp_path: Path
+) -> None:
+    store = make_store(max_archive_total=1_000_000)
     members = {f"{i}.dcm": samples.ct_files[i].read_bytes() for i in range(3)}
     assert only_error(store, [bomb(tmp_path / "big.zip", members)]) == ErrorCode.ZIP_BOMB
 
 
-def test_zip_bomb_by_entry_count(make_store: object, samples: SamplePaths, tmp_path: Path) -> None:
-    store = make_store(max_archive_entries=5)  # type: ignore[operator]
+def test_zip_bomb_by_entry_count(
+    make_store: Callable[..., StudyStore], samples: SamplePaths, tmp_path: Path
+) -> None:
+    store = make_store(max_archive_entries=5)
     members = {f"{i}.txt": b"x" for i in range(6)}
     assert only_error(store, [bomb(tmp_path / "many.zip", members)]) == ErrorCode.ZIP_BOMB
 

@@ -15,7 +15,7 @@ from pydicom.fileset import FileSet
 
 from samples import SamplePaths
 from server.cases import importer
-from server.cases.errors import ErrorCode
+from server.cases.errors import ErrorCode, ImportError_
 from server.cases.store import StudyStore
 
 
@@ -53,7 +53,7 @@ def test_study_series_and_instance_records(store: StudyStore, samples: SamplePat
     assert study.deidentified_from is None
     (series,) = store.series(ct.StudyInstanceUID)
     assert series.instance_count == len(samples.ct_files) and series.series_number == 2
-    numbers = [i.instance_number for i in store.instances(ct.StudyInstanceUID)]
+    numbers = [i.instance_number or 0 for i in store.instances(ct.StudyInstanceUID)]
     assert numbers == sorted(numbers)
     assert store.instances(ct.StudyInstanceUID, "1.2.3") == []
     assert store.study("1.2.3.4") is None and store.study("not a uid") is None
@@ -215,10 +215,10 @@ class RacedStore(StudyStore):
 
     rival: list[tuple[str, bytes]]
 
-    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], object]:  # type: ignore[override]
+    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], ImportError_ | None]:
         other = StudyStore(self.root)
         assert other.import_bytes(self.rival).errors == ()
-        return super()._commit(plan)  # type: ignore[return-value]
+        return super()._commit(plan)
 
 
 def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: Path) -> None:
