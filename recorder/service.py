@@ -1,0 +1,152 @@
+"""The recorder service: watches every room like any subscriber and records on demand.
+
+It finds rooms by polling the registry (``RoomRegistry`` has no creation hook, and a poll is
+harmless: attaching is synchronous on the event loop, so no event can slip between the
+snapshot taken and the observer added). A recording starts on the room's own
+``RecordingChanged(True)`` (or at attach, if the room is already recording) and stops on
+``RecordingChanged(False)``; ``RoomClosed`` is always preceded by the latter.
+
+Everything here runs on the event loop and is quick; files are the writers' business
+(``recorder.writer``). Any exception in the observer is caught by the room host and logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Final
+
+from recorder.format import RECORDINGS_DIR, Manifest, Status, new_recording_id
+from recorder.recovery import recover_all
+from recorder.writer import RecordingWriter, WriterOptions
+from server.appstate import AppState
+from server.roomhost import RoomHost
+from session.events import RecordingChanged, Stamped
+from session.ids import RoomId
+from session.room import Snapshot
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY: Final = "recorder"
+POLL_S: Final = 0.05
+
+
+class RecorderService:
+    def __init__(self, root: Path, options: WriterOptions | None = None) -> None:
+        self.root = root
+        self._options = options
+        self._attached: dict[RoomId, RoomHost] = {}
+        self._observers: dict[RoomId, Callable[[Stamped, bytes], None]] = {}
+        self.active: dict[RoomId, RecordingWriter] = {}
+        self._finishing: set[asyncio.Task[Manifest]] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def recover(self) -> list[Manifest]:
+        """Finalize recordings a previous process left open (before any room runs)."""
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+        return await asyncio.to_thread(recover_all, self.root)
+
+    async def watch(self, hosts: Callable[[], list[RoomHost]]) -> None:
+        """Attach to each new room host, forever (cancel to stop)."""
+        while True:
+            for host in hosts():
+                if host.room.id not in self._attached:
+                    self.attach(host)
+            await asyncio.sleep(POLL_S)
+
+    async def close(self) -> None:
+        """Server shutdown: finalize every open recording as complete."""
+        for room_id in list(self.active):
+            self._stop(room_id, time.time(), "server shutdown")
+        for host in self._attached.values():
+            host.remove_observer(self._observers.get(host.room.id, _noop))
+        await asyncio.gather(*self._finishing, return_exceptions=True)
+
+    # --- observing --------------------------------------------------------------------------
+    def attach(self, host: RoomHost) -> None:
+        room_id = host.room.id
+        self._attached[room_id] = host
+        observer = self._observer(host)
+        self._observers[room_id] = observer
+        host.add_observer(observer)
+        snap = host.room.snapshot()
+        if snap.state.recording and not snap.state.closed:
+            self._start(host, snap, snap.at)  # it started before we looked: record from now
+
+    def _observer(self, host: RoomHost) -> Callable[[Stamped, bytes], None]:
+        room_id = host.room.id
+
+        def observe(stamped: Stamped, message: bytes) -> None:
+            event = stamped.event
+            if isinstance(event, RecordingChanged) and event.recording:
+                self._start(host, host.room.snapshot(), stamped.at)
+            writer = self.active.get(room_id)
+            if writer is not None:
+                writer.offer(stamped, message)
+            if isinstance(event, RecordingChanged) and not event.recording:
+                self._stop(room_id, stamped.at, "stopped")
+
+        return observe
+
+    def _start(self, host: RoomHost, snap: Snapshot, at: float) -> None:
+        room_id = host.room.id
+        if room_id in self.active:
+            return
+        recording_id = new_recording_id(room_id, at)
+        manifest = Manifest(
+            id=recording_id,
+            room=room_id,
+            title=snap.state.title,
+            status=Status.RECORDING,
+            started_at=at,
+            first_seq=snap.seq,
+        )
+        writer = RecordingWriter(
+            self.root / recording_id, manifest, snap, host.room.snapshot, self._options
+        )
+        self.active[room_id] = writer
+        writer.start()
+        log.info("room %s: recording %s started", room_id, recording_id)
+
+    def _stop(self, room_id: RoomId, at: float, reason: str) -> None:
+        writer = self.active.pop(room_id, None)
+        if writer is None:
+            return
+        host = self._attached[room_id]
+        final = host.room.snapshot() if writer.needs_resync else None
+        finish = asyncio.to_thread(writer.finish, at, Status.COMPLETE, reason, final)
+        task = asyncio.create_task(finish)
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
+    # --- queries ----------------------------------------------------------------------------
+    def is_active(self, recording_id: str) -> bool:
+        return any(w.manifest.id == recording_id for w in self.active.values())
+
+    async def finished(self) -> None:
+        """Wait until every stopped recording is finalized (tests, shutdown)."""
+        await asyncio.gather(*self._finishing, return_exceptions=True)
+
+
+def _noop(stamped: Stamped, message: bytes) -> None:
+    return None
+
+
+@contextlib.asynccontextmanager
+async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
+    """The lifespan hook: recover, then watch every room until shutdown."""
+    service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
+    await service.recover()
+    state.extensions[EXTENSION_KEY] = service
+    watcher = asyncio.create_task(service.watch(state.rooms.hosts), name="recorder:watch")
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        await service.close()
