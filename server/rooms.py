@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,8 @@ from server.roomhost import RoomHost
 from server.settings import Settings
 from session.ids import RoomId
 from session.room import Room
+
+log = logging.getLogger(__name__)
 
 
 class TooManyRooms(Exception):
@@ -30,6 +33,15 @@ class RoomRegistry:
         self._directory = directory
         self._media = media
         self._hosts: dict[RoomId, RoomHost] = {}
+        self._on_host: list[Callable[[RoomHost], None]] = []
+
+    def on_host(self, callback: Callable[[RoomHost], None]) -> None:
+        """Call ``callback`` with every room hosted here: existing ones now, new ones as they
+        are created (before any client can join). For observers of all rooms (SFU, recorder):
+        ``registry.on_host(lambda host: host.add_observer(...))``."""
+        self._on_host.append(callback)
+        for host in list(self._hosts.values()):
+            callback(host)
 
     async def create(self, room_id: RoomId, title: str) -> RoomHost:
         if room_id in self._hosts:
@@ -54,6 +66,11 @@ class RoomRegistry:
             on_closed=lambda: self._closed(room_id),
         )
         self._hosts[room_id] = host
+        for callback in self._on_host:
+            try:
+                callback(host)
+            except Exception:  # a plug-in's bug must not stop rooms from being created
+                log.exception("on_host callback %r failed for room %s", callback, room_id)
         host.start()
         self._metrics.rooms.inc()
         return host

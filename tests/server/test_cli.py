@@ -77,3 +77,21 @@ def _wait_healthy(port: int, process: subprocess.Popen[str]) -> dict[str, object
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError("server did not become healthy")
+
+
+def test_access_log_filter_redacts_tokens() -> None:
+    import logging
+
+    from server.cli import RedactTokens
+
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s"',
+        ("ip", "GET", "/x?token=abc.def&a=1"),
+        None,
+    )
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == 'ip - "GET /x?token=<redacted>&a=1"'

@@ -9,6 +9,7 @@ from room_client import RoomClient
 
 from server.appstate import AppState
 from server.interfaces import SignalFrameLike, SignalPeer
+from server.roomhost import RoomHost
 from session.codec import encode_signal
 from session.commands import Kick, PostChat
 from session.events import Stamped
@@ -98,4 +99,20 @@ async def test_observers_see_every_event_and_cannot_harm_the_room(
     # The observer gets the very bytes the clients got (encoded once).
     chat_bytes = next(message for seq, _, message in seen if seq == ack["seq"])
     assert b"recorded" in chat_bytes
+    await client.close()
+
+
+async def test_on_host_reaches_existing_and_future_rooms(live_server: LiveServer) -> None:
+    live_server.create_room("before")
+    seen: list[str] = []
+
+    def attach(host: RoomHost) -> None:
+        seen.append(host.room.id)
+        host.add_observer(lambda stamped, message: seen.append(f"{host.room.id}:{stamped.seq}"))
+
+    live_server.state.rooms.on_host(attach)
+    live_server.create_room("after")
+    client = await RoomClient.connect(live_server.ws_url, live_server.mint("after", "h"))
+    await eventually(lambda: "after:1" in seen)
+    assert seen[:2] == ["before", "after"]
     await client.close()
