@@ -26,7 +26,7 @@ interface Pending { resolve(result: CommandResult): void }
 const MAX_BACKOFF_MS = 10_000;
 
 export class Connection {
-  private ws: WebSocket | null = null;
+  ws: WebSocket | null = null;
   private nextRef = 1;
   private readonly pending = new Map<number, Pending>();
   private attempts = 0;

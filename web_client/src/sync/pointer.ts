@@ -37,11 +37,15 @@ export class PointerSync {
   private queue(viewport: number, position: [number, number] | null): void {
     if (!this.enabled) return;
     this.next = { viewport, position };
-    this.timer ??= window.setTimeout(() => this.flush(), INTERVAL_MS);
+    const wait = Math.max(0, this.lastFlush + INTERVAL_MS - performance.now());
+    this.timer ??= window.setTimeout(() => this.flush(), wait);
   }
+
+  private lastFlush = -Infinity;
 
   private flush(): void {
     this.timer = null;
+    this.lastFlush = performance.now();
     if (this.next) void this.ctx.send({ type: 'move_pointer', ...this.next });
     this.next = null;
   }

@@ -33,11 +33,17 @@ export class ViewSync {
   private viewportChanged(index: number): void {
     if (this.applying > 0 || !driving(this.ctx)) return;
     this.dirty.add(index);
-    this.timer ??= window.setTimeout(() => this.flush(), SEND_INTERVAL_MS);
+    // Leading edge: the first change after a quiet period goes out at once, later ones at
+    // most every SEND_INTERVAL_MS (the latest value wins).
+    const wait = Math.max(0, this.lastFlush + SEND_INTERVAL_MS - performance.now());
+    this.timer ??= window.setTimeout(() => this.flush(), wait);
   }
+
+  private lastFlush = -Infinity;
 
   private flush(): void {
     this.timer = null;
+    this.lastFlush = performance.now();
     for (const i of this.dirty) for (const c of this.commandsFor(i)) this.sendOnce(c);
     this.dirty.clear();
   }
