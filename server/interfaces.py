@@ -6,13 +6,16 @@ Each interface has a handful of methods (livekit's ``MessageSink`` style); the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from session.events import Stamped
 from session.grants import Grant
 from session.ids import ParticipantId, RoomId
+
+if TYPE_CHECKING:
+    from session.room import Snapshot
 
 
 class RoomExists(Exception):
@@ -36,6 +39,33 @@ class RoomDirectory(Protocol):
     async def get(self, room_id: RoomId) -> RoomInfo | None: ...
     async def list(self) -> list[RoomInfo]: ...
     async def close(self, room_id: RoomId) -> RoomInfo | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRoom:
+    """What a ``RoomLog`` holds for one room: its newest snapshot and the durable events after
+    it, enough for ``Room.restore`` (on a failover node or after a restart)."""
+
+    snapshot: Snapshot
+    events: tuple[Stamped, ...]
+
+
+class RoomLog(Protocol):
+    """Durable room state: an append-only log of durable events plus a periodic snapshot.
+
+    Memory: ``server.memory.MemoryRoomLog``; Redis: ``server.redis.roomlog.RedisRoomLog``
+    (a stream and a key per room, hash-tagged ``{room:<id>}``).
+    """
+
+    async def append(self, room_id: RoomId, entries: Sequence[tuple[int, bytes]]) -> None:
+        """Append ``(seq, encode_stamped bytes)`` in seq order; a seq already logged is skipped."""
+
+    async def save_snapshot(self, room_id: RoomId, snapshot: Snapshot) -> None:
+        """Store the snapshot; events at or before its seq may then be dropped."""
+
+    async def load(self, room_id: RoomId) -> StoredRoom | None: ...
+    async def last_seq(self, room_id: RoomId) -> int:
+        """The newest seq held (snapshot or event); 0: nothing (or the store lost it)."""
 
 
 Observer = Callable[[Stamped, bytes], None]

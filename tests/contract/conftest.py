@@ -1,0 +1,44 @@
+"""Each contract test runs against both implementations: ``memory`` and ``redis`` (real
+``redis-server`` on a free loopback port, started per test)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "redis"))
+from redisproc import RedisProcess, running_redis
+
+from server.interfaces import RoomDirectory, RoomLog
+from server.memory import MemoryRoomDirectory, MemoryRoomLog
+from server.redis.directory import RedisRoomDirectory
+from server.redis.roomlog import RedisRoomLog
+
+
+@dataclass
+class Impl:
+    name: str
+    directory: RoomDirectory
+    log: RoomLog
+
+
+@pytest.fixture
+def redis_proc(tmp_path: Path) -> Iterator[RedisProcess]:
+    with running_redis(tmp_path) as proc:
+        yield proc
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def impl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Impl]:
+    if request.param == "memory":
+        yield Impl("memory", MemoryRoomDirectory(), MemoryRoomLog())
+        return
+    proc: RedisProcess = request.getfixturevalue("redis_proc")
+    client = Redis.from_url(proc.url)
+    yield Impl("redis", RedisRoomDirectory(client), RedisRoomLog(client))
+    await client.aclose()
