@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
@@ -41,6 +42,7 @@ UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 UNDEFINED_LENGTH = 0xFFFFFFFF
 PIXEL_DATA = 0x7FE00010
+DEFER_SIZE = 1 << 20  # values bigger than this are checked in place, not loaded
 
 
 @dataclass(frozen=True)
@@ -106,13 +108,14 @@ class _Reject(Exception):
 
 
 def _read(path: Path) -> Dataset:
+    """Parse every element except big values, which stay on disk (``DEFER_SIZE``): a 2 GiB
+    multi-frame is checked by offsets, never loaded."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            ds = pydicom.dcmread(path)
-            short = _short_element(ds)  # before any access turns raw elements into values
-            for elem in ds.iterall():  # force every value so a parse error shows up now
-                _ = elem.value
+            ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
+            short = _short_element(ds, path.stat().st_size)  # before values are converted
+            _force(ds)  # convert every small value so a parse error shows up now
         except InvalidDicomError as exc:
             raise _Reject(ErrorCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
         except (EOFError, OSError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
@@ -124,6 +127,20 @@ def _read(path: Path) -> Dataset:
         if "End of file" in str(warning.message):
             raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
     return ds
+
+
+def _deferred(raw: object) -> bool:
+    return isinstance(raw, RawDataElement) and raw.value is None and raw.length > 0
+
+
+def _force(ds: Dataset) -> None:
+    for tag in list(ds.keys()):
+        if _deferred(ds.get_item(tag, keep_deferred=True)):
+            continue
+        elem = ds[tag]
+        if elem.VR == "SQ":
+            for item in elem.value:
+                _force(item)
 
 
 def _peek_study_uid(path: Path) -> str | None:
@@ -139,17 +156,25 @@ def _peek_study_uid(path: Path) -> str | None:
     return value if valid_uid(value) else None
 
 
-def _short_element(ds: Dataset) -> str | None:
-    """The first top-level raw element whose value is shorter than its declared length."""
+def _short_element(ds: Dataset, file_size: int) -> str | None:
+    """The first top-level element whose value is shorter than its declared length: read
+    short, or (deferred) declared to end past the end of the file."""
     for tag in list(ds.keys()):
-        raw = ds.get_item(tag)
-        length = getattr(raw, "length", None)
-        value = getattr(raw, "value", None)
-        if not isinstance(length, int) or length == UNDEFINED_LENGTH:
+        raw = ds.get_item(tag, keep_deferred=True)
+        if not isinstance(raw, RawDataElement) or raw.length == UNDEFINED_LENGTH:
             continue
-        if isinstance(value, bytes) and len(value) < length:
-            return f"element {tag} has {len(value)} of {length} bytes"
+        if _deferred(raw) and raw.value_tell + raw.length > file_size:
+            return f"element {tag} ends {raw.value_tell + raw.length - file_size} bytes past EOF"
+        if isinstance(raw.value, bytes) and len(raw.value) < raw.length:
+            return f"element {tag} has {len(raw.value)} of {raw.length} bytes"
     return None
+
+
+def _value_length(ds: Dataset, tag: int) -> int:
+    raw = ds.get_item(tag, keep_deferred=True)
+    if isinstance(raw, RawDataElement) and raw.length != UNDEFINED_LENGTH:
+        return raw.length if raw.value is None else len(raw.value)
+    return len(ds[tag].value)
 
 
 def _missing_uid(ds: Dataset) -> tuple[ErrorCode, str] | None:
@@ -184,7 +209,7 @@ def _truncated(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
     if UID(tsuid).is_encapsulated:
         return None
     expected = _native_size(ds)
-    actual = len(ds.PixelData)
+    actual = _value_length(ds, PIXEL_DATA)
     return (code, f"Pixel Data has {actual} of {expected} bytes") if actual < expected else None
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from pydicom.uid import UID
 
 from samples import SamplePaths
+from server.cases import importer
 from server.cases.errors import ErrorCode
 from server.cases.sources import check_member_name
 from server.cases.store import StudyStore
@@ -60,6 +61,18 @@ def test_truncated(
     assert only_error(seeded, [cut]) in {ErrorCode.TRUNCATED, ErrorCode.NOT_DICOM}
     if fraction > 0.1:
         assert only_error(seeded, [cut]) == ErrorCode.TRUNCATED
+
+
+def test_truncated_big_pixel_data_is_caught_without_loading_it(
+    seeded: StudyStore, samples: SamplePaths, tmp_path: Path
+) -> None:
+    data = samples.radiograph.read_bytes()  # 2 MiB of Pixel Data: deferred, checked by offset
+    assert len(data) > importer.DEFER_SIZE
+    cut = tmp_path / "dx_cut.dcm"
+    cut.write_bytes(data[:-1000])
+    store = StudyStore(tmp_path / "fresh")
+    assert only_error(store, [cut]) == ErrorCode.TRUNCATED
+    assert store.import_paths([samples.radiograph]).errors == ()
 
 
 def test_truncated_encapsulated_pixel_data(seeded: StudyStore, tmp_path: Path) -> None:
