@@ -160,7 +160,10 @@ class RoomHost:
                 await asyncio.sleep(self._coalesce_s)
             while not self._inbox.empty():
                 self._process(self._inbox.get_nowait())
-            self._flush()
+            try:
+                self._flush()
+            except Exception:  # never let one bad flush end the room's owner task
+                log.exception("room %s: flush failed", self.room.id)
 
     async def _next_input(self) -> Input:
         """The next input; the room's timer arrives as a ``Tick`` through the same inbox."""
