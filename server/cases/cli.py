@@ -1,7 +1,9 @@
 """``huizhen import PATH... [--room ROOM]``: import studies into the store, with a progress bar.
 
 Exit code 0 when every input was imported (or already stored), 1 when any input was rejected
-(each is listed with its name, code and reason), 2 when attaching to the room failed.
+(each is listed with its name, code and reason) or a de-identification was refused, 2 when
+attaching to the room failed. ``--deidentify`` makes a de-identified teaching copy of each
+imported study (PS3.15 Basic Profile, see ``deid.py``) and attaches the copies instead.
 With ``--room`` and ``--server`` the imported studies are attached to that room of a running
 server through its admin API (``POST /api/rooms/{room}/studies``); without ``--server`` the
 studies are only imported (the store is shared through ``--data-dir``).
@@ -9,6 +11,7 @@ studies are only imported (the store is shared through ``--data-dir``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from server.cases.errors import DeidentificationRefused, ErrorCode, ImportError_
 from server.cases.store import ImportReport, Limits, StudyStore
 from server.settings import settings_from_env
 
@@ -41,6 +45,12 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     server: Annotated[str | None, typer.Option(help="Running server for --room")] = None,
     api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
     max_file_size: Annotated[int | None, typer.Option(help="Reject bigger files (bytes)")] = None,
+    deidentify: Annotated[
+        bool, typer.Option(help="Also make de-identified teaching copies (attached instead)")
+    ] = False,
+    allow_burned_in: Annotated[
+        bool, typer.Option(help="De-identify studies flagged Burned In Annotation anyway")
+    ] = False,
 ) -> None:
     """Import DICOM studies into the store (all-or-nothing per study)."""
     console = Console()
@@ -49,17 +59,41 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     store = StudyStore(store_root(settings.data_dir), limits)
     report = _import_with_progress(store, paths, console)
     _print_report(store, report, console)
+    studies = report.studies
+    if deidentify:
+        studies, refused = _deidentify(store, studies, allow_burned_in, console)
+        report = replace(report, errors=report.errors + refused)
     attach_failed = False
-    if room is not None and report.studies:
+    if room is not None and studies:
         if server is None:
             console.print(f"no --server given: studies imported, not attached to room {room!r}")
         else:
             key = api_key or settings.with_secrets().api_key
-            attach_failed = not _attach(server, key, room, report.studies, console)
+            attach_failed = not _attach(server, key, room, studies, console)
     if report.errors:
         raise typer.Exit(1)
     if attach_failed:
         raise typer.Exit(2)
+
+
+def _deidentify(
+    store: StudyStore, studies: tuple[str, ...], allow_burned_in: bool, console: Console
+) -> tuple[tuple[str, ...], tuple[ImportError_, ...]]:
+    """De-identified copies of ``studies``: (their UIDs, the refusals as import errors)."""
+    copies: list[str] = []
+    refused: list[ImportError_] = []
+    for uid in studies:
+        try:
+            outcome = store.deidentify(uid, allow_burned_in=allow_burned_in)
+        except DeidentificationRefused as exc:
+            refused.append(ImportError_(uid, ErrorCode.BURNED_IN_ANNOTATION, str(exc)))
+            console.print(f"[red]{uid}: {exc.code.value}: {exc} (--allow-burned-in)[/red]")
+            continue
+        for warning in outcome.warnings:
+            console.print(f"[yellow]warning: {warning}[/yellow]")
+        console.print(f"de-identified copy of {uid}: [bold]{outcome.study.study_uid}[/bold]")
+        copies.append(outcome.study.study_uid)
+    return tuple(copies), tuple(refused)
 
 
 def _import_with_progress(store: StudyStore, paths: list[Path], console: Console) -> ImportReport:

@@ -29,6 +29,7 @@ class ErrorCode(enum.StrEnum):
     MISSING_UID = "missing_uid"
     STUDY_REJECTED = "study_rejected"  # a good file whose study had a bad file (all-or-nothing)
     UNREADABLE = "unreadable"  # the OS refused to read it (permissions, vanished)
+    BURNED_IN_ANNOTATION = "burned_in_annotation"  # de-identification refused (CLI report)
     STORE_FAILED = "store_failed"  # our side failed (disk full, database locked): study undone
 
 
@@ -54,7 +55,7 @@ class StudyNotFound(CasesError):
 class DeidentificationRefused(CasesError):
     """Raised with code ``burned_in_annotation`` unless the caller allows it."""
 
-    code = "burned_in_annotation"
+    code = ErrorCode.BURNED_IN_ANNOTATION
 
     def __init__(self, study_uid: str, sop_uids: tuple[str, ...]) -> None:
         super().__init__(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pydicom
 from typer.testing import CliRunner
 
 from samples import SamplePaths
@@ -65,3 +66,25 @@ def test_installed_script_in_a_subprocess(samples: SamplePaths, tmp_path: Path) 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "new instances: 2" in done.stdout
     assert len(StudyStore(store_root(tmp_path)).studies()) == 2
+
+
+def test_deidentify_option_makes_teaching_copies(samples: SamplePaths, tmp_path: Path) -> None:
+    args = ["import", str(samples.mr), "--deidentify", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "de-identified copy of" in result.output
+    studies = StudyStore(store_root(tmp_path)).studies()
+    assert sorted(s.deidentified_from is not None for s in studies) == [False, True]
+
+
+def test_deidentify_refuses_burned_in_annotation(samples: SamplePaths, tmp_path: Path) -> None:
+    ds = pydicom.dcmread(samples.radiograph)
+    ds.BurnedInAnnotation = "YES"
+    burned = tmp_path / "burned.dcm"
+    ds.save_as(burned, enforce_file_format=True)
+    args = ["import", str(burned), "--deidentify", "--data-dir", str(tmp_path / "d")]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 1 and "burned_in_annotation" in refused.output
+    allowed = CliRunner().invoke(app, [*args, "--allow-burned-in"])
+    assert allowed.exit_code == 0, allowed.output
+    assert "warning:" in allowed.output
