@@ -267,6 +267,22 @@ _RAW: dict[int, str] = {
     0x0040A073: "D",  # Verifying Observer Sequence
     0x0040A027: "X",  # Verifying Organization
     0x00384000: "X",  # Visit Comments
+    # Entries of later editions of the table (UIDs that identify instances, more dates).
+    0x0040A171: "U",  # Observation UID
+    0x00620021: "U",  # Tracking UID
+    0x00400554: "U",  # Specimen UID
+    0x00182042: "U",  # Target UID
+    0x00640003: "U",  # Source Frame of Reference UID
+    0x00701101: "U",  # Presentation Display Collection UID
+    0x00701102: "U",  # Presentation Sequence Collection UID
+    0x00281199: "U",  # Palette Color Lookup Table UID
+    0x00080017: "U",  # Acquisition UID
+    0x00080012: "X/D",  # Instance Creation Date
+    0x00080013: "X/D",  # Instance Creation Time
+    0x00189516: "X/D",  # Start Acquisition DateTime
+    0x00189517: "X/D",  # End Acquisition DateTime
+    0x00181200: "X",  # Date of Last Calibration
+    0x00181201: "X",  # Time of Last Calibration
 }
 
 PROFILE: dict[int, Action] = {tag: resolve(raw) for tag, raw in _RAW.items()}
