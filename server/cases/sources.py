@@ -207,6 +207,8 @@ def stage(candidate: Candidate, staging: Path, limits: Limits) -> Staged:
                 _check_streamed(size, candidate, limits)
                 digest.update(chunk)
                 dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())  # durable before the index may point at it
     except Rejected:
         target.unlink(missing_ok=True)
         raise

@@ -3,8 +3,14 @@
 Layout: ``root/dicom/<study>/<series>/<sop>.dcm`` + ``root/index.sqlite`` (WAL).
 Files are kept exactly as received (original transfer syntax); transcoding happens on the
 way out (DICOMweb). Every method is synchronous and safe to call from several threads
-(``asyncio.to_thread``): each call opens its own SQLite connection, and imports are
-serialised by one lock so that "all-or-nothing per study" holds.
+(``asyncio.to_thread``): each call opens its own SQLite connection.
+
+An import stages every input (copied, hashed and fsynced inside ``root/staging``), checks
+each file (``importer.py``), then commits study by study: one ``BEGIN IMMEDIATE`` transaction
+inserts the rows and renames the staged files into place, re-checking each SOP Instance UID
+in case another process stored it meanwhile. Any failure rolls the rows back and removes the
+renamed files, so a study is stored whole or not at all. Imports through one store object are
+also serialised by a lock; separate processes are serialised by SQLite.
 """
 
 from __future__ import annotations
