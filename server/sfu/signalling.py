@@ -90,7 +90,8 @@ class Sfu:
         """A room-host observer: quick, never blocks; media work runs in a tracked task."""
 
         def observe(stamped: Stamped, _encoded: bytes) -> None:
-            if isinstance(stamped.event, GrantsChanged | ParticipantLeft | RoomClosed):
+            # Leaving and closing arrive through on_leave / on_room_closed; grants only here.
+            if isinstance(stamped.event, GrantsChanged):
                 task = asyncio.ensure_future(self.on_event(room_id, stamped))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)

@@ -1,8 +1,8 @@
 """Server → client media messages and the little SDP reading the SFU needs (pure).
 
 Each helper returns ONE encoded message map; the connection frames it (a server frame is a
-msgpack array of messages, ``docs/protocol.md``). ``rtc_offer``/``rtc_answer``/``error`` have
-the shape of the codec's ``encode_signal``/``encode_error``; ``media_tracks`` and
+msgpack array of messages, ``docs/protocol.md``). ``rtc_offer``/``rtc_answer``/``error`` are the
+codec's ``encode_signal``/``encode_error``; ``media_tracks`` and
 ``active_speaker`` are ephemeral and SFU-specific (documented under "Media signalling").
 """
 
@@ -12,6 +12,7 @@ from enum import StrEnum
 
 import msgpack
 
+from session.codec import encode_error, encode_signal
 from session.errors import ErrorCode
 from session.ids import ParticipantId
 
@@ -40,11 +41,11 @@ def _encode(message: Mapping[str, object]) -> bytes:
 
 
 def signal(kind: str, ref: int | None, sdp: str) -> bytes:
-    return _encode({"type": kind, "ref": ref, "sdp": sdp})
+    return encode_signal(kind, ref, sdp)
 
 
 def error(ref: int | None, code: ErrorCode, message: str) -> bytes:
-    return _encode({"type": "error", "ref": ref, "code": code.value, "message": message})
+    return encode_error(ref, code, message)
 
 
 def media_tracks(tracks: Sequence[TrackInfo]) -> bytes:

@@ -49,7 +49,9 @@ async def subscribe(
     def on_track(remote: MediaStreamTrack) -> None:
         async def pump() -> None:
             while True:
-                frames.put_nowait(await remote.recv())
+                frame = await remote.recv()
+                assert isinstance(frame, VideoFrame)
+                frames.put_nowait(frame)
 
         task = asyncio.ensure_future(pump())
         remote.on("ended", task.cancel)

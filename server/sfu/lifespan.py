@@ -1,0 +1,28 @@
+"""The SFU's place in the app's lifespan: one ``Sfu`` per process, closed on shutdown.
+
+``server.app.LIFESPAN_HOOKS`` lists :func:`sfu_lifespan`; it sets ``state.media`` (which
+``server.ws`` hands signalling frames to) and observes every room for ``GrantsChanged``.
+"""
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from server.appstate import AppState
+from server.roomhost import RoomHost
+from server.sfu.signalling import Sfu
+
+
+@contextlib.asynccontextmanager
+async def sfu_lifespan(state: AppState) -> AsyncIterator[None]:
+    sfu = Sfu(state.settings.ice_servers)
+    state.media = sfu
+
+    def observe(host: RoomHost) -> None:
+        host.add_observer(sfu.observer(host.room.id))
+
+    state.rooms.on_host(observe)
+    try:
+        yield
+    finally:
+        state.media = None
+        await sfu.close()
