@@ -29,7 +29,8 @@ def image() -> NDArray[np.uint16]:
     img[(x / 180) ** 2 + (y / 200) ** 2 <= 1] = LEVEL["soft"]
     for side in (-1, 1):
         img[((x - side * 75) / 60) ** 2 + ((y + 10) / 130) ** 2 <= 1] = LEVEL["lung"]
-    img[np.abs(x) <= 12] = np.minimum(img[np.abs(x) <= 12], LEVEL["bone"])  # spine
+    spine = (np.abs(x) <= 12) & ((x / 180) ** 2 + (y / 200) ** 2 <= 1)
+    img[spine] = LEVEL["bone"]
     for k in range(8):  # ribs: thin arcs
         arc = np.abs(y - (-120 + 30 * k) - 0.002 * x**2) <= 4
         img[arc & ((x / 170) ** 2 + (y / 190) ** 2 <= 1)] = LEVEL["bone"]
