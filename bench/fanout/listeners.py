@@ -3,7 +3,8 @@
 Protocol with the runner (stdin/stdout lines): connect everybody, print ``ready OK FAILED``,
 read one JSON schedule line ``{"t0", "measure_from", "measure_until", "stop_at"}`` (all
 ``time.monotonic()`` values), count until ``stop_at``, write results to ``--out``.json and
-latencies (float64 seconds, events sent inside the window only) to ``--out``.lat, exit.
+(send time, latency) pairs (float64 seconds; events sent inside the window only) to
+``--out``.lat, exit.
 
     python -m bench.fanout.listeners --dialect bare --port 8765 --count 250 --out /tmp/w0
 """
@@ -68,7 +69,7 @@ class Listener:
                 tally.other += in_window
             elif start <= t_rel < end:
                 tally.received[kind] += 1
-                tally.latencies.append(now - tally.t0 - t_rel)
+                tally.latencies.extend((t_rel, now - tally.t0 - t_rel))
 
 
 async def open_listener(

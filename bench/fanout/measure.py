@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.fanout import servers
+from bench.fanout.dialects import Dialect
 from bench.fanout.procstat import cpu_seconds, rss_bytes
 
 LISTENERS_PER_WORKER = 250
@@ -82,7 +83,7 @@ async def _ready(process: asyncio.subprocess.Process, limit_s: float) -> tuple[i
 
 
 async def run(plan: Plan, workdir: Path) -> Raw:
-    spec = servers.SERVERS[plan.server]
+    spec = servers.spec_for(plan.server)
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any timing)
     server = servers.start(spec, workdir / "data", workdir / "server.log")
     children: list[asyncio.subprocess.Process] = []
@@ -101,7 +102,7 @@ async def _drive(
 ) -> Raw:
     dialect = server.spec.dialect.value
     host_token, tokens = None, None
-    if plan.server == "huizhen":
+    if server.spec.dialect is Dialect.HUIZHEN:
         host_token, tokens = await servers.huizhen_tokens(server, plan.listeners)
     common = ["--dialect", dialect, "--port", str(server.port)]
     driver = await _spawn(

@@ -26,7 +26,8 @@ def summarize(raw: Raw) -> dict[str, object]:
     received = {kind: sum(w["received"][kind] for w in workers) for kind in sent}  # type: ignore[index]
     expected = {kind: sent[kind] * connected for kind in sent}
     delivered = sum(received.values())
-    lat_ms = np.frombuffer(raw.latencies, dtype=np.float64) * 1000.0
+    pairs = np.frombuffer(raw.latencies, dtype=np.float64).reshape(-1, 2)
+    lat_ms = pairs[:, 1] * 1000.0
     generator_cpu = _sum(workers, "cpu_window_s") + float(raw.driver.get("cpu_window_s") or 0)  # type: ignore[arg-type]
     closes: dict[str, int] = {}
     for w in workers:
@@ -42,6 +43,7 @@ def summarize(raw: Raw) -> dict[str, object]:
         "received": received,
         "loss": {kind: expected[kind] - received[kind] for kind in sent},
         "latency_ms": _percentiles(lat_ms),
+        "latency_timeline": _timeline(pairs),
         "server_cpu_s": round(raw.server_cpu_s, 3),
         "server_cpu_core_pct": round(100 * raw.server_cpu_s / plan.duration_s, 1),
         "server_us_per_event": _per_event(raw.server_cpu_s, delivered),
@@ -74,6 +76,19 @@ def _percentiles(lat_ms: np.ndarray) -> dict[str, float | None]:
         "p99": round(float(p99), 2),
         "max": round(float(lat_ms.max()), 2),
     }
+
+
+def _timeline(pairs: np.ndarray, step_s: float = 0.5) -> list[dict[str, float]]:
+    """p99 and max latency (ms) per ``step_s`` of send time: shows stalls (GC, other jobs)."""
+    if pairs.size == 0:
+        return []
+    buckets = np.floor((pairs[:, 0] - pairs[:, 0].min()) / step_s).astype(int)
+    out = []
+    for bucket in np.unique(buckets):
+        lat = pairs[buckets == bucket, 1] * 1000.0
+        p99 = float(np.percentile(lat, 99))
+        out.append({"t": bucket * step_s, "p99": round(p99, 1), "max": round(float(lat.max()), 1)})
+    return out
 
 
 def _per_event(cpu_s: float, events: int) -> float | None:

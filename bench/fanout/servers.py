@@ -30,9 +30,10 @@ ROOM = "bench"
 class ServerSpec:
     name: str  # as reported
     dialect: Dialect
+    env: tuple[tuple[str, str], ...] = ()  # extra environment, e.g. huizhen settings
 
     def command(self, port: int, data_dir: Path) -> list[str]:
-        if self.name == "huizhen":
+        if self.dialect is Dialect.HUIZHEN:
             huizhen = str(VENV_BIN / "huizhen")
             return [huizhen, "serve", "--host", "127.0.0.1", "--port", str(port),
                     "--data-dir", str(data_dir)]  # fmt: skip
@@ -67,6 +68,19 @@ SERVERS = {
 }
 
 
+def spec_for(name: str) -> ServerSpec:
+    """A known server, or ``huizhen:VAR=VALUE,...`` — huizhen with ``HUIZHEN_VAR=VALUE`` set
+    (e.g. ``huizhen:COALESCE_MS=10`` to compare fan-out ticks)."""
+    if name in SERVERS:
+        return SERVERS[name]
+    base, _, settings = name.partition(":")
+    if base != "huizhen" or not settings:
+        raise ValueError(f"unknown server {name!r}; known: {', '.join(SERVERS)}")
+    pairs = (item.partition("=") for item in settings.split(","))
+    env = tuple((f"HUIZHEN_{key.upper()}", value) for key, _, value in pairs)
+    return ServerSpec(name, Dialect.HUIZHEN, env)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,6 +104,7 @@ def start(spec: ServerSpec, data_dir: Path, log: Path) -> Running:
         "HUIZHEN_SECRET_KEYS": f"bench:{secrets.token_urlsafe(32)}",
         "HUIZHEN_API_KEY": api_key,
         "HUIZHEN_LOG_LEVEL": "warning",
+        **dict(spec.env),
     }
     with open(log, "wb") as out:
         process = subprocess.Popen(

@@ -44,7 +44,14 @@ def test_driver_bytes_reach_listener_reader(dialect: Dialect) -> None:
     assert all(event_bytes(dialect, True, h.encode()) is None for h in header if isinstance(h, str))
 
 
-PEERS = ["websockets-broadcast", "python-socketio-msgpack", "node-socketio"]
+PEERS = [
+    "huizhen",
+    "websockets-broadcast",
+    "prebuilt-frame-write",
+    "starlette-send-loop",
+    "python-socketio-msgpack",
+    "node-socketio",
+]
 
 
 @pytest.mark.timeout(90)
