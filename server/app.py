@@ -20,6 +20,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
+from recorder import api as recorder_api
+from recorder.service import recorder_lifespan
 from server import api, dicomweb, static
 from server.appstate import AppState
 from server.auth import ApiError
@@ -30,7 +32,6 @@ from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
 from server.rooms import RoomRegistry
 from server.settings import Settings
-from server.sfu.lifespan import sfu_lifespan
 from server.tokens import KeyRing
 from server.ws import ws_endpoint
 from session.ids import RoomId
@@ -45,13 +46,13 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return [*dicomweb.routes()]
+    return [*dicomweb.routes(), *recorder_api.routes()]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
     dicomweb.dicomweb_lifespan,
-    sfu_lifespan,
+    recorder_lifespan,
 ]
 
 

@@ -1,0 +1,228 @@
+"""The recording API: list, get, delete; events by range; state at t; media; viewer tokens.
+
+Who may do what (``Authorization: Bearer ...``):
+
+- the admin API key: everything, every room;
+- a room token (kind ``room``) of a host or any holder of ``record``/``moderate``, for the
+  recordings of its room: read, delete, mint viewer tokens;
+- a ``recording-viewer`` token (minted by such a host, for trainees): read its room's
+  recordings only.
+
+Binary answers are msgpack: ``/events`` is one server frame (an array of the recorded event
+messages, each exactly the bytes the room encoded); ``/state`` one ``snapshot`` message.
+Media files are served with HTTP Range support. File work runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from recorder.chapters import chapters
+from recorder.format import MEDIA_DIR, RECORDING_ID_RE, RECORDINGS_DIR, Manifest, read_manifest
+from recorder.reader import RecordingReader
+from recorder.service import EXTENSION_KEY, RecorderService
+from server.appstate import app_state
+from server.auth import ApiError, bearer_token, is_api_key
+from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
+from session.codec import encode_frame, encode_snapshot
+from session.grants import Grant, Role
+from session.ids import ParticipantId, RoomId
+
+MSGPACK = "application/msgpack"
+MAX_RANGE_EVENTS = 200_000
+VIEWER_TTL_S = 7 * 24 * 3600.0
+_HOST_GRANTS = frozenset({Grant.RECORD, Grant.MODERATE})
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    room: RoomId | None  # None: every room (admin)
+    manage: bool  # may delete and mint viewer tokens
+    identity: str
+
+
+def _access(request: Request) -> Access:
+    if is_api_key(request):
+        return Access(None, True, "admin")
+    keys, token = app_state(request).keys, bearer_token(request)
+    try:
+        claims = verify_room_token(keys, token, kind=TokenKind.ROOM)
+    except TokenError:
+        try:
+            claims = verify_room_token(keys, token, kind=TokenKind.RECORDING_VIEWER)
+        except TokenError as exc:
+            raise ApiError(401, "unauthorized", f"token {exc.reason}: {exc.message}") from None
+        return Access(claims.room, False, claims.sub)
+    if claims.role is not Role.HOST and not claims.effective_grants & _HOST_GRANTS:
+        raise ApiError(403, "forbidden", "only the room's hosts see its recordings")
+    return Access(claims.room, True, claims.sub)
+
+
+def _root(request: Request) -> Path:
+    return app_state(request).settings.data_dir / RECORDINGS_DIR
+
+
+def _service(request: Request) -> RecorderService | None:
+    service: RecorderService | None = app_state(request).extensions.get(EXTENSION_KEY)
+    return service
+
+
+async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
+    recording_id = request.path_params["recording_id"]
+    directory = _root(request) / recording_id
+    if not RECORDING_ID_RE.match(recording_id) or not directory.is_dir():
+        raise ApiError(404, "not_found", "no such recording")
+    manifest = await asyncio.to_thread(read_manifest, directory)
+    if access.room is not None and manifest.room != access.room:
+        raise ApiError(404, "not_found", "no such recording")  # do not reveal other rooms'
+    return directory, manifest
+
+
+def _float(request: Request, name: str, default: float | None = None) -> float:
+    raw = request.query_params.get(name)
+    if raw is None and default is not None:
+        return default
+    try:
+        return float(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ApiError(400, "bad_request", f"{name}: expected a number") from None
+
+
+# --- handlers --------------------------------------------------------------------------------
+async def list_recordings(request: Request) -> Response:
+    access = _access(request)
+    manifests = await asyncio.to_thread(_all_manifests, _root(request))
+    visible = [m for m in manifests if access.room is None or m.room == access.room]
+    return JSONResponse({"recordings": [m.to_json() for m in visible]})
+
+
+def _all_manifests(root: Path) -> list[Manifest]:
+    found = []
+    for directory in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            found.append(read_manifest(directory))
+        except (OSError, ValueError):
+            continue  # being created, or not a recording
+    return sorted(found, key=lambda m: m.started_at)
+
+
+async def get_recording(request: Request) -> Response:
+    directory, manifest = await _recording(request, _access(request))
+    marks = await asyncio.to_thread(_chapters, directory)
+    return JSONResponse({**manifest.to_json(), "chapters": marks})
+
+
+def _chapters(directory: Path) -> list[dict[str, object]]:
+    reader = RecordingReader(directory)
+    first = reader.snapshot(reader.index[0])
+    names = {str(p.id): p.name for p in first.state.participants.values()}
+    return [c.to_json() for c in chapters((e.stamped for e in reader.events()), names)]
+
+
+async def delete_recording(request: Request) -> Response:
+    access = _access(request)
+    directory, manifest = await _recording(request, access)
+    if not access.manage:
+        raise ApiError(403, "forbidden", "viewer tokens cannot delete recordings")
+    service = _service(request)
+    if service is not None and service.is_active(manifest.id):
+        raise ApiError(409, "conflict", "the recording is running; stop it first")
+    await asyncio.to_thread(shutil.rmtree, directory)
+    return Response(status_code=204)
+
+
+async def recording_events(request: Request) -> Response:
+    directory, manifest = await _recording(request, _access(request))
+    start = _float(request, "from", manifest.started_at)
+    end = _float(request, "to", float("inf"))
+    raws = await asyncio.to_thread(_raw_events, directory, start, end)
+    if raws is None:
+        raise ApiError(413, "too_large", f"more than {MAX_RANGE_EVENTS} events: narrow the range")
+    return Response(encode_frame(raws), media_type=MSGPACK)
+
+
+def _raw_events(directory: Path, start: float, end: float) -> list[bytes] | None:
+    raws = []
+    for item in RecordingReader(directory).events_between(start, end):
+        raws.append(item.raw)
+        if len(raws) > MAX_RANGE_EVENTS:
+            return None
+    return raws
+
+
+async def recording_state(request: Request) -> Response:
+    directory, _ = await _recording(request, _access(request))
+    t = _float(request, "t")
+    snapshot = await asyncio.to_thread(lambda: RecordingReader(directory).state_at(t))
+    return Response(encode_snapshot(snapshot), media_type=MSGPACK)
+
+
+async def recording_media(request: Request) -> Response:
+    directory, _ = await _recording(request, _access(request))
+    name = request.path_params["name"]
+    path = directory / MEDIA_DIR / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        raise ApiError(404, "not_found", "no such media file")
+    return FileResponse(path, media_type="video/x-matroska")  # answers Range requests
+
+
+async def mint_viewer_token(request: Request) -> Response:
+    access = _access(request)
+    _, manifest = await _recording(request, access)
+    if not access.manage:
+        raise ApiError(403, "forbidden", "only hosts mint viewer tokens")
+    body = await _json(request)
+    ttl = body.get("ttl_s", VIEWER_TTL_S)
+    name = body.get("name", "Trainee")
+    if not isinstance(ttl, int | float) or not 0 < ttl <= VIEWER_TTL_S:
+        raise ApiError(400, "bad_request", f"ttl_s must be in (0, {VIEWER_TTL_S}]")
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
+        raise ApiError(400, "bad_request", "name must be 1-64 characters")
+    now = time.time()
+    token = mint_room_token(
+        app_state(request).keys,
+        room=RoomId(manifest.room),
+        identity=ParticipantId(f"viewer-{int(now)}"),
+        name=name,
+        role=Role.OBSERVER,
+        ttl_s=float(ttl),
+        grants=frozenset(),
+        kind=TokenKind.RECORDING_VIEWER,
+        now=now,
+    )
+    payload = {"token": token, "room": manifest.room, "expires_at": float(int(now + ttl))}
+    return JSONResponse(payload, status_code=201)
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ApiError(400, "bad_request", "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_request", "body must be a JSON object")
+    return body
+
+
+def routes() -> list[BaseRoute]:
+    base = "/api/recordings"
+    one = base + "/{recording_id}"
+    return [
+        Route(base, list_recordings, methods=["GET"]),
+        Route(one, get_recording, methods=["GET"]),
+        Route(one, delete_recording, methods=["DELETE"]),
+        Route(one + "/events", recording_events, methods=["GET"]),
+        Route(one + "/state", recording_state, methods=["GET"]),
+        Route(one + "/media/{name}", recording_media, methods=["GET", "HEAD"]),
+        Route(one + "/viewer-tokens", mint_viewer_token, methods=["POST"]),
+    ]
