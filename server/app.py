@@ -32,6 +32,7 @@ from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
 from server.rooms import RoomRegistry
 from server.settings import Settings
+from server.sfu.lifespan import sfu_lifespan
 from server.tokens import KeyRing
 from server.ws import ws_endpoint
 from session.ids import RoomId
@@ -52,6 +53,7 @@ def extension_routes() -> list[BaseRoute]:
 LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
     dicomweb.dicomweb_lifespan,
+    sfu_lifespan,
     recorder_lifespan,
 ]
 
