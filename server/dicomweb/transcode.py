@@ -105,11 +105,21 @@ def _to_native(ds: Dataset) -> None:
     syntax = ds.file_meta.TransferSyntaxUID
     if "PixelData" in ds and syntax.is_compressed:
         ds.decompress(generate_instance_uid=False)
-    elif "PixelData" in ds and not syntax.is_little_endian:
+    elif not syntax.is_little_endian:
+        _big_to_little(ds)
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+
+
+def _big_to_little(ds: Dataset) -> None:
+    """Explicit VR Big Endian (retired) → little endian: decode every element while the
+    dataset still knows it is big endian, then swap the pixel bytes and re-label it."""
+    for _ in ds.iterall():
+        pass
+    if "PixelData" in ds:
         pixels = ds.pixel_array
         ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
         ds["PixelData"].VR = "OW" if ds.BitsAllocated > 8 else "OB"
-    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    ds.set_original_encoding(False, True, ds.original_character_set)
 
 
 def frame_bytes(ds: Dataset, number: int, count: int) -> bytes:

@@ -332,3 +332,68 @@ def test_attach_endpoint_errors(setup: Setup) -> None:
     )
     with setup.http() as http:
         assert http.get(f"/studies/{setup.ct.StudyInstanceUID}/metadata").status_code == 403
+
+
+def test_multiframe_frames_and_big_endian_source(live_server: LiveServer) -> None:
+    from samples import ensure_samples
+
+    mr_path = ensure_samples().mr
+    big_endian = Path(str(get_testdata_file("MR_small_bigendian.dcm")))
+    store: StudyStore = live_server.state.extensions["studies"]
+    assert store.import_paths([mr_path, big_endian]).ok
+    live_server.create_room("mf")
+    mr, be = pydicom.dcmread(mr_path), pydicom.dcmread(big_endian)
+    with live_server.admin() as admin:
+        for ds in (mr, be):
+            admin.post(
+                "/api/rooms/mf/studies", json={"uid": ds.StudyInstanceUID}
+            ).raise_for_status()
+    token = live_server.mint("mf", "dr-zhou")
+    client = DICOMwebClient(
+        f"{live_server.base_url}/dicom-web", headers={"Authorization": f"Bearer {token}"}
+    )
+    frames = client.retrieve_instance_frames(
+        mr.StudyInstanceUID,
+        mr.SeriesInstanceUID,
+        mr.SOPInstanceUID,
+        frame_numbers=[1, 3, 24],
+        media_types=(("application/octet-stream", "1.2.840.10008.1.2.1"),),
+    )
+    dtype = "<i2" if mr.PixelRepresentation else "<u2"
+    for data, index in zip(frames, (0, 2, 23), strict=True):
+        pixels = np.frombuffer(data, dtype=dtype).reshape(mr.Rows, mr.Columns)
+        assert np.array_equal(pixels, mr.pixel_array[index])
+    be_frame = client.retrieve_instance_frames(
+        be.StudyInstanceUID,
+        be.SeriesInstanceUID,
+        be.SOPInstanceUID,
+        frame_numbers=[1],
+        media_types=(("application/octet-stream", "1.2.840.10008.1.2.1"),),
+    )
+    be_pixels = np.frombuffer(be_frame[0], dtype="<i2" if be.PixelRepresentation else "<u2")
+    assert np.array_equal(be_pixels.reshape(be.Rows, be.Columns), be.pixel_array)
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}) as http:
+        missing = http.get(f"{live_server.base_url}/dicom-web{instance_path(mr)}/frames/25")
+        assert missing.status_code == 404
+        bad = http.get(f"{live_server.base_url}/dicom-web{instance_path(mr)}/frames/x")
+        assert bad.status_code == 400
+
+
+def test_attach_with_a_series_list_admits_only_those_series(live_server: LiveServer) -> None:
+    from samples import ensure_samples
+
+    samples = ensure_samples()
+    store: StudyStore = live_server.state.extensions["studies"]
+    assert store.import_paths([samples.ct_files[0], samples.ct_files[1]]).ok
+    ct = pydicom.dcmread(samples.ct_files[0])
+    live_server.create_room("series-only")
+    with live_server.admin() as admin:
+        body = {"uid": ct.StudyInstanceUID, "series": ["1.2.3.4"]}
+        admin.post("/api/rooms/series-only/studies", json=body).raise_for_status()
+    token = live_server.mint("series-only", "dr-he")
+    with httpx.Client(
+        base_url=f"{live_server.base_url}/dicom-web",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as http:
+        assert http.get(f"/studies/{ct.StudyInstanceUID}/series").json() == []
+        assert http.get(instance_path(ct) + "/metadata").status_code == 403

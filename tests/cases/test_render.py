@@ -204,3 +204,20 @@ def test_matches_dcmtk(tmp_path: Path, name: str, args: list[str], voi: Voi | No
     with Image.open(out) as image:
         dcmtk = np.asarray(image).astype(np.int64)
     assert_close(render_frame(load(name), 1, RenderOptions(voi=voi)), dcmtk)
+
+
+def test_generated_samples_match_pydicom() -> None:
+    """The synthetic CT (two windows: the first is used), the MONOCHROME1 radiograph and a
+    frame of the enhanced multi-frame MR (window only in its shared functional group)."""
+    from samples import ensure_samples
+
+    samples = ensure_samples()
+    for path in (samples.ct_files[60], samples.radiograph):
+        ds = pydicom.dcmread(path)
+        assert_close(render_frame(ds), pydicom_reference(ds))
+    mr = pydicom.dcmread(samples.mr)
+    flat = copy.deepcopy(mr)
+    window = mr.SharedFunctionalGroupsSequence[0].FrameVOILUTSequence[0]
+    flat.WindowCenter, flat.WindowWidth = window.WindowCenter, window.WindowWidth
+    for frame in (1, 12, 24):
+        assert_close(render_frame(mr, frame), pydicom_reference(flat, frame - 1))
