@@ -34,6 +34,7 @@ class Tally:
     latencies: "array[float]" = field(default_factory=lambda: array("d"))
     received: dict[str, int] = field(default_factory=lambda: {k.value: 0 for k in Kind})
     frames: int = 0
+    events_in_window: int = 0  # VOI + pointer events RECEIVED in the window (CPU denominators)
     bytes: int = 0
     other: int = 0
     cpu_window: list[float] = field(default_factory=list)
@@ -67,7 +68,9 @@ class Listener:
         for kind, t_rel in fast_send_times(payload):
             if kind is None:
                 tally.other += in_window
-            elif start <= t_rel < end:
+                continue
+            tally.events_in_window += in_window
+            if start <= t_rel < end:
                 tally.received[kind] += 1
                 tally.latencies.extend((t_rel, now - tally.t0 - t_rel))
 
@@ -136,6 +139,7 @@ def write(out: str, tally: Tally, connected: int, failures: list[str]) -> None:
         "failed": len(failures),
         "received": tally.received,
         "frames": tally.frames,
+        "events_in_window": tally.events_in_window,
         "bytes": tally.bytes,
         "other": tally.other,
         "closes": tally.closes,

@@ -25,7 +25,9 @@ def summarize(raw: Raw) -> dict[str, object]:
     sent: dict[str, int] = raw.driver["sent_in_window"]  # type: ignore[assignment]
     received = {kind: sum(w["received"][kind] for w in workers) for kind in sent}  # type: ignore[index]
     expected = {kind: sent[kind] * connected for kind in sent}
-    delivered = sum(received.values())
+    # CPU over the window is divided by what listeners RECEIVED in that same window (equal to
+    # the sent-in-window count when everybody keeps up; the honest denominator when not).
+    delivered = int(_sum(workers, "events_in_window"))
     pairs = np.frombuffer(raw.latencies, dtype=np.float64).reshape(-1, 2)
     lat_ms = pairs[:, 1] * 1000.0
     generator_cpu = _sum(workers, "cpu_window_s") + float(raw.driver.get("cpu_window_s") or 0)  # type: ignore[arg-type]
@@ -42,6 +44,7 @@ def summarize(raw: Raw) -> dict[str, object]:
         "expected": expected,
         "received": received,
         "loss": {kind: expected[kind] - received[kind] for kind in sent},
+        "delivered_in_window": delivered,
         "latency_ms": _percentiles(lat_ms),
         "latency_timeline": _timeline(pairs),
         "server_cpu_s": round(raw.server_cpu_s, 3),
