@@ -397,3 +397,20 @@ def test_attach_with_a_series_list_admits_only_those_series(live_server: LiveSer
     ) as http:
         assert http.get(f"/studies/{ct.StudyInstanceUID}/series").json() == []
         assert http.get(instance_path(ct) + "/metadata").status_code == 403
+
+
+def test_dicomweb_client_script_lists_retrieves_and_renders(setup: Setup, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    token = setup.server.mint(ROOM, "dr-script")
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.dicomweb.client_script", setup.server.base_url, token,
+         "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )  # fmt: skip
+    assert setup.ct.StudyInstanceUID in run.stdout
+    assert setup.mr.StudyInstanceUID not in run.stdout  # not attached to this room
+    with Image.open(tmp_path / f"{setup.ct.SOPInstanceUID}.png") as image:
+        assert image.size == (128, 128)
