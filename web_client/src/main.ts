@@ -65,7 +65,7 @@ async function boot(): Promise<void> {
   const follow = (): void => {
     ctx.following = true;
     void ctx.send({ type: 'set_following', following: true });
-    view.requestApply();
+    view.resync();
     ctx.changed();
   };
   const toolbar = new Toolbar({ ctx, view, notes, pointer, beforeLocalChange: explore });

@@ -84,15 +84,28 @@ export class ViewSync {
     this.requestApply();
   }
 
+  /** Snap back to the room's view: forget what the viewer believes it shows. */
+  resync(): void {
+    this.ctx.viewer.defaultVoi.clear();
+    this.requestApply();
+  }
+
   requestApply(): void {
     if (this.applying > 0) {
       this.applyQueued = true;
       return;
     }
-    requestAnimationFrame(() => void this.applyAll());
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // A microtask, not an animation frame: the events of one server frame are all reduced
+    // before it runs (so they coalesce), and the render itself waits for the next frame anyway.
+    queueMicrotask(() => void this.applyAll());
   }
 
+  private scheduled = false;
+
   private async applyAll(): Promise<void> {
+    this.scheduled = false;
     this.applying++;
     try {
       const { viewer, state } = this.ctx;

@@ -8,6 +8,10 @@ import type { DicomWeb } from './dicomweb';
 import { ToolBox } from './tools';
 
 const ENGINE_ID = 'huizhen';
+
+function sameVoi(a: Voi, b: Voi): boolean {
+  return Math.abs(a.center - b.center) < 1e-3 && Math.abs(a.width - b.width) < 1e-3;
+}
 export const viewportId = (i: number) => `vp-${i}`;
 
 export class Viewer {
@@ -15,6 +19,8 @@ export class Viewer {
   readonly tools = new ToolBox(ENGINE_ID);
   layout: Layout = '1x1';
   elements: HTMLDivElement[] = [];
+  /** Viewports showing their image's own default window (room VOI null) since the last apply. */
+  readonly defaultVoi = new Set<number>();
   /** viewport index -> series currently stacked there */
   private readonly stacked = new Map<number, string>();
 
@@ -34,6 +40,7 @@ export class Viewer {
     }
     this.grid.replaceChildren();
     this.stacked.clear();
+    this.defaultVoi.clear();
     this.layout = layout;
     this.grid.dataset.layout = layout;
     this.elements = Array.from({ length: LAYOUT_VIEWPORTS[layout] }, (_, i) => this.makeElement(i));
@@ -67,6 +74,7 @@ export class Viewer {
     if (index < 0) return false;
     if (this.stacked.get(i) !== ref.series) {
       this.stacked.set(i, ref.series);
+      this.defaultVoi.delete(i);
       await vp.setStack(ids, index);
       this.prefetch(ids, index);
     } else if (vp.getCurrentImageIdIndex() !== index) {
@@ -83,13 +91,29 @@ export class Viewer {
     }
   }
 
+  /** Apply only what differs from what is shown (each change costs a camera/VOI update). */
   applyView(i: number, v: ViewportState): void {
     const vp = this.viewport(i);
     if (!vp || !vp.getCurrentImageId()) return;
-    this.applyVoi(vp, v.voi);
-    vp.setProperties({ invert: v.invert });
-    applyPresentation(vp, v.presentation);
-    vp.render();
+    const shown = this.readView(i);
+    const voi = this.readVoi(i);
+    let changed = false;
+    const defaultShown = this.defaultVoi.has(i);
+    if (v.voi === null ? !defaultShown : !voi || defaultShown || !sameVoi(voi, v.voi)) {
+      this.applyVoi(vp, v.voi);
+      if (v.voi === null) this.defaultVoi.add(i);
+      else this.defaultVoi.delete(i);
+      changed = true;
+    }
+    if (!shown || shown.invert !== v.invert) {
+      vp.setProperties({ invert: v.invert });
+      changed = true;
+    }
+    if (!shown || JSON.stringify(shown.presentation) !== JSON.stringify(v.presentation)) {
+      applyPresentation(vp, v.presentation);
+      changed = true;
+    }
+    if (changed) vp.render();
   }
 
   private applyVoi(vp: StackViewport, voi: Voi | null): void {
