@@ -85,10 +85,21 @@ def valid_uid(value: object) -> bool:
 
 
 def inspect(staged: Staged, deidentified_from: str | None = None) -> Inspected | Bad | Skipped:
-    try:
-        ds = _read(staged.path)
-    except _Reject as exc:
-        return Bad(ImportError_(staged.name, exc.code, exc.reason), _peek_study_uid(staged.path))
+    """Check one staged file (see the module docstring); never raises on bad input."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # damaged input makes pydicom warn; we report instead
+        try:
+            ds = _read(staged.path)
+            return _check(staged, ds, deidentified_from)
+        except _Reject as exc:
+            error = ImportError_(staged.name, exc.code, exc.reason)
+            return Bad(error, _peek_study_uid(staged.path))
+        except Exception as exc:  # a value pydicom parsed but cannot interpret
+            error = ImportError_(staged.name, ErrorCode.NOT_DICOM, f"corrupt DICOM: {exc!r}")
+            return Bad(error, _peek_study_uid(staged.path))
+
+
+def _check(staged: Staged, ds: Dataset, deidentified_from: str | None) -> Inspected | Bad | Skipped:
     study_uid = str(ds.get("StudyInstanceUID", "")) or None
     study_uid = study_uid if valid_uid(study_uid) else None
     tsuid = str(ds.file_meta.get("TransferSyntaxUID", ""))
@@ -115,18 +126,29 @@ def _read(path: Path) -> Dataset:
         try:
             ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
             short = _short_element(ds, path.stat().st_size)  # before values are converted
+            _force(ds.file_meta)
             _force(ds)  # convert every small value so a parse error shows up now
         except InvalidDicomError as exc:
             raise _Reject(ErrorCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
-        except (EOFError, OSError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
-            reason = f"cannot parse (truncated or corrupt): {exc}"
-            raise _Reject(ErrorCode.TRUNCATED, reason) from exc
+        except Exception as exc:  # pydicom raises almost anything on corrupt input
+            raise _corrupt(exc) from exc
     if short is not None:
         raise _Reject(ErrorCode.TRUNCATED, short)
     for warning in caught:
         if "End of file" in str(warning.message):
             raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
     return ds
+
+
+def _corrupt(exc: Exception) -> _Reject:
+    """A parse failure: ``truncated`` if the data ran out, else ``not_dicom`` (corrupt)."""
+    text = str(exc)
+    ran_out = isinstance(exc, EOFError) or any(
+        marker in text.lower() for marker in ("end of file", "eof", "no tag to read", "truncat")
+    )
+    if ran_out:
+        return _Reject(ErrorCode.TRUNCATED, f"data ends early: {text}")
+    return _Reject(ErrorCode.NOT_DICOM, f"corrupt DICOM ({type(exc).__name__}): {text}")
 
 
 def _deferred(raw: object) -> bool:

@@ -256,7 +256,7 @@ def test_missing_path(seeded: StudyStore, tmp_path: Path) -> None:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.binary(max_size=2000), prefix=st.booleans())
 def test_garbage_never_crashes_and_never_lands(
@@ -268,3 +268,26 @@ def test_garbage_never_crashes_and_never_lands(
     assert report.imported == () and len(report.errors) == 1
     assert report.errors[0].code in set(ErrorCode)
     assert snapshot(seeded) == before
+
+
+CT_SMALL = real_file("CT_small.dcm").read_bytes()
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    edits=st.lists(st.tuples(st.integers(132, 1400), st.integers(0, 255)), min_size=1, max_size=8),
+    keep=st.integers(200, len(CT_SMALL)),
+)
+def test_mutated_real_file_is_imported_or_rejected_cleanly(
+    store: StudyStore, edits: list[tuple[int, int]], keep: int
+) -> None:
+    data = bytearray(CT_SMALL[:keep])
+    for offset, value in edits:
+        if offset < len(data):
+            data[offset] = value
+    report = store.import_bytes([("mutant", bytes(data))])
+    assert len(report.imported) + len(report.duplicates) + len(report.errors) == 1
+    if report.errors:
+        assert report.errors[0].code in set(ErrorCode)
