@@ -30,6 +30,7 @@ from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory
 from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
+from server.redis.wiring import redis_directory, redis_lifespan
 from server.rooms import RoomRegistry
 from server.settings import Settings
 from server.sfu.lifespan import sfu_lifespan
@@ -68,9 +69,9 @@ def core_routes() -> list[BaseRoute]:
 
 
 def _directory(settings: Settings) -> RoomDirectory:
-    # The seam for several nodes: a Redis directory comes with the Redis issue.
+    # The seam for several nodes: with --redis the node joins the others (server/redis).
     if settings.redis_url:
-        log.warning("redis_url is set but the Redis directory is not built yet; using memory")
+        return redis_directory(settings)
     return MemoryRoomDirectory()
 
 
@@ -89,6 +90,7 @@ def create_app(
         app.state.huizhen = state
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(state.rooms.stop)
+            await stack.enter_async_context(redis_lifespan(state))  # no-op without Redis
             for hook in chosen_hooks:
                 await stack.enter_async_context(hook(state))
             if demo:

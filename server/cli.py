@@ -70,16 +70,19 @@ def invite_url(settings: Settings, token: str) -> str:
 
 
 @app.command()
-def serve(
+def serve(  # noqa: PLR0917 - typer maps parameters to options
     host: Annotated[str | None, typer.Option(help="Bind address [HUIZHEN_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [HUIZHEN_PORT]")] = None,
     data_dir: DataDir = None,
     public_url: Annotated[str | None, typer.Option(help="Public base URL for links")] = None,
     demo: Annotated[bool, typer.Option(help="Create room 'demo' and print invite links")] = False,
+    redis: Annotated[
+        str | None, typer.Option(help="Run as one of several nodes over Redis [HUIZHEN_REDIS_URL]")
+    ] = None,
 ) -> None:
     """Run the server."""
     settings = settings_from_env(
-        host=host, port=port, data_dir=data_dir, public_url=public_url
+        host=host, port=port, data_dir=data_dir, public_url=public_url, redis_url=redis
     ).with_secrets()
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(RedactTokens())

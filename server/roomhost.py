@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +108,9 @@ class RoomHost:
         self._batch = _Batch()
         self._tasks: set[asyncio.Task[object]] = set()
         self._task: asyncio.Task[None] | None = None
+        # Awaited before each tick's frames go out: with a durable log (several nodes on
+        # Redis) no client sees an ack or event that a node crash could still lose.
+        self.durable: Callable[[], Awaitable[None]] | None = None
 
     # --- public API (any task) --------------------------------------------------------------
     def start(self) -> None:
@@ -160,6 +163,8 @@ class RoomHost:
                 await asyncio.sleep(self._coalesce_s)
             while not self._inbox.empty():
                 self._process(self._inbox.get_nowait())
+            if self.durable is not None:
+                await self.durable()
             try:
                 self._flush()
             except Exception:  # never let one bad flush end the room's owner task

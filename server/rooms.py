@@ -57,6 +57,11 @@ class RoomRegistry:
             log_size=self._settings.room_log_size,
             offline_grace=self._settings.offline_grace_s,
         )
+        return self.adopt(room)
+
+    def adopt(self, room: Room) -> RoomHost:
+        """Host a room built here or elsewhere (restored from a ``RoomLog`` on failover)."""
+        room_id = room.id
         host = RoomHost(
             room,
             self._metrics,

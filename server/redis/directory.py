@@ -33,6 +33,7 @@ def decode_info(data: bytes) -> RoomInfo:
 class RedisRoomDirectory:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
+        self.redis = redis  # the node's one client, shared by the other Redis parts
 
     async def create(self, info: RoomInfo) -> RoomInfo:
         # SET NX is the uniqueness check: two nodes creating the same id race here, once.

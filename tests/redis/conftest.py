@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -23,3 +24,7 @@ async def redis_client(redis_proc: RedisProcess) -> AsyncIterator[Redis]:
     client = Redis.from_url(redis_proc.url)
     yield client
     await client.aclose()
+
+
+# The room client lives with the server tests; the multi-node tests use the same one.
+sys.path.insert(0, str(Path(__file__).parents[1] / "server"))

@@ -1,0 +1,167 @@
+"""This process as one node of several: heartbeat, durable logs, owned rooms, takeover.
+
+Every ``beat_s`` the node reports its load, notices a Redis restart (then writes back what
+Redis forgot: its rooms' directory entries, owners and snapshots), and looks for rooms whose
+owner is dead. Such a room is taken, under its lock, by the least loaded live node, which
+rebuilds it from its log (``Room.restore``), marks everyone offline (they reconnect and
+resume from their last seq) and hosts it. Clients reconnect to any live node and retry
+until the room is there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
+
+from server.interfaces import RoomExists, RoomInfo
+from server.redis.directory import RedisRoomDirectory
+from server.redis.health import RedisHealth
+from server.redis.nodes import NodeDirectory, NodeLoad
+from server.redis.roomlog import RedisRoomLog
+from server.redis.writer import FAILURES, LogWriter
+from session.ids import RoomId
+from session.room import Room
+
+if TYPE_CHECKING:
+    from server.roomhost import RoomHost
+    from server.rooms import RoomRegistry
+    from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Node:
+    def __init__(
+        self,
+        settings: Settings,
+        rooms: RoomRegistry,
+        directory: RedisRoomDirectory,
+        *,
+        beat_s: float = 0.5,
+        ttl_s: float = 2.0,
+    ) -> None:
+        self.id = uuid.uuid4().hex[:12]
+        self.health = RedisHealth()
+        self.writers: dict[RoomId, LogWriter] = {}
+        self._settings = settings
+        self._rooms = rooms
+        self._directory = directory
+        self._log = RedisRoomLog(directory.redis)
+        self._nodes = NodeDirectory(directory.redis, ttl_s=ttl_s)
+        self._beat_s = beat_s
+        self._run_id = ""
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- hosting ----------------------------------------------------------------------------
+    def attach(self, host: RoomHost) -> None:
+        """``RoomRegistry.on_host`` callback: give the room a durable log and claim it."""
+        writer = LogWriter(self._log, host.room, self.health)
+        self.writers[host.room.id] = writer
+        host.add_observer(writer.observe)
+        host.durable = writer.barrier
+        self._spawn(writer.run())
+        self._spawn(self._claim(host.room.id))
+
+    async def _claim(self, room_id: RoomId) -> None:
+        with contextlib.suppress(*FAILURES):  # the next Redis restart check rewrites it
+            await self._nodes.set_owner(room_id, self.id)
+
+    # --- the beat loop ----------------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+                self.health.succeeded()
+            except FAILURES as exc:
+                self.health.failed("node heartbeat", exc)
+            await asyncio.sleep(self._beat_s)
+
+    async def tick(self) -> None:
+        await self._nodes.beat(self.load())
+        await self._check_restart()
+        await self._take_orphans()
+
+    def load(self) -> NodeLoad:
+        url = self._settings.public_base
+        return NodeLoad(self.id, url, self._rooms.open_count(), self._rooms.connection_count())
+
+    async def _check_restart(self) -> None:
+        run_id = await self._nodes.server_run_id()
+        if self._run_id and run_id != self._run_id:
+            log.warning(
+                "redis restarted (run id changed): writing back %d rooms", len(self.writers)
+            )
+            await self._restore_keys()
+        self._run_id = run_id
+
+    async def _restore_keys(self) -> None:
+        for host in self._rooms.hosts():
+            info = RoomInfo(host.room.id, host.room.title, time.time(), host.room.closed)
+            with contextlib.suppress(RoomExists):
+                await self._directory.create(info)
+            await self._nodes.set_owner(host.room.id, self.id)
+            writer = self.writers.get(host.room.id)
+            if writer is not None:
+                writer.resync()
+
+    # --- takeover ---------------------------------------------------------------------------
+    async def _take_orphans(self) -> None:
+        live = await self._nodes.live()
+        alive = {node.id for node in live}
+        if not live or live[0].id != self.id:
+            return  # only the least loaded live node takes rooms over
+        for room_id in await self._nodes.room_ids():
+            if self._rooms.get(room_id) is None:
+                owner = await self._nodes.owner(room_id)
+                if owner is not None and owner not in alive:
+                    await self._take(room_id, alive)
+
+    async def _take(self, room_id: RoomId, alive: set[str]) -> None:
+        async with self._nodes.lock(room_id) as held:
+            if not held or (await self._nodes.owner(room_id)) in alive:
+                return
+            info = await self._directory.get(room_id)
+            stored = await self._log.load(room_id)
+            if info is None or info.closed or stored is None:
+                return
+            room = Room.restore(
+                room_id,
+                stored.snapshot,
+                stored.events,
+                log_size=self._settings.room_log_size,
+                offline_grace=self._settings.offline_grace_s,
+            )
+            _everyone_offline(room, time.time())
+            await self._nodes.set_owner(room_id, self.id)
+            self._rooms.adopt(room)
+            log.warning("took over room %s at seq %d", room_id, room.seq)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    async def stop(self, drain_s: float = 2.0) -> None:
+        """Let the writers finish what they hold (bounded), then leave the node set."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(drain_s):
+                for writer in self.writers.values():
+                    await writer.barrier()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(*FAILURES):
+            await self._nodes.leave(self.id)
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _everyone_offline(room: Room, now: float) -> None:
+    """The dead node's connections are gone: start everyone's grace timer (events logged)."""
+    for participant in room.snapshot().state.participants.values():
+        if participant.online:
+            room.disconnect(participant.id, now)

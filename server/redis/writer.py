@@ -1,0 +1,128 @@
+"""Keeps one room's durable log (``RoomLog``) in step with its owner task.
+
+The writer observes every event the room emits (``observe``, on the owner task: it only
+queues) and appends the durable ones, in order, from its own task. The owner task awaits
+``barrier()`` before it sends a tick's frames, so an ack or an event reaches clients only
+once it is in the log: a node killed after that loses nothing a client saw.
+
+While Redis is unreachable the writer retries; the barrier holds the room's output back
+(nothing is dropped, the room pauses) and ``RedisHealth`` says why. When Redis answers again
+the writer checks what survived (a restart without persistence loses everything) and, if
+the log fell behind, writes a fresh snapshot of the live room before going on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+
+from redis.exceptions import RedisError
+
+from server.interfaces import RoomLog
+from server.redis.health import RedisHealth
+from session.events import Stamped
+from session.room import Room
+
+log = logging.getLogger(__name__)
+FAILURES = (RedisError, OSError)
+
+
+class LogWriter:
+    def __init__(
+        self,
+        store: RoomLog,
+        room: Room,
+        health: RedisHealth,
+        *,
+        snapshot_every: int = 256,
+        retry_s: float = 0.25,
+    ) -> None:
+        self._store = store
+        self._room = room
+        self._health = health
+        self._every = snapshot_every
+        self._retry_s = retry_s
+        self._pending: deque[tuple[int, bytes]] = deque()
+        self._pushed = room.seq  # everything up to the room's seq at start is synced first
+        self._durable = 0
+        self._snap_seq = 0
+        self._resync = True
+        self._wake = asyncio.Event()
+        self._wake.set()
+        self._progress = asyncio.Event()
+
+    @property
+    def durable_seq(self) -> int:
+        return self._durable
+
+    # --- owner task side ----------------------------------------------------------------------
+    def observe(self, stamped: Stamped, message: bytes) -> None:
+        """An ``Observer``: queue a durable event (ephemeral ones are not logged)."""
+        if stamped.seq is not None:
+            self._pending.append((stamped.seq, message))
+            self._pushed = stamped.seq
+            self._wake.set()
+
+    async def barrier(self) -> None:
+        """Return once every event observed so far is durable."""
+        target = self._pushed
+        while self._durable < target:
+            progress = self._progress
+            await progress.wait()
+
+    def resync(self) -> None:
+        """The store may have lost this room (Redis restarted): snapshot it again."""
+        self._resync = True
+        self._wake.set()
+
+    # --- writer task ----------------------------------------------------------------------------
+    async def run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._resync or self._pending:
+                try:
+                    await self._step()
+                    self._health.succeeded()
+                except FAILURES as exc:
+                    self._health.failed(f"room {self._room.id} log", exc)
+                    self._resync = True  # find out what survived before writing on
+                    await asyncio.sleep(self._retry_s)
+
+    async def _step(self) -> None:
+        if self._resync:
+            await self._sync()
+        elif self._pending:
+            await self._append()
+
+    async def _sync(self) -> None:
+        """Make the store hold the room up to at least what it held, else snapshot it now."""
+        stored = await self._store.last_seq(self._room.id)
+        first = self._pending[0][0] if self._pending else self._room.seq + 1
+        if stored == 0 or stored < first - 1:
+            await self._snapshot()
+        else:
+            self._advance(stored)
+        self._resync = False
+
+    async def _append(self) -> None:
+        batch = list(self._pending)
+        await self._store.append(self._room.id, batch)
+        self._advance(batch[-1][0])
+        if self._durable - self._snap_seq >= self._every:
+            await self._snapshot()
+
+    async def _snapshot(self) -> None:
+        snapshot = self._room.snapshot()  # a deep copy, taken between the owner's ticks
+        await self._store.save_snapshot(self._room.id, snapshot)
+        self._snap_seq = snapshot.seq
+        self._advance(snapshot.seq)
+
+    def _advance(self, seq: int) -> None:
+        while self._pending and self._pending[0][0] <= seq:
+            self._pending.popleft()
+        if seq > self._durable:
+            self._durable = seq
+            self._progress.set()
+            self._progress = asyncio.Event()
