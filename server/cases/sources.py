@@ -135,8 +135,8 @@ def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | ImportEr
     except Rejected as exc:
         yield ImportError_(str(path), exc.code, exc.reason)
         return
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield ImportError_(str(path), ErrorCode.NOT_DICOM, f"unreadable zip archive: {exc}")
+    except Exception as exc:  # BadZipFile, OSError, and whatever a mangled directory raises
+        yield ImportError_(str(path), ErrorCode.NOT_DICOM, f"unreadable zip archive: {exc!r}")
         return
     for member in members:
         if PurePosixPath(member.filename).name.upper() == DICOMDIR_NAME:
@@ -212,9 +212,9 @@ def stage(candidate: Candidate, staging: Path, limits: Limits) -> Staged:
     except Rejected:
         target.unlink(missing_ok=True)
         raise
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+    except Exception as exc:  # OSError, BadZipFile, zlib.error, encrypted or unknown method
         target.unlink(missing_ok=True)
-        raise Rejected(ErrorCode.UNREADABLE, f"cannot read: {exc}") from exc
+        raise Rejected(ErrorCode.UNREADABLE, f"cannot read: {exc!r}") from exc
     return Staged(candidate.name, target, size, digest.hexdigest())
 
 

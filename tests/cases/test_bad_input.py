@@ -291,3 +291,16 @@ def test_mutated_real_file_is_imported_or_rejected_cleanly(
     assert len(report.imported) + len(report.duplicates) + len(report.errors) == 1
     if report.errors:
         assert report.errors[0].code in set(ErrorCode)
+
+
+def test_corrupt_deflate_stream_in_a_zip(
+    seeded: StudyStore, samples: SamplePaths, tmp_path: Path
+) -> None:
+    archive = tmp_path / "corrupt.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("ct.dcm", samples.ct_files[0].read_bytes())
+    raw = bytearray(archive.read_bytes())
+    start = 30 + len("ct.dcm")  # local header, name, then the deflate stream
+    raw[start + 100 : start + 400] = bytes(300)
+    archive.write_bytes(bytes(raw))
+    assert only_error(seeded, [archive]) in {ErrorCode.UNREADABLE, ErrorCode.ZIP_BOMB}
