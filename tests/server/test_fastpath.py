@@ -4,7 +4,7 @@ import pytest
 from conftest import LiveServer
 from hypothesis import given
 from hypothesis import strategies as st
-from room_client import RoomClient
+from room_client import RoomClient, eventually
 from websockets.frames import Frame, Opcode
 
 from server.fastpath import ws_binary_frame
@@ -34,6 +34,8 @@ async def test_live_connections_use_the_direct_path(live_server: LiveServer) -> 
     doc = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "d"))
     hosted = live_server.state.rooms.get(RoomId(room))
     assert hosted is not None
+    # The welcome is written before the server thread registers the connection: wait for it.
+    await eventually(lambda: ParticipantId("d") in hosted.connections)
     sink = hosted.connections[ParticipantId("d")].sink
     assert isinstance(sink, WebSocketSink) and sink.direct
     ack = await host.reply(await host.send(SetVoi(0, Voi(10.0, 20.0))))

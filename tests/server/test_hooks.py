@@ -1,11 +1,10 @@
 """Seams for other parts: media signalling (SFU) and event observers (recorder)."""
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
 from livetools import LiveServer
-from room_client import RoomClient
+from room_client import RoomClient, eventually
 
 from server.appstate import AppState
 from server.interfaces import SignalFrameLike, SignalPeer
@@ -35,13 +34,6 @@ class RecordingMedia:
 
     async def on_room_closed(self, room_id: RoomId) -> None:
         self.closed.append(room_id)
-
-
-async def eventually(check: Callable[[], bool]) -> None:
-    """Poll a condition the server thread makes true (safety timeout, not a timing test)."""
-    async with asyncio.timeout(10):
-        while not check():  # noqa: ASYNC110 - set by another thread's loop: no shared Event
-            await asyncio.sleep(0.01)
 
 
 async def test_media_signalling_hook(live_server_factory: Callable[..., LiveServer]) -> None:

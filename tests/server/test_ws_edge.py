@@ -123,13 +123,15 @@ async def test_garbage_gets_bad_request_and_the_connection_still_works(
     await client.close()
 
 
-async def test_unknown_command(live_server: LiveServer, room: str) -> None:
-    client = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "u"))
+async def test_unknown_command(live_server_factory: Callable[..., LiveServer]) -> None:
+    server = live_server_factory(hooks=[])  # no lifespan plug-ins: no media layer either
+    room = server.create_room("plain")
+    client = await RoomClient.connect(server.ws_url, server.mint(room, "u"))
     await client.ws.send(packed({"type": "launch_rocket", "ref": 3}))
     error = await client.event("error")
     assert (error["code"], error["ref"]) == ("unknown_command", 3)
     await client.ws.send(packed({"type": "rtc_offer", "ref": 4, "sdp": "v=0"}))
-    error = await client.event("error")  # no media layer configured in this app
+    error = await client.event("error")
     assert (error["code"], error["ref"]) == ("unknown_command", 4)
     await client.close()
 
