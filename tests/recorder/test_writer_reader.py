@@ -6,8 +6,17 @@ from pathlib import Path
 
 from rec_scripted import START, Scripted, Step
 
-from recorder.format import EVENTS, INDEX, Manifest, Status, read_manifest
+from recorder.format import (
+    EVENTS,
+    INDEX,
+    SNAPSHOTS,
+    Manifest,
+    Status,
+    read_manifest,
+    write_manifest,
+)
 from recorder.reader import RecordingReader
+from recorder.recovery import recover_all
 from recorder.writer import RecordingWriter, WriterOptions
 from session.codec import encode_stamped
 
@@ -114,3 +123,32 @@ def test_full_queue_drops_then_resyncs_from_the_live_room(tmp_path: Path) -> Non
     assert done.dropped >= len(steps) - 20
     reader = RecordingReader(tmp_path / "r")
     assert reader.state_at(more[-1].stamped.at).state == script.room.snapshot().state
+
+
+def test_recovery_cuts_torn_tails_and_finalizes(tmp_path: Path) -> None:
+    script = Scripted(seed=13)
+    steps = script.opening() + list(script.run(200))
+    opening, rest = steps[:4], steps[4:]
+    first = opening[-1].state
+    directory = tmp_path / "rec"
+    manifest = Manifest("rec-z", "rec", "t", Status.RECORDING, opening[-1].stamped.at, first.seq)
+    writer = RecordingWriter(
+        directory, manifest, first, lambda: first, WriterOptions(snapshot_every_events=20)
+    )
+    writer.start()
+    for step in rest:
+        writer.offer(step.stamped, step.message)
+    writer.finish(rest[-1].stamped.at)
+    write_manifest(directory, manifest)  # as if the process died before finalizing
+    with (directory / EVENTS).open("ab") as events:
+        events.write(rest[-1].message[:7])  # a torn record
+    with (directory / SNAPSHOTS).open("ab") as snapshots:
+        snapshots.write(b"\x84\xa4ty")
+    [recovered] = recover_all(tmp_path)
+    assert recovered.status is Status.RECOVERED
+    assert recovered.ended_at == rest[-1].stamped.at
+    assert recovered.events == len(rest)
+    assert (directory / EVENTS).read_bytes() == b"".join(s.message for s in rest)
+    reader = RecordingReader(directory)
+    assert reader.state_at(rest[-1].stamped.at).state == script.room.snapshot().state
+    assert recover_all(tmp_path) == [], "a finalized recording is left alone"

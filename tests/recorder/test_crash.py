@@ -1,0 +1,137 @@
+"""``kill -9`` of a real server process mid-recording, then a restart that recovers it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from conftest import free_port
+from rec_scripted import image
+from rec_support import RoomClient
+
+from recorder.format import RECORDINGS_DIR, Status, read_manifest
+from recorder.reader import RecordingReader
+from server.settings import SigningKey
+from server.tokens import KeyRing, mint_room_token
+from session.commands import MovePointer, PostChat, SetImage, SetRecording, SetVoi, TakeControl
+from session.grants import Role
+from session.ids import ParticipantId, RoomId
+from session.model import Voi
+
+KEY = SigningKey("crash", "crash-test-secret-0123456789abcdef-0123")
+API_KEY = "crash-test-api-key-0123456789"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def server_process(data_dir: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUIZHEN_")}
+    env |= {
+        "HUIZHEN_DATA_DIR": str(data_dir),
+        "HUIZHEN_SECRET_KEYS": f"{KEY.kid}:{KEY.secret}",
+        "HUIZHEN_API_KEY": API_KEY,
+    }
+    command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    try:
+        _wait_healthy(port, process)
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+
+
+def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60  # a safety net for a loaded machine
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server did not become healthy")
+
+
+def admin(port: int) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {API_KEY}"}
+    return httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=10)
+
+
+def host_token(room: str) -> str:
+    return mint_room_token(
+        KeyRing((KEY,)),
+        room=RoomId(room),
+        identity=ParticipantId("host"),
+        name="Dr Host",
+        role=Role.HOST,
+        ttl_s=600,
+    )
+
+
+async def keep_busy(client: RoomClient, stop: asyncio.Event) -> None:
+    n = 0
+    while not stop.is_set():
+        n += 1
+        await client.send(SetVoi(0, Voi(40.0 + n, 400.0)))
+        await client.send(MovePointer(0, (float(n % 512), 3.0)))
+        if n % 10 == 0:
+            await client.send(PostChat(f"note {n}"))
+        await asyncio.sleep(0.05)
+
+
+async def test_kill_9_mid_recording_then_recovery(tmp_path: Path) -> None:
+    data_dir, port = tmp_path / "data", free_port()
+    with server_process(data_dir, port) as process:
+        with admin(port) as client:
+            client.post("/api/rooms", json={"id": "crash", "title": "Crash"}).raise_for_status()
+        url = f"ws://127.0.0.1:{port}/ws"
+        host = await RoomClient.connect(url, host_token("crash"))
+        await host.reply(await host.send(TakeControl()))
+        await host.reply(await host.send(SetImage(0, image(3))))
+        await host.reply(await host.send(SetRecording(True)))
+        host.start_reader()
+        stop = asyncio.Event()
+        busy = asyncio.create_task(keep_busy(host, stop))
+        await host.wait_until(lambda got: sum(m["type"] == "voi_changed" for m in got) >= 60)
+        process.send_signal(signal.SIGKILL)  # mid-recording, while commands keep coming
+        killed_at = time.time()
+        process.wait(10)
+        stop.set()
+        await busy
+        await host.close()
+    received = [m for m in host.events() if m["seq"] is not None]
+    [directory] = list((data_dir / RECORDINGS_DIR).iterdir())
+
+    # Before any recovery: the files read up to the last second before the kill.
+    reader = RecordingReader(directory)
+    assert reader.manifest.status is Status.RECORDING
+    recorded = {e.stamped.seq for e in reader.events()}
+    start = reader.manifest.started_at
+    older = [m for m in received if start < m["at"] <= killed_at - 1.0]
+    assert older, "the session ran for more than a second"
+    assert {m["seq"] for m in older} <= recorded
+    last = max(older, key=lambda m: m["seq"])
+    state = reader.state_at(last["at"]).state
+    voi = [m for m in older if m["type"] == "voi_changed"][-1]
+    assert state.recording and state.viewports[0].voi is not None
+    assert state.viewports[0].voi.center >= voi["voi"]["center"]
+
+    # A restart recovers and finalizes it.
+    with server_process(data_dir, port), admin(port) as client:
+        [listed] = client.get("/api/recordings").json()["recordings"]
+    assert listed["status"] == Status.RECOVERED.value
+    manifest = read_manifest(directory)
+    assert manifest.ended_at is not None and manifest.ended_at >= last["at"]
+    assert manifest.last_seq is not None and manifest.last_seq >= last["seq"]
+    assert manifest.events == len(list(RecordingReader(directory).events()))
