@@ -1,9 +1,9 @@
 """Pre-built WebSocket frames: byte-exact with websockets, and really used by the live server."""
 
 import pytest
-from conftest import LiveServer
 from hypothesis import given
 from hypothesis import strategies as st
+from livetools import LiveServer
 from room_client import RoomClient, eventually
 from websockets.frames import Frame, Opcode
 
