@@ -6,8 +6,8 @@ touches the index or the final layout, so a rejected source leaves the store unc
 
 Archives are hostile until proven otherwise: member names are checked for absolute paths and
 ``..`` before anything is extracted, the declared sizes and compression ratios are capped, and
-the real decompressed byte count is enforced while streaming (headers can lie). One bad member
-rejects the whole archive.
+the real decompressed byte count is enforced while streaming (headers can lie). A traversal
+name or a bomb rejects the whole archive; other bad members are reported one by one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import os
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -51,12 +51,37 @@ class Staged:
     sha256: str
 
 
+class Archives:
+    """Zip files opened once for all their members and closed together: re-opening per member
+    would parse the central directory again for every file (quadratic in the member count)."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, zipfile.ZipFile] = {}
+
+    def get(self, path: Path) -> zipfile.ZipFile:
+        key = str(path)
+        if key not in self._open:
+            self._open[key] = zipfile.ZipFile(path)
+        return self._open[key]
+
+    def __enter__(self) -> Archives:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for zf in self._open.values():
+            zf.close()
+        self._open.clear()
+
+
+Opener = Callable[[Archives], AbstractContextManager[IO[bytes]]]
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A file to stage: ``open`` yields its bytes; ``archive`` groups members of one zip."""
 
     name: str
-    open: Callable[[], AbstractContextManager[IO[bytes]]]
+    open: Opener
     declared_size: int | None = None
     archive: str | None = None
 
@@ -149,19 +174,12 @@ def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | ImportEr
         )
 
 
-def _opener(path: Path) -> Callable[[], AbstractContextManager[IO[bytes]]]:
-    return lambda: path.open("rb")
+def _opener(path: Path) -> Opener:
+    return lambda _archives: path.open("rb")
 
 
-def _member_opener(
-    path: Path, member: zipfile.ZipInfo
-) -> Callable[[], AbstractContextManager[IO[bytes]]]:
-    @contextmanager
-    def open_member() -> Iterator[IO[bytes]]:
-        with zipfile.ZipFile(path) as zf, zf.open(member) as src:
-            yield src
-
-    return open_member
+def _member_opener(path: Path, member: zipfile.ZipInfo) -> Opener:
+    return lambda archives: archives.get(path).open(member)
 
 
 def check_archive(members: Sequence[zipfile.ZipInfo], archive_size: int, limits: Limits) -> None:
@@ -192,7 +210,7 @@ def check_member_name(name: str) -> None:
         raise Rejected(ErrorCode.PATH_TRAVERSAL, f"unsafe archive member name {name!r}")
 
 
-def stage(candidate: Candidate, staging: Path, limits: Limits) -> Staged:
+def stage(candidate: Candidate, staging: Path, limits: Limits, archives: Archives) -> Staged:
     """Copy a candidate into ``staging`` (hashing it), enforcing the size caps as it streams."""
     cap = limits.max_file_size
     if candidate.declared_size is not None and candidate.declared_size > cap:
@@ -201,7 +219,7 @@ def stage(candidate: Candidate, staging: Path, limits: Limits) -> Staged:
     digest = hashlib.sha256()
     size = 0
     try:
-        with candidate.open() as src, target.open("wb") as dst:
+        with candidate.open(archives) as src, target.open("wb") as dst:
             while chunk := src.read(CHUNK):
                 size += len(chunk)
                 _check_streamed(size, candidate, limits)

@@ -142,16 +142,17 @@ class StudyStore:
         staged: list[Staged] = []
         errors: list[ImportError_] = []
         poisoned: dict[str, ImportError_] = {}  # archive -> the member error that spoiled it
-        for done, candidate in enumerate(candidates, 1):
-            try:
-                staged.append(sources.stage(candidate, staging, self.limits))
-            except Rejected as exc:
-                error = ImportError_(candidate.name, exc.code, exc.reason)
-                errors.append(error)
-                if candidate.archive is not None and exc.code == ErrorCode.ZIP_BOMB:
-                    poisoned.setdefault(candidate.archive, error)
-            if progress is not None:
-                progress(done, len(candidates))
+        with sources.Archives() as archives:
+            for done, candidate in enumerate(candidates, 1):
+                try:
+                    staged.append(sources.stage(candidate, staging, self.limits, archives))
+                except Rejected as exc:
+                    error = ImportError_(candidate.name, exc.code, exc.reason)
+                    errors.append(error)
+                    if candidate.archive is not None and exc.code == ErrorCode.ZIP_BOMB:
+                        poisoned.setdefault(candidate.archive, error)
+                if progress is not None:
+                    progress(done, len(candidates))
         return _drop_poisoned(staged, candidates, poisoned, errors)
 
     def _import_staged(
