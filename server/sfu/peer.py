@@ -90,7 +90,8 @@ class MediaPeer:
             self._new = []
             await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
-            self.send(wire.signal("rtc_answer", ref, self.pc.localDescription.sdp))
+            answer = wire.without_empty_bundle(self.pc.localDescription.sdp)
+            self.send(wire.signal("rtc_answer", ref, answer))
             self._started = True
             new, self._new = self._new, []
         if self._dirty:  # subscriptions that arrived before the connection existed

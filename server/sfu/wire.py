@@ -71,3 +71,10 @@ def sending_sections(sdp: str) -> list[tuple[str, str]]:
         if kind in ("audio", "video") and port != "0" and not receives_only:
             found.append((mid, kind))
     return found
+
+
+def without_empty_bundle(sdp: str) -> str:
+    """aiortc answers an offer without m-sections with ``a=group:BUNDLE`` naming no mid,
+    which browsers reject; such a group says nothing, so drop it."""
+    lines = sdp.split("\r\n")
+    return "\r\n".join(line for line in lines if line.strip() != "a=group:BUNDLE")
