@@ -50,6 +50,8 @@ class Raw:
     server_rss_bytes: int
     machine_busy_s: float
     server_exit: int | None
+    window: tuple[float, float]
+    gc: dict[str, float] | None = None  # collections inside the window (huizhen's GC probe)
     join_s: float = 0.0  # set by _drive: how long N listeners took to connect and join
     settle_s: float = 0.0  # then how long until the server was idle again
 
@@ -85,7 +87,7 @@ async def _ready(process: asyncio.subprocess.Process, limit_s: float) -> tuple[i
 async def run(plan: Plan, workdir: Path) -> Raw:
     spec = servers.spec_for(plan.server)
     workdir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, before any timing)
-    server = servers.start(spec, workdir / "data", workdir / "server.log")
+    server = servers.start(spec, workdir / "data", workdir / "server.log", workdir / "gc.log")
     children: list[asyncio.subprocess.Process] = []
     try:
         return await _drive(plan, server, workdir, children)
@@ -122,6 +124,7 @@ async def _drive(
     settle_s = await _settle(server.process.pid)
     raw = await _measure(plan, server, driver, workers, workdir)
     raw.join_s, raw.settle_s = join_s, settle_s
+    raw.gc = _gc_in_window(workdir / "gc.log", raw.window)
     return raw
 
 
@@ -211,7 +214,25 @@ async def _measure(
         rss,
         busy1 - busy0,
         server.process.poll(),
+        (schedule["measure_from"], schedule["measure_until"]),
     )
+
+
+def _gc_in_window(log: Path, window: tuple[float, float]) -> dict[str, float] | None:
+    """Collections per generation between the probe's samples nearest the window's edges."""
+    if not log.exists():
+        return None
+    lines = [json.loads(line) for line in log.read_text().splitlines() if '"gen0"' in line]
+    inside = [line for line in lines if window[0] <= line["t"] <= window[1] + 1.0]
+    before = [line for line in lines if line["t"] < window[0]]
+    if not inside or not before:
+        return None
+    first, last = before[-1], inside[-1]
+    out: dict[str, float] = {"span_s": round(last["t"] - first["t"], 2)}
+    for gen in ("gen0", "gen1", "gen2"):
+        out[f"{gen}_count"] = last[gen][0] - first[gen][0]
+        out[f"{gen}_ms"] = round((last[gen][1] - first[gen][1]) * 1000, 1)
+    return out
 
 
 async def _profile(pid: int, plan: Plan, workdir: Path) -> None:

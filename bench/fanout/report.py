@@ -66,6 +66,7 @@ def summarize(raw: Raw) -> dict[str, object]:
         "driver_max_late_ms": raw.driver.get("max_late_ms"),
         "server_exit": raw.server_exit,
         "join_s": round(raw.join_s, 2),
+        "gc_in_window": raw.gc,
         "settle_s": round(raw.settle_s, 2),
     }
 

@@ -23,6 +23,7 @@ from bench.fanout.dialects import Dialect
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 NODE_PEER = ROOT / "bench" / "peers" / "socketio-node"
+GC_PROBE = Path(__file__).resolve().parent / "gcprobe"
 ROOM = "bench"
 
 
@@ -68,11 +69,18 @@ SERVERS = {
 }
 
 
+VARIANTS = {  # not in the default set; named on the command line
+    "huizhen+gcfreeze": ServerSpec(
+        "huizhen+gcfreeze", Dialect.HUIZHEN, (("FANOUT_GC_FREEZE_AFTER", "4"),)
+    ),
+}
+
+
 def spec_for(name: str) -> ServerSpec:
     """A known server, or ``huizhen:VAR=VALUE,...`` — huizhen with ``HUIZHEN_VAR=VALUE`` set
     (e.g. ``huizhen:COALESCE_MS=10`` to compare fan-out ticks)."""
-    if name in SERVERS:
-        return SERVERS[name]
+    if name in SERVERS or name in VARIANTS:
+        return SERVERS.get(name) or VARIANTS[name]
     base, _, settings = name.partition(":")
     if base != "huizhen" or not settings:
         raise ValueError(f"unknown server {name!r}; known: {', '.join(SERVERS)}")
@@ -95,8 +103,13 @@ class Running:
     api_key: str
 
 
-def start(spec: ServerSpec, data_dir: Path, log: Path) -> Running:
+def start(spec: ServerSpec, data_dir: Path, log: Path, gc_log: Path) -> Running:
+    """Start one server. huizhen processes carry the GC probe (``gcprobe/sitecustomize.py``:
+    a ``gc.callbacks`` counter, ~1 µs per collection) so every run reports its collections."""
     port = free_port()
+    probe = {}
+    if spec.dialect is Dialect.HUIZHEN:
+        probe = {"PYTHONPATH": f"{GC_PROBE}{os.pathsep}{ROOT}", "FANOUT_GC_LOG": str(gc_log)}
     api_key = secrets.token_urlsafe(24)
     env = {
         **os.environ,
@@ -104,6 +117,7 @@ def start(spec: ServerSpec, data_dir: Path, log: Path) -> Running:
         "HUIZHEN_SECRET_KEYS": f"bench:{secrets.token_urlsafe(32)}",
         "HUIZHEN_API_KEY": api_key,
         "HUIZHEN_LOG_LEVEL": "warning",
+        **probe,
         **dict(spec.env),
     }
     with open(log, "wb") as out:
