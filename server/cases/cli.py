@@ -34,8 +34,9 @@ def store_root(data_dir: Path) -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``import`` to the ``huizhen`` command (called once from ``server/cli.py``)."""
+    """Add ``import`` and ``deidentify`` to ``huizhen`` (called once from ``server/cli.py``)."""
     app.command("import")(import_command)
+    app.command("deidentify")(deidentify_command)
 
 
 def import_command(  # noqa: PLR0917 - typer maps parameters to options
@@ -74,6 +75,25 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
         raise typer.Exit(1)
     if attach_failed:
         raise typer.Exit(2)
+
+
+def deidentify_command(
+    study_uids: Annotated[list[str], typer.Argument(help="Study Instance UIDs in the store")],
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory [HUIZHEN_DATA_DIR]")] = None,
+    allow_burned_in: Annotated[
+        bool, typer.Option(help="De-identify studies flagged Burned In Annotation anyway")
+    ] = False,
+) -> None:
+    """Store de-identified teaching copies of stored studies and print their UIDs."""
+    console = Console()
+    store = StudyStore(store_root(settings_from_env(data_dir=data_dir).data_dir))
+    missing = [uid for uid in study_uids if store.study(uid) is None]
+    for uid in missing:
+        console.print(f"[red]{uid}: not in the store[/red]")
+    found = tuple(uid for uid in study_uids if uid not in missing)
+    _, refused = _deidentify(store, found, allow_burned_in, console)
+    if missing or refused:
+        raise typer.Exit(1)
 
 
 def _deidentify(

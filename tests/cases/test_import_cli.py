@@ -88,3 +88,18 @@ def test_deidentify_refuses_burned_in_annotation(samples: SamplePaths, tmp_path:
     allowed = CliRunner().invoke(app, [*args, "--allow-burned-in"])
     assert allowed.exit_code == 0, allowed.output
     assert "warning:" in allowed.output
+
+
+def test_deidentify_command(samples: SamplePaths, tmp_path: Path) -> None:
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["import", str(samples.mr), "--data-dir", str(tmp_path)]).exit_code == 0
+    )
+    mr = pydicom.dcmread(samples.mr, stop_before_pixels=True)
+    args = ["deidentify", str(mr.StudyInstanceUID), "--data-dir", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    (copy,) = [s for s in StudyStore(store_root(tmp_path)).studies() if s.deidentified_from]
+    assert copy.study_uid in result.output.replace("\n", "")
+    unknown = runner.invoke(app, ["deidentify", "1.2.3", "--data-dir", str(tmp_path)])
+    assert unknown.exit_code == 1 and "not in the store" in unknown.output
