@@ -224,6 +224,12 @@ def tap_sender(
     private._stream_id = stream_id
 
 
+def negotiated_codec(transceiver: Any) -> str:
+    """The codec name a negotiated transceiver carries (``vp8``, ``h264``, ``opus``)."""
+    codecs = transceiver._codecs
+    return str(codecs[0].mimeType.split("/")[1].lower()) if codecs else ""
+
+
 def set_codec_preferences(transceiver: Any, kind: str, names: tuple[str, ...]) -> None:
     """Pin the leg's codecs (e.g. VP8 then rtx; opus) in the given order of preference."""
     caps = RTCRtpSender.getCapabilities(kind).codecs

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 Send = Callable[[bytes], None]  # queue one encoded message to the client; never blocks
 PubKey = tuple[ParticipantId, Source]
 PINNED = {"audio": ("opus",), "video": ("vp8", "rtx")}
+PASSABLE = {"opus", "vp8", "h264"}  # what a subscriber leg can carry unchanged
 
 
 @dataclass(eq=False)
@@ -162,12 +163,21 @@ class MediaPeer:
         track_id = f"{pub.source}-{pub.participant}"
         track = pub.forwarder.subscribe(self.participant, track_id)
         transceiver = self.pc.addTransceiver(track, direction="sendonly")
-        passthrough.set_codec_preferences(transceiver, pub.source.kind, PINNED[pub.source.kind])
+        passthrough.set_codec_preferences(transceiver, pub.source.kind, self._codecs_for(pub))
         packer = passthrough.LegPacker(pub.forwarder.packer, lambda b: self._remb(pub, b))
         passthrough.tap_sender(
             transceiver.sender, packer, pub.forwarder.request_keyframe, pub.participant
         )
         sub.transceiver = transceiver
+
+    @staticmethod
+    def _codecs_for(publication: Publication) -> tuple[str, ...]:
+        """The leg carries exactly the publisher's codec: VP8 + Opus by default, H.264 when the
+        publisher chose it (a subscriber that cannot decode it gets no picture)."""
+        name = passthrough.negotiated_codec(publication.transceiver)
+        if name not in PASSABLE:
+            return PINNED[publication.source.kind]
+        return (name, "rtx") if publication.source.kind == "video" else (name,)
 
     def _remb(self, publication: Publication, bitrate: int) -> None:
         publication.bandwidth.update(self.participant, bitrate, _now())

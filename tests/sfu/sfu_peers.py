@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import numpy as np
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
+from aiortc import (
+    MediaStreamTrack,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCSessionDescription,
+    VideoStreamTrack,
+)
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
@@ -80,9 +86,13 @@ class MediaClient:
     def queue(self, participant: str, source: str) -> asyncio.Queue[object]:
         return self.frames.setdefault((participant, source), asyncio.Queue())
 
-    async def publish(self, *tracks: MediaStreamTrack) -> None:
+    async def publish(self, *tracks: MediaStreamTrack, video_codec: str | None = None) -> None:
         for track in tracks:
-            self.pc.addTransceiver(track, direction="sendonly")
+            transceiver = self.pc.addTransceiver(track, direction="sendonly")
+            if video_codec and track.kind == "video":
+                caps = RTCRtpSender.getCapabilities("video").codecs
+                wanted = f"video/{video_codec}".lower()
+                transceiver.setCodecPreferences([c for c in caps if c.mimeType.lower() == wanted])
         await self.offer()
 
     async def offer(self) -> None:

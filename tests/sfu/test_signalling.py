@@ -113,6 +113,31 @@ async def test_one_publisher_three_subscribers_decode(room: Room) -> None:
     assert all(not w.errors for w in watchers)
 
 
+async def test_h264_publisher_is_forwarded_as_h264(room: Room) -> None:
+    publisher = room.join("host", Role.HOST)
+    await publisher.publish(PatternTrack(), video_codec="H264")
+    await asyncio.wait_for(publisher.answered.wait(), 10)
+    answer = publisher.pc.remoteDescription.sdp
+    assert next(line for line in answer.splitlines() if line.startswith("a=rtpmap")).endswith(
+        "H264/90000"
+    )
+    watcher = await join_watching(room, "w")
+    frames = await received(watcher.queue("host", "camera"), 10)
+    assert all(getattr(f, "width", 0) == 320 for f in frames)
+    (pub,) = room.sfu.rooms[ROOM].publications()
+    assert pub.forwarder.legs["w"] is not None
+    assert any(
+        "H264" in line
+        for line in watcher.pc.remoteDescription.sdp.splitlines()
+        if line.startswith("a=rtpmap")
+    )
+    assert not any(
+        "VP8" in line
+        for line in watcher.pc.remoteDescription.sdp.splitlines()
+        if line.startswith("a=rtpmap")
+    )
+
+
 async def test_observer_publish_attempt_is_refused(room: Room) -> None:
     await join_publishing(room)
     observer = room.join("trainee", Role.OBSERVER)
