@@ -196,7 +196,7 @@ def select(source: Dataset, level: Level, query: Query, retrieve_url: str) -> di
         if keyword in source:
             out[keyword] = source[keyword]
     out.RetrieveURL = retrieve_url
-    result: dict[str, Any] = out.to_json_dict()
+    result: dict[str, Any] = out.to_json_dict(suppress_invalid_tags=True)
     return result
 
 

@@ -17,6 +17,7 @@ from server.auth import ApiError
 from server.cases.store import InstanceRecord
 from server.dicomweb.http import etag_for, immutable_response, not_modified
 from server.dicomweb.negotiate import parse_accept
+from server.dicomweb.transcode import CODEC_ERRORS
 from server.dicomweb.wado import records_for
 from server.imaging.render import MediaType, RenderOptions, render
 from session.model import Voi, VoiFunction
@@ -61,7 +62,10 @@ def _render_bytes(
     ds = pydicom.dcmread(record.path)
     if "PixelData" not in ds:
         raise ApiError(400, "bad_request", "the instance has no pixel data to render")
-    return render(ds, frame, media, options)
+    try:
+        return render(ds, frame, media, options)
+    except CODEC_ERRORS as exc:
+        raise ApiError(406, "not_acceptable", f"cannot render this image: {exc}") from exc
 
 
 def _media_type(accept: str | None) -> MediaType:

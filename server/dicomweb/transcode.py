@@ -27,6 +27,10 @@ from server.dicomweb.negotiate import NATIVE, WIRE_PREFERRED
 
 log = logging.getLogger(__name__)
 
+# What pydicom's decoders/encoders raise for data they cannot handle (e.g. 12-bit JPEG
+# Extended with no plugin, 32-bit pixels for JPEG-LS, 1-bit pixels).
+CODEC_ERRORS = (ValueError, RuntimeError, NotImplementedError, TypeError, AttributeError)
+
 
 class Instance(Protocol):
     """What this module needs of a store record."""
@@ -56,7 +60,11 @@ class Representations:
         target = self.cache_dir / record.sha256 / f"{syntax}.dcm"
         if not target.exists():
             ds = pydicom.dcmread(record.path)
-            _write_atomic(target, _dataset_bytes(transcoded(ds, syntax)))
+            try:
+                data = _dataset_bytes(transcoded(ds, syntax))
+            except CODEC_ERRORS as exc:
+                raise ApiError(406, "not_acceptable", f"cannot convert to {syntax}: {exc}") from exc
+            _write_atomic(target, data)
         return target
 
     # --- frames ------------------------------------------------------------------------
@@ -81,7 +89,7 @@ class Representations:
             return stored
         try:
             self.p10(record, JPEGLSLossless)
-        except (ValueError, RuntimeError, NotImplementedError, TypeError) as exc:
+        except ApiError as exc:
             log.info("JPEG-LS not possible for %s (%s); sending uncompressed", record.path, exc)
             return ExplicitVRLittleEndian
         return JPEGLSLossless

@@ -70,8 +70,14 @@ async def retrieve(request: Request) -> Response:
 async def _stream_instances(
     dw: DicomWeb, records: list[InstanceRecord], syntaxes: list[str], boundary: str
 ) -> AsyncIterator[bytes]:
-    for record, syntax in zip(records, syntaxes, strict=True):
-        path = await asyncio.to_thread(dw.representations.p10, record, syntax)
+    for record, wanted in zip(records, syntaxes, strict=True):
+        syntax = wanted
+        try:
+            path = await asyncio.to_thread(dw.representations.p10, record, wanted)
+        except ApiError:
+            # Too late for a 406 (the stream has started): send this one as stored; its
+            # part header names the syntax it really has.
+            syntax, path = record.transfer_syntax_uid, record.path
         body = await asyncio.to_thread(path.read_bytes)
         head = f"--{boundary}\r\nContent-Type: application/dicom; transfer-syntax={syntax}\r\n\r\n"
         yield head.encode("ascii") + body + b"\r\n"
@@ -96,7 +102,7 @@ def _instance_json(dw: DicomWeb, record: InstanceRecord, base: str) -> dict[str,
     def bulk(element: DataElement) -> str:
         return f"{url}/bulkdata/{element.tag:08X}"
 
-    result: dict[str, Any] = header.to_json_dict(BULK_THRESHOLD, bulk)
+    result: dict[str, Any] = header.to_json_dict(BULK_THRESHOLD, bulk, suppress_invalid_tags=True)
     if record.rows:
         result["7FE00010"] = {"vr": "OW", "BulkDataURI": f"{url}/bulkdata/7FE00010"}
     result["00083002"] = {"vr": "UI", "Value": [record.transfer_syntax_uid]}

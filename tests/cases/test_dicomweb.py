@@ -414,3 +414,31 @@ def test_dicomweb_client_script_lists_retrieves_and_renders(setup: Setup, tmp_pa
     assert setup.mr.StudyInstanceUID not in run.stdout  # not attached to this room
     with Image.open(tmp_path / f"{setup.ct.SOPInstanceUID}.png") as image:
         assert image.size == (128, 128)
+
+
+def test_undecodable_original_is_406_not_500(live_server: LiveServer) -> None:
+    """12-bit JPEG Extended: no installed decoder. Pass-through still works; conversions and
+    rendering answer 406; a whole-instance stream falls back to the stored syntax."""
+    path = Path(str(get_testdata_file("JPEG-lossy.dcm")))
+    store: StudyStore = live_server.state.extensions["studies"]
+    if not store.import_paths([path]).ok:
+        pytest.skip("the store refuses this transfer syntax")
+    ds = pydicom.dcmread(path)
+    with live_server.admin() as admin:
+        url = f"/dicom-web{instance_path(ds)}"
+        stored = admin.get(
+            url + "/frames/1",
+            headers={
+                "Accept": "multipart/related; type=application/octet-stream; transfer-syntax=*"
+            },
+        )
+        assert stored.status_code == 200
+        assert "transfer-syntax=1.2.840.10008.1.2.4.51" in stored.text[:300]
+        assert (
+            admin.get(url + "/frames/1", headers={"Accept": "application/octet-stream"}).status_code
+            == 406
+        )
+        assert admin.get(url + "/rendered").status_code == 406
+        whole = admin.get(url)
+        assert whole.status_code == 200
+        assert "transfer-syntax=1.2.840.10008.1.2.4.51" in whole.content[:300].decode("latin-1")
