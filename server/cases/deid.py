@@ -152,12 +152,16 @@ def copy_study(store: StudyStore, study_uid: str, *, allow_burned_in: bool) -> D
     if source is None:
         raise StudyNotFound(study_uid)
     remap = uid_mapper(store_secret(store.root), study_uid)
-    datasets = [pydicom.dcmread(rec.path) for rec in store.instances(study_uid)]
-    flagged = tuple(str(ds.SOPInstanceUID) for ds in datasets if burned_in(ds))
+    paths = [rec.path for rec in store.instances(study_uid)]
+    flagged = tuple(
+        str(ds.SOPInstanceUID)
+        for ds in (pydicom.dcmread(p, stop_before_pixels=True) for p in paths)
+        if burned_in(ds)
+    )
     if flagged and not allow_burned_in:
         raise DeidentificationRefused(study_uid, flagged)
-    items = [(str(ds.SOPInstanceUID), encode(deidentify_dataset(ds, remap))) for ds in datasets]
-    report = store._import_bytes(items, deidentified_from=study_uid)
+    cleaned = ((p.name, encode(deidentify_dataset(pydicom.dcmread(p), remap))) for p in paths)
+    report = store._import_bytes(cleaned, deidentified_from=study_uid)  # one file in memory
     if report.errors:
         raise CasesError(f"de-identified copy of {study_uid} not stored: {report.errors[0]}")
     copy = store.study(remap(study_uid))

@@ -15,12 +15,14 @@ also serialised by a lock; separate processes are serialised by SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +99,7 @@ class StudyStore:
         self.limits = limits or Limits()
         (self.root / "dicom").mkdir(parents=True, exist_ok=True)
         (self.root / "staging").mkdir(exist_ok=True)
+        _remove_stale_staging(self.root / "staging")
         self.index = Index(self.root / "index.sqlite")
         self._import_lock = threading.Lock()
 
@@ -115,8 +118,9 @@ class StudyStore:
         return self._import_bytes(items, None)
 
     def _import_bytes(
-        self, items: Sequence[tuple[str, bytes]], deidentified_from: str | None
+        self, items: Iterable[tuple[str, bytes]], deidentified_from: str | None
     ) -> ImportReport:
+        """Stage ``items`` as they come (a generator keeps one file in memory at a time)."""
         with self._staging() as staging:
             staged: list[Staged] = []
             errors: list[ImportError_] = []
@@ -259,6 +263,19 @@ class StudyStore:
         from server.cases import deid  # noqa: PLC0415 - deid imports this module's records
 
         return deid.copy_study(self, study_uid, allow_burned_in=allow_burned_in)
+
+
+STALE_STAGING_S = 24 * 3600.0  # older staging folders were left by a crashed import
+
+
+def _remove_stale_staging(staging: Path) -> None:
+    """Delete staging folders a crashed import left behind (never a live import's: those
+    are younger than a day, and another process may be importing right now)."""
+    now = time.time()
+    for folder in staging.iterdir():
+        with contextlib.suppress(OSError):
+            if now - folder.stat().st_mtime > STALE_STAGING_S:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Conflict(Exception):

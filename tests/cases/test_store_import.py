@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -237,3 +239,16 @@ def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: 
     assert report.imported == ()
     (only,) = conflicting.instances(str(ds.StudyInstanceUID))  # the rival's instance alone
     assert only.path.read_bytes() == encode(ds)
+
+
+def test_stale_staging_left_by_a_crash_is_removed(tmp_path: Path) -> None:
+    StudyStore(tmp_path / "s")
+    stale = tmp_path / "s" / "staging" / "crashed"
+    live = tmp_path / "s" / "staging" / "running"
+    for folder in (stale, live):
+        folder.mkdir()
+        (folder / "partial").write_bytes(b"x")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (old, old))
+    StudyStore(tmp_path / "s")
+    assert not stale.exists() and live.exists()
