@@ -77,7 +77,6 @@ class StudyPlan:
 class Plan:
     studies: list[StudyPlan]
     rejected: list[ImportError_]
-    touched: list[str]
 
 
 def valid_uid(value: object) -> bool:
@@ -347,5 +346,4 @@ def _apply_rejections(
         for item in study_plan.new:
             reason = f"study {study_uid} not imported: {culprit} is bad (all-or-nothing)"
             rejected.append(ImportError_(item.staged.name, ErrorCode.STUDY_REJECTED, reason))
-    touched = [s.study_uid for s in accepted]
-    return Plan(accepted, rejected, touched)
+    return Plan(accepted, rejected)

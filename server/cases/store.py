@@ -172,14 +172,16 @@ class StudyStore:
             imported: list[str] = []
             duplicates: list[str] = []
             failures = list(errors) + the_plan.rejected
+            touched: list[str] = []
             for study_plan in the_plan.studies:
                 new, dup, failure = self._commit(study_plan)
                 imported += new
                 duplicates += dup
-                if failure is not None:
+                if failure is None:
+                    touched.append(study_plan.study_uid)
+                else:
                     failures.append(failure)
-        touched = tuple(s.study_uid for s in the_plan.studies)
-        return ImportReport(tuple(imported), tuple(duplicates), touched, tuple(failures))
+        return ImportReport(tuple(imported), tuple(duplicates), tuple(touched), tuple(failures))
 
     def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], ImportError_ | None]:
         """Rows and renames of one study in one transaction; undone together on failure.

@@ -252,3 +252,23 @@ def test_stale_staging_left_by_a_crash_is_removed(tmp_path: Path) -> None:
     os.utime(stale, (old, old))
     StudyStore(tmp_path / "s")
     assert not stale.exists() and live.exists()
+
+
+def test_a_failed_commit_undoes_the_whole_study(store: StudyStore, samples: SamplePaths) -> None:
+    files = ct_subset(samples, 4)
+    third = pydicom.dcmread(files[2], stop_before_pixels=True)
+    obstacle = (
+        store.root
+        / "dicom"
+        / third.StudyInstanceUID
+        / third.SeriesInstanceUID
+        / f"{third.SOPInstanceUID}.dcm"
+    )
+    obstacle.mkdir(parents=True)  # the rename of the third file will fail
+    before = snapshot(store)
+    report = store.import_paths(files)
+    assert [e.code for e in report.errors] == [ErrorCode.STORE_FAILED]
+    assert report.imported == () and report.studies == ()
+    assert snapshot(store) == before  # rows rolled back, the two renamed files removed
+    obstacle.rmdir()
+    assert len(store.import_paths(files).imported) == 4
