@@ -20,13 +20,14 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Final
 
-from recorder.format import RECORDINGS_DIR, Manifest, Status, new_recording_id
+from recorder.format import MEDIA_DIR, RECORDINGS_DIR, Manifest, Status, Track, new_recording_id
+from recorder.media import TrackWriter, vp8_keyframe_size
 from recorder.recovery import recover_all
 from recorder.writer import RecordingWriter, WriterOptions
 from server.appstate import AppState
 from server.roomhost import RoomHost
 from session.events import RecordingChanged, Stamped
-from session.ids import RoomId
+from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class RecorderService:
         self._observers: dict[RoomId, Callable[[Stamped, bytes], None]] = {}
         self.active: dict[RoomId, RecordingWriter] = {}
         self._finishing: set[asyncio.Task[Manifest]] = set()
+        self._tracks: dict[RoomId, dict[str, TrackWriter]] = {}
 
     # --- lifecycle --------------------------------------------------------------------------
     async def recover(self) -> list[Manifest]:
@@ -118,10 +120,48 @@ class RecorderService:
             return
         host = self._attached[room_id]
         final = host.room.snapshot() if writer.needs_resync else None
-        finish = asyncio.to_thread(writer.finish, at, Status.COMPLETE, reason, final)
-        task = asyncio.create_task(finish)
+        tracks = list(self._tracks.pop(room_id, {}).values())
+        task = asyncio.create_task(asyncio.to_thread(_finish, writer, tracks, at, reason, final))
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
+
+    # --- media (the SFU's seam) -------------------------------------------------------------
+    def on_frame(  # noqa: PLR0917 - the SFU's forwarder has exactly these values at hand
+        self,
+        room_id: RoomId,
+        participant: ParticipantId,
+        track_id: str,
+        data: bytes,
+        timestamp: int,
+        mime_type: str,
+    ) -> bool:
+        """One received encoded frame of a published track (call on the event loop).
+
+        Returns True when the recorder wants a keyframe for this track (it starts video
+        files on one): the SFU should then ask the publisher, as for a new subscriber.
+        """
+        writer = self.active.get(room_id)
+        if writer is None or not TrackWriter.supports(mime_type):
+            return False
+        tracks = self._tracks.setdefault(room_id, {})
+        track = tracks.get(track_id)
+        if track is None:
+            if mime_type.lower().startswith("video/") and vp8_keyframe_size(data) is None:
+                return True
+            track = tracks[track_id] = self._open_track(writer, participant, len(tracks), mime_type)
+        track.offer(data, timestamp)
+        return False
+
+    def _open_track(
+        self, writer: RecordingWriter, participant: ParticipantId, n: int, mime_type: str
+    ) -> TrackWriter:
+        kind, _, codec = mime_type.lower().partition("/")
+        name = f"{participant}-{kind}-{n}.mkv"
+        track = Track(f"{MEDIA_DIR}/{name}", kind, codec, participant, time.time())
+        muxer = TrackWriter(writer.directory / MEDIA_DIR / name, track, mime_type)
+        muxer.start()
+        writer.add_track(track)
+        return muxer
 
     # --- queries ----------------------------------------------------------------------------
     def is_active(self, recording_id: str) -> bool:
@@ -130,6 +170,18 @@ class RecorderService:
     async def finished(self) -> None:
         """Wait until every stopped recording is finalized (tests, shutdown)."""
         await asyncio.gather(*self._finishing, return_exceptions=True)
+
+
+def _finish(
+    writer: RecordingWriter,
+    tracks: list[TrackWriter],
+    at: float,
+    reason: str,
+    final: Snapshot | None,
+) -> Manifest:
+    for track in tracks:
+        track.close()
+    return writer.finish(at, Status.COMPLETE, reason, final)
 
 
 def _noop(stamped: Stamped, message: bytes) -> None:

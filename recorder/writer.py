@@ -23,7 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -35,6 +35,7 @@ from recorder.format import (
     IndexEntry,
     Manifest,
     Status,
+    Track,
     fsync_dir,
     write_manifest,
 )
@@ -76,7 +77,12 @@ class _Stop:
     reason: str
 
 
-_Item = _Event | _Resync | _Stop
+@dataclass(frozen=True, slots=True)
+class _AddTrack:
+    track: Track
+
+
+_Item = _Event | _Resync | _Stop | _AddTrack
 
 
 class RecordingWriter:
@@ -114,6 +120,11 @@ class RecordingWriter:
             return
         self._dropped += 1
         self._needs_resync = True
+
+    def add_track(self, track: Track) -> None:
+        """A media track joined the recording: the manifest lists it (rewritten at once)."""
+        if not self._put(_AddTrack(track)):
+            log.error("recording %s: queue full, track %s not listed", self.manifest.id, track.file)
 
     @property
     def needs_resync(self) -> bool:
@@ -178,6 +189,11 @@ class RecordingWriter:
                         state.resync(item.snapshot, item.at)
                     case _Stop():
                         stop = item
+                    case _AddTrack():
+                        self.manifest = replace(
+                            self.manifest, tracks=(*self.manifest.tracks, item.track)
+                        )
+                        write_manifest(self.directory, self.manifest)
             files.flush()
             if stop is not None:
                 self._finish(files, state, stop)
