@@ -19,6 +19,7 @@ from pydicom.data import get_testdata_file
 
 from server.cases.store import StudyStore
 from session.grants import Role
+from session.ids import RoomId
 
 CT = Path(str(get_testdata_file("CT_small.dcm")))
 MR = Path(str(get_testdata_file("MR_small.dcm")))
@@ -281,9 +282,9 @@ def test_stow_by_host_attaches_the_study_to_his_room(setup: Setup) -> None:
     assert answer.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == setup.mr.SOPInstanceUID
     found = {s["0020000D"]["Value"][0] for s in setup.client().search_for_studies()}
     assert setup.mr.StudyInstanceUID in found
-    snapshot = setup.server.state.rooms.get(ROOM)
-    assert snapshot is not None
-    assert setup.mr.StudyInstanceUID in snapshot.room.snapshot().state.studies
+    host = setup.server.state.rooms.get(RoomId(ROOM))
+    assert host is not None
+    assert setup.mr.StudyInstanceUID in host.room.snapshot().state.studies
 
 
 def test_stow_needs_manage_case_and_reports_failures(setup: Setup) -> None:

@@ -12,9 +12,11 @@ from fixtures_orthanc import OrthancServer, orthanc  # noqa: F401
 from livetools import LiveServer
 from pydicom.data import get_testdata_file
 
+from samples import ensure_samples
 from server.cases.store import StudyStore
 from server.pacs import PacsEndpoint, PacsError, endpoints_from_env, retrieve_into, search
 from session.grants import Role
+from session.ids import RoomId
 
 pytestmark = pytest.mark.orthanc
 
@@ -25,7 +27,8 @@ J2K = Path(str(get_testdata_file("MR_small_jp2klossless.dcm")))
 
 @pytest.fixture(scope="module")
 def pacs(orthanc: OrthancServer) -> PacsEndpoint:  # noqa: F811
-    for path in (CT, MR, J2K):
+    samples = ensure_samples()
+    for path in (CT, MR, J2K, samples.mr, samples.radiograph):
         orthanc.upload(path)
     return PacsEndpoint("county", orthanc.dicomweb_url)
 
@@ -84,7 +87,8 @@ def test_pull_into_a_room_through_the_admin_api(
         assert pulled.json()["studies"] == [mr.StudyInstanceUID]
         missing = admin.post("/api/rooms/pull-room/pull", json={"pacs": "nope", "study": "1.2"})
         assert missing.status_code == 404
-    host = live_server.state.rooms.get("pull-room")
+    host = live_server.state.rooms.get(RoomId("pull-room"))
+    assert host is not None
     assert mr.StudyInstanceUID in host.room.snapshot().state.studies
     token = live_server.mint("pull-room", "dr-chen", Role.PARTICIPANT)
     response = httpx.get(
@@ -93,3 +97,17 @@ def test_pull_into_a_room_through_the_admin_api(
     )
     assert response.status_code == 200
     assert response.json()[0]["00080018"]["Value"] == [mr.SOPInstanceUID]
+
+
+def test_pull_generated_multiframe_and_radiograph(pacs: PacsEndpoint, tmp_path: Path) -> None:
+    samples = ensure_samples()
+    store = StudyStore(tmp_path / "store")
+    for path in (samples.mr, samples.radiograph):
+        original = pydicom.dcmread(path)
+        report = retrieve_into(pacs, original.StudyInstanceUID, store)
+        assert report.ok
+        (record,) = store.instances(original.StudyInstanceUID)
+        assert record.number_of_frames == int(original.get("NumberOfFrames", 1))
+        pulled = pydicom.dcmread(record.path)
+        assert np.array_equal(pulled.pixel_array, original.pixel_array)
+        assert pulled.PhotometricInterpretation == original.PhotometricInterpretation
