@@ -287,7 +287,13 @@ class _Conflict(Exception):
 
 
 def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> bool:
-    """True if already stored with the same bytes; raises _Conflict if with other bytes."""
+    """True if already stored with the same bytes; raises _Conflict if with other bytes (or
+    if its Series Instance UID already belongs to another study)."""
+    series = item.series.series_uid
+    owner = conn.execute("SELECT study_uid FROM series WHERE series_uid=?", (series,)).fetchone()
+    if owner is not None and owner[0] != item.study.study_uid:
+        reason = f"Series Instance UID {series} already belongs to study {owner[0]}"
+        raise _Conflict(ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason))
     sop = item.instance.sop_uid
     row = conn.execute("SELECT sha256 FROM instances WHERE sop_uid=?", (sop,)).fetchone()
     if row is None:

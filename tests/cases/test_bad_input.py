@@ -304,3 +304,14 @@ def test_corrupt_deflate_stream_in_a_zip(
     raw[start + 100 : start + 400] = bytes(300)
     archive.write_bytes(bytes(raw))
     assert only_error(seeded, [archive]) in {ErrorCode.UNREADABLE, ErrorCode.ZIP_BOMB}
+
+
+def test_series_uid_reused_by_another_study(
+    seeded: StudyStore, samples: SamplePaths, tmp_path: Path
+) -> None:
+    assert seeded.import_paths([samples.ct_files[0]]).errors == ()
+    ds = pydicom.dcmread(samples.ct_files[1])
+    ds.StudyInstanceUID = "1.2.826.0.1.3680043.9.9.1"  # same series UID, another study
+    path = tmp_path / "mixed.dcm"
+    path.write_bytes(encode(ds))
+    assert only_error(seeded, [path]) == ErrorCode.UID_CONFLICT
