@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
 from server.metrics import Metrics
@@ -34,6 +34,8 @@ class RoomRegistry:
         self._media = media
         self._hosts: dict[RoomId, RoomHost] = {}
         self._on_host: list[Callable[[RoomHost], None]] = []
+        # Several nodes: finds a room hosted on another node (``server.redis``), else None.
+        self.router: Callable[[RoomId], Awaitable[RoomHost | None]] | None = None
 
     def on_host(self, callback: Callable[[RoomHost], None]) -> None:
         """Call ``callback`` with every room hosted here: existing ones now, new ones as they
@@ -82,6 +84,10 @@ class RoomRegistry:
 
     def get(self, room_id: RoomId) -> RoomHost | None:
         return self._hosts.get(room_id)
+
+    async def route(self, room_id: RoomId) -> RoomHost | None:
+        """A room this node does not host but can reach (another node's, via Redis)."""
+        return None if self.router is None else await self.router(room_id)
 
     def hosts(self) -> list[RoomHost]:
         return list(self._hosts.values())

@@ -108,7 +108,7 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Conne
         claims = verify_room_token(state.keys, hello.token)
     except TokenError as exc:
         raise _Refused(exc.close_code, f"token {exc.reason}: {exc.message}") from None
-    host = state.rooms.get(claims.room)
+    host = state.rooms.get(claims.room) or await state.rooms.route(claims.room)
     if host is None:
         raise _Refused(CloseCode.ROOM_NOT_FOUND, f"no room {claims.room}")
     identity = Identity(claims.room, claims.sub, claims.name, claims.role, claims.grants)

@@ -43,3 +43,8 @@ def room_lock(room_id: RoomId) -> str:
 def node_beat(node_id: str) -> str:
     """The node's load report; expires unless the node keeps beating."""
     return f"{PREFIX}node:{node_id}"
+
+
+def node_channel(node_id: str) -> str:
+    """Pub/sub channel of one node: bridged joins, commands and frames addressed to it."""
+    return f"{PREFIX}node:{node_id}:bus"

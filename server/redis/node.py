@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 from server.interfaces import RoomExists, RoomInfo
+from server.redis.bridge import Bridge
 from server.redis.directory import RedisRoomDirectory
 from server.redis.health import RedisHealth
 from server.redis.nodes import NodeDirectory, NodeLoad
@@ -28,6 +29,7 @@ from session.ids import RoomId
 from session.room import Room
 
 if TYPE_CHECKING:
+    from server.metrics import Metrics
     from server.roomhost import RoomHost
     from server.rooms import RoomRegistry
     from server.settings import Settings
@@ -41,6 +43,7 @@ class Node:
         settings: Settings,
         rooms: RoomRegistry,
         directory: RedisRoomDirectory,
+        metrics: Metrics,
         *,
         beat_s: float = 0.5,
         ttl_s: float = 2.0,
@@ -56,6 +59,14 @@ class Node:
         self._beat_s = beat_s
         self._run_id = ""
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.bridge = Bridge(
+            directory.redis,
+            self.id,
+            rooms=rooms,
+            settings=settings,
+            metrics=metrics,
+            health=self.health,
+        )
 
     # --- hosting ----------------------------------------------------------------------------
     def attach(self, host: RoomHost) -> None:
@@ -71,8 +82,20 @@ class Node:
         with contextlib.suppress(*FAILURES):  # the next Redis restart check rewrites it
             await self._nodes.set_owner(room_id, self.id)
 
+    async def route(self, room_id: RoomId) -> RoomHost | None:
+        """``RoomRegistry.router``: a room hosted by another live node, reached via the bridge."""
+        try:
+            owner = await self._nodes.owner(room_id)
+            if owner is None or owner == self.id or not await self._nodes.alive(owner):
+                return None
+        except FAILURES as exc:
+            self.health.failed("room lookup", exc)
+            return None
+        return self.bridge.host_for(room_id, owner)
+
     # --- the beat loop ----------------------------------------------------------------------
     async def run(self) -> None:
+        self._spawn(self.bridge.run())
         while True:
             try:
                 await self.tick()
@@ -84,7 +107,9 @@ class Node:
     async def tick(self) -> None:
         await self._nodes.beat(self.load())
         await self._check_restart()
-        await self._take_orphans()
+        live = await self._nodes.live()
+        self.bridge.check({node.id for node in live})
+        await self._take_orphans(live)
 
     def load(self) -> NodeLoad:
         url = self._settings.public_base
@@ -110,8 +135,7 @@ class Node:
                 writer.resync()
 
     # --- takeover ---------------------------------------------------------------------------
-    async def _take_orphans(self) -> None:
-        live = await self._nodes.live()
+    async def _take_orphans(self, live: list[NodeLoad]) -> None:
         alive = {node.id for node in live}
         if not live or live[0].id != self.id:
             return  # only the least loaded live node takes rooms over

@@ -67,6 +67,9 @@ class NodeDirectory:
         alive = [_load(msgpack.unpackb(beat)) for beat in beats if beat is not None]
         return sorted(alive, key=NodeLoad.rank)
 
+    async def alive(self, node_id: str) -> bool:
+        return bool(await self._redis.exists(keys.node_beat(node_id)))
+
     async def leave(self, node_id: str) -> None:
         """A clean shutdown: others need not wait for the key to expire."""
         await self._redis.delete(keys.node_beat(node_id))

@@ -36,9 +36,10 @@ async def redis_lifespan(state: AppState) -> AsyncIterator[None]:
     if not isinstance(directory, RedisRoomDirectory):
         yield  # the embedded, in-memory default
         return
-    node = Node(state.settings, state.rooms, directory)
+    node = Node(state.settings, state.rooms, directory, state.metrics)
     state.extensions[EXTENSION] = node
     state.rooms.on_host(node.attach)
+    state.rooms.router = node.route
     beat = asyncio.create_task(node.run(), name=f"node:{node.id}")
     try:
         yield

@@ -1,0 +1,360 @@
+"""Bridging a client on node A to its room on node B, over Redis pub/sub.
+
+Node A (where the WebSocket is) keeps the client's ``Connection`` and hands the room a
+``BridgedHost``: join, commands and leave travel to B's channel; B runs a ``Connection`` for
+the client whose sink publishes each frame back to A, which queues it on the real socket.
+The client cannot tell: same welcome, same frames, same order (one ordered publisher per
+node; Redis delivers a connection's messages in order).
+
+Pub/sub does not store messages, so any doubt ends the bridge instead of losing something
+silently: Redis unreachable, or the other node dead, closes the affected clients with 1001
+and ``resume_from=<last seq written>``; they reconnect to any node and resume without loss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+from redis.asyncio import Redis
+
+from server.connection import Connection, Identity
+from server.redis import keys
+from server.redis.health import RedisHealth
+from server.redis.writer import FAILURES
+from server.roomhost import RoomHost
+from session.codec import (
+    CloseCode,
+    CommandFrame,
+    decode_client,
+    decode_server_frame,
+    encode_command,
+    too_slow_reason,
+)
+from session.commands import Command
+from session.errors import ErrorCode
+from session.grants import Grant, Role
+from session.ids import ParticipantId, RoomId
+from session.room import Outcome, Refusal, Room
+
+if TYPE_CHECKING:
+    from server.interfaces import MemberView
+    from server.metrics import Metrics
+    from server.rooms import RoomRegistry
+    from server.settings import Settings
+
+log = logging.getLogger(__name__)
+JOIN_WAIT_S = 10.0
+MOVING = "room moving to another node; "
+
+
+class Outbox:
+    """One ordered publisher for the node: messages leave in the order they were posted."""
+
+    def __init__(self, redis: Redis, health: RedisHealth, on_failure: Any) -> None:
+        self._redis = redis
+        self._health = health
+        self._on_failure = on_failure
+        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
+
+    def post(self, channel: str, message: list[Any]) -> None:
+        self._queue.put_nowait((channel, msgpack.packb(message)))
+
+    async def run(self) -> None:
+        while True:
+            channel, data = await self._queue.get()
+            try:
+                await self._redis.publish(channel, data)
+            except FAILURES as exc:
+                self._health.failed("bridge publish", exc)
+                self._on_failure()
+
+
+@dataclass(eq=False)
+class _Remote:
+    """On the room's node: one bridged client."""
+
+    host: RoomHost
+    conn: Connection
+    origin: str
+    writer: asyncio.Task[None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _JoinRequest:
+    origin: str
+    conn_id: str
+    identity: Identity
+    resume_from: int | None
+
+
+def _identity_wire(ident: Identity) -> list[Any]:
+    grants = None if ident.grants is None else sorted(g.value for g in ident.grants)
+    return [ident.room_id, ident.participant, ident.name, ident.role.value, grants]
+
+
+def _identity(raw: list[Any]) -> Identity:
+    room_id, participant, name, role, grants = raw
+    return Identity(
+        RoomId(room_id),
+        ParticipantId(participant),
+        name,
+        Role(role),
+        None if grants is None else frozenset(Grant(g) for g in grants),
+    )
+
+
+class BridgedHost(RoomHost):
+    """On the client's node: the room's stand-in for ``server.ws`` (never started)."""
+
+    def __init__(self, bridge: Bridge, room_id: RoomId, owner: str, metrics: Metrics) -> None:
+        super().__init__(Room(room_id, now=time.time()), metrics, coalesce_s=0.0)
+        self.owner = owner
+        self._bridge = bridge
+
+    async def join(self, conn: Connection, resume_from: int | None) -> Refusal | None:
+        return await self._bridge.join(self.owner, conn, resume_from)
+
+    def leave(self, conn: Connection) -> None:
+        self._bridge.leave(conn)
+
+    def submit(self, conn: Connection, ref: int, command: Command) -> None:
+        self._bridge.submit(conn, ref, command)
+
+    async def system(self, command: Command) -> Outcome:
+        raise RuntimeError(f"room {self.room.id} is hosted on node {self.owner}")
+
+    def member(self, participant: ParticipantId) -> MemberView | None:
+        return None  # the room's state lives on its node
+
+
+class Bridge:
+    def __init__(
+        self,
+        redis: Redis,
+        node_id: str,
+        *,
+        rooms: RoomRegistry,
+        settings: Settings,
+        metrics: Metrics,
+        health: RedisHealth,
+    ) -> None:
+        self.node_id = node_id
+        self._redis = redis
+        self._rooms = rooms
+        self._settings = settings
+        self._metrics = metrics
+        self._health = health
+        self._outbox = Outbox(redis, health, self.reset)
+        self._ids = itertools.count(1)
+        self._local: dict[str, tuple[Connection, str]] = {}  # conn id → (conn, owner node)
+        self._ids_of: dict[Connection, str] = {}
+        self._joining: dict[str, asyncio.Future[Refusal | None]] = {}
+        self._remote: dict[str, _Remote] = {}  # "origin/conn id" → bridged client here
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- client side (node A) -----------------------------------------------------------------
+    def host_for(self, room_id: RoomId, owner: str) -> BridgedHost:
+        return BridgedHost(self, room_id, owner, self._metrics)
+
+    async def join(self, owner: str, conn: Connection, resume_from: int | None) -> Refusal | None:
+        conn_id = f"{next(self._ids)}"
+        self._local[conn_id] = (conn, owner)
+        self._ids_of[conn] = conn_id
+        done = asyncio.get_running_loop().create_future()
+        self._joining[conn_id] = done
+        identity = _identity_wire(conn.identity)
+        self._to(owner, "join", self.node_id, conn_id, identity, resume_from)
+        try:
+            async with asyncio.timeout(JOIN_WAIT_S):
+                refusal: Refusal | None = await done
+        except TimeoutError:
+            refusal = Refusal(ErrorCode.INTERNAL, "the room's node did not answer")
+        finally:
+            self._joining.pop(conn_id, None)
+        if refusal is not None:
+            self._forget(conn_id)
+        return refusal
+
+    def submit(self, conn: Connection, ref: int, command: Command) -> None:
+        conn_id, owner = self._ident(conn)
+        if conn_id:
+            self._to(owner, "cmd", self.node_id, conn_id, encode_command(ref, command))
+
+    def leave(self, conn: Connection) -> None:
+        conn_id, owner = self._ident(conn)
+        if self._forget(conn_id) is not None:
+            self._to(owner, "leave", self.node_id, conn_id)
+
+    def _to(self, node: str, *message: Any) -> None:
+        self._outbox.post(keys.node_channel(node), list(message))
+
+    def _ident(self, conn: Connection) -> tuple[str, str]:
+        conn_id = self._ids_of.get(conn, "")
+        entry = self._local.get(conn_id)
+        return (conn_id, entry[1]) if entry is not None else ("", "")
+
+    def _forget(self, conn_id: str) -> tuple[Connection, str] | None:
+        entry = self._local.pop(conn_id, None)
+        if entry is not None:
+            self._ids_of.pop(entry[0], None)
+        return entry
+
+    # --- bus ------------------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Listen on this node's channel; on any Redis trouble end every bridge and retry."""
+        publisher = asyncio.create_task(self._outbox.run())
+        try:
+            while True:
+                try:
+                    await self._listen()
+                except FAILURES as exc:
+                    self._health.failed("bridge subscribe", exc)
+                    self.reset()
+                    await asyncio.sleep(0.25)
+        finally:
+            publisher.cancel()
+
+    async def _listen(self) -> None:
+        async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+            await pubsub.subscribe(keys.node_channel(self.node_id))
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    self._dispatch(msgpack.unpackb(message["data"]))
+
+    def _dispatch(self, message: list[Any]) -> None:
+        match message:
+            case ["join", origin, conn_id, identity, resume_from]:
+                self._spawn_join(_JoinRequest(origin, conn_id, _identity(identity), resume_from))
+            case ["cmd", origin, conn_id, data]:
+                self._on_command(f"{origin}/{conn_id}", data)
+            case ["leave", origin, conn_id]:
+                self._on_leave(f"{origin}/{conn_id}")
+            case ["joined", conn_id, refusal]:
+                self._on_joined(conn_id, refusal)
+            case ["frame", conn_id, data]:
+                self._on_frame(conn_id, data)
+            case ["close", conn_id, code, reason]:
+                entry = self._forget(conn_id)
+                if entry is not None:
+                    entry[0].close(code, reason)
+            case _:
+                log.warning("bridge: unknown message %r", message[:1])
+
+    # --- room side (node B) -------------------------------------------------------------------
+    def _spawn_join(self, request: _JoinRequest) -> None:
+        task = asyncio.get_running_loop().create_task(self._on_join(request))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _on_join(self, request: _JoinRequest) -> None:
+        origin, conn_id, ident = request.origin, request.conn_id, request.identity
+        host = self._rooms.get(ident.room_id)
+        if host is None or isinstance(host, BridgedHost):
+            self._to(origin, "joined", conn_id, [ErrorCode.NOT_FOUND.value, "room moved"])
+            return
+        reply = keys.node_channel(origin)
+        sink = _RemoteSink(self._outbox, reply, conn_id)
+        conn = Connection(
+            sink,
+            ident,
+            self._settings.limits,
+            self._metrics,
+            now=time.monotonic(),
+            member_lookup=lambda: host.member(ident.participant),
+        )
+        remote = _Remote(host, conn, origin)
+        key = f"{origin}/{conn_id}"
+        remote.writer = asyncio.create_task(self._write(key, conn))
+        self._remote[key] = remote
+        refusal = await host.join(conn, request.resume_from)
+        if refusal is not None:  # A closes its client itself; nothing more to send
+            remote.writer.cancel()
+            self._remote.pop(key, None)
+        answer = None if refusal is None else [refusal.code.value, refusal.message]
+        self._outbox.post(reply, ["joined", conn_id, answer])
+
+    async def _write(self, key: str, conn: Connection) -> None:
+        try:
+            await conn.run_writer()
+        finally:
+            self._remote.pop(key, None)
+
+    def _on_command(self, key: str, data: bytes) -> None:
+        remote = self._remote.get(key)
+        if remote is None:
+            return
+        frame = decode_client(data)  # encoded by our own node code: trusted
+        if isinstance(frame, CommandFrame):
+            remote.host.submit(remote.conn, frame.ref, frame.command)
+
+    def _on_leave(self, key: str) -> None:
+        remote = self._remote.pop(key, None)
+        if remote is not None:
+            remote.host.leave(remote.conn)
+            remote.conn.close(CloseCode.NORMAL, "bye")
+
+    # --- client side replies ------------------------------------------------------------------
+    def _on_joined(self, conn_id: str, refusal: list[Any] | None) -> None:
+        done = self._joining.get(conn_id)
+        if done is not None and not done.done():
+            done.set_result(None if refusal is None else Refusal(ErrorCode(refusal[0]), refusal[1]))
+
+    def _on_frame(self, conn_id: str, data: bytes) -> None:
+        entry = self._local.get(conn_id)
+        if entry is None:
+            return
+        messages = decode_server_frame(data)
+        seqs = [m["seq"] for m in messages if isinstance(m.get("seq"), int)]
+        welcome = any(m["type"] == "welcome" for m in messages)
+        entry[0].enqueue(
+            data,
+            seq=max(seqs) if seqs else None,
+            ephemeral=False,
+            messages=len(messages),
+            bounded=not welcome,
+        )
+
+    # --- ending bridges -------------------------------------------------------------------------
+    def check(self, alive: set[str]) -> None:
+        """Each beat: end bridges whose other node is dead."""
+        for conn_id, (conn, owner) in list(self._local.items()):
+            if owner not in alive:
+                self._forget(conn_id)
+                conn.close(CloseCode.GOING_AWAY, MOVING + too_slow_reason(conn.last_seq_written))
+        for key, remote in list(self._remote.items()):
+            if remote.origin not in alive:
+                self._on_leave(key)
+
+    def reset(self) -> None:
+        """Messages may have been lost: end every bridge (clients resume elsewhere)."""
+        for conn, _ in self._local.values():
+            conn.close(CloseCode.GOING_AWAY, MOVING + too_slow_reason(conn.last_seq_written))
+        self._local.clear()
+        self._ids_of.clear()
+        for key in list(self._remote):
+            self._on_leave(key)
+
+
+class _RemoteSink:
+    """On the room's node: a bridged client's frames go back to its node's channel."""
+
+    def __init__(self, outbox: Outbox, channel: str, conn_id: str) -> None:
+        self._outbox = outbox
+        self._channel = channel
+        self._conn_id = conn_id
+
+    async def send_bytes(self, data: bytes) -> None:
+        self._outbox.post(self._channel, ["frame", self._conn_id, data])
+
+    def write_now(self, frame: bytes, wire: bytes | None) -> bool:
+        self._outbox.post(self._channel, ["frame", self._conn_id, frame])
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        self._outbox.post(self._channel, ["close", self._conn_id, code, reason])
