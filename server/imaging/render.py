@@ -75,9 +75,16 @@ def _render_grey(
     attrs = frame_attributes(ds, frame)
     values = modality_values(stored, attrs, ds)
     display = voi_values(values, attrs, ds, opts.voi)
-    if (ds.PhotometricInterpretation == "MONOCHROME1") != opts.invert:
+    if shows_inverted(ds) != opts.invert:
         display = lut.invert(display)
     return lut.to_uint8(display)
+
+
+def shows_inverted(ds: Dataset) -> bool:
+    """MONOCHROME1, or a Presentation LUT Shape of INVERSE (C.11.6): both mean "minimum is
+    white" and say it once, so they are not applied twice (C.8.11.6.1.2 pairs them)."""
+    shape = str(ds.get("PresentationLUTShape", "")).strip().upper()
+    return ds.PhotometricInterpretation == "MONOCHROME1" or shape == "INVERSE"
 
 
 def modality_values(stored: np.ndarray, attrs: Dataset, ds: Dataset) -> np.ndarray:

@@ -221,3 +221,14 @@ def test_generated_samples_match_pydicom() -> None:
     flat.WindowCenter, flat.WindowWidth = window.WindowCenter, window.WindowWidth
     for frame in (1, 12, 24):
         assert_close(render_frame(mr, frame), pydicom_reference(flat, frame - 1))
+
+
+def test_presentation_lut_shape_inverse_inverts_once() -> None:
+    ds = load("CT_small.dcm")
+    plain = render_frame(ds).astype(np.int64)
+    ds.PresentationLUTShape = "INVERSE"
+    assert np.array_equal(render_frame(ds).astype(np.int64), 255 - plain)
+    mono1 = load("RG1_J2KR.dcm")
+    before = render_frame(mono1)
+    mono1.PresentationLUTShape = "INVERSE"
+    assert np.array_equal(render_frame(mono1), before)
