@@ -47,6 +47,7 @@ class Sfu:
         if frame.type == "rtc_offer":
             if wire.sending_sections(frame.sdp) and Grant.PUBLISH_MEDIA not in member.grants:
                 raise NegotiationError(ErrorCode.FORBIDDEN, "publishing needs publish_media")
+            await self._replace_stale_peer(room, conn.participant, frame.sdp)
             peer = room.peer(conn.participant, conn.send)
             room.announce(await peer.handle_offer(frame.ref, frame.sdp))
         elif frame.type == "rtc_answer":
@@ -56,6 +57,15 @@ class Sfu:
             await answering.handle_answer(frame.sdp)
         else:
             raise NegotiationError(ErrorCode.UNKNOWN_COMMAND, f"unknown signal {frame.type}")
+
+    @staticmethod
+    async def _replace_stale_peer(room: MediaRoom, participant: ParticipantId, sdp: str) -> None:
+        """aiortc cannot restart ICE: an offer from a new client peer connection (new ICE
+        credentials) replaces the server's peer for that participant."""
+        old = room.peers.get(participant)
+        remote = old.pc.remoteDescription if old is not None else None
+        if remote is not None and wire.is_new_session(remote.sdp, sdp):
+            await room.leave(participant)
 
     def _room(self, room_id: RoomId) -> MediaRoom:
         room = self.rooms.get(room_id)

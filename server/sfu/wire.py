@@ -78,3 +78,22 @@ def without_empty_bundle(sdp: str) -> str:
     which browsers reject; such a group says nothing, so drop it."""
     lines = sdp.split("\r\n")
     return "\r\n".join(line for line in lines if line.strip() != "a=group:BUNDLE")
+
+
+def is_new_session(current: str, offer: str) -> bool:
+    """Whether ``offer`` comes from a new client peer connection rather than renegotiation.
+
+    An established connection re-offers every m-section it has (they are never removed) with
+    the same ICE credentials; a new one has fewer sections or new credentials.
+    """
+    if offer.count("\nm=") < current.count("\nm="):
+        return True
+    old, new = _ice_ufrag(current), _ice_ufrag(offer)
+    return old is not None and new is not None and old != new
+
+
+def _ice_ufrag(sdp: str) -> str | None:
+    for line in sdp.splitlines():
+        if line.startswith("a=ice-ufrag:"):
+            return line[len("a=ice-ufrag:") :].strip()
+    return None

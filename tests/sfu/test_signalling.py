@@ -64,9 +64,10 @@ class Room:
 
         client = MediaClient(signal)
 
-        async def pump() -> None:
+        async def pump() -> None:  # to whichever client is bound to the name now
             while True:
-                await client.handle(await conn.inbox.get())
+                message = await conn.inbox.get()
+                await self.clients[name].handle(message)
 
         self._tasks.append(asyncio.ensure_future(pump()))
         self.clients[name], self.conns[name] = client, conn
@@ -205,3 +206,15 @@ async def test_room_close_releases_tasks_and_sockets() -> None:
     assert sfu.rooms == {}
     assert open_sockets() <= sockets_before
     assert len(asyncio.all_tasks()) <= tasks_before
+
+
+async def test_a_new_client_peer_connection_replaces_the_old_one(room: Room) -> None:
+    await join_publishing(room)
+    first = await join_watching(room, "w")
+    await received(first.queue("host", "camera"), 3)
+    await first.close()
+    second = MediaClient(first._signal)  # same participant and connection, new peer connection
+    room.clients["w"] = second
+    await second.offer()
+    await received(second.queue("host", "camera"), 5)
+    await first.close()  # (the fixture closes the bound one)

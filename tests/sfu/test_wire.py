@@ -73,3 +73,11 @@ def test_active_speaker_needs_a_loud_voice_and_holds_against_flicker() -> None:
         s.level(b, 5, t / 50)
     assert s.forget(b) and s.current is None
     assert not s.forget(a)
+
+
+def test_new_session_is_told_from_renegotiation() -> None:
+    established = OFFER.replace("a=mid:0", "a=ice-ufrag:abcd\r\na=mid:0")
+    assert not wire.is_new_session(established, established)
+    assert wire.is_new_session(established, "v=0\r\n")  # fewer m-sections
+    assert wire.is_new_session(established, established.replace("abcd", "wxyz"))
+    assert not wire.is_new_session("v=0\r\n", OFFER)
