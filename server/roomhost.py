@@ -34,7 +34,7 @@ from session.commands import Command
 from session.errors import ErrorCode
 from session.events import ParticipantLeft, PointerMoved, RoomClosed, Stamped
 from session.ids import ParticipantId
-from session.room import Outcome, Refusal, Room
+from session.room import Outcome, Refusal, Room, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,7 @@ class RoomHost:
         self._batch = _Batch()
         self._tasks: set[asyncio.Task[object]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._snap: Snapshot | None = None
         # Awaited before each tick's frames go out: with a durable log (several nodes on
         # Redis) no client sees an ack or event that a node crash could still lose.
         self.durable: Callable[[], Awaitable[None]] | None = None
@@ -225,20 +226,38 @@ class RoomHost:
             item.done.set_result(outcome.refusal)
             return
         self._emit(outcome.events)
-        self._flush()  # the others learn of the join; the joiner's snapshot already has it
-        messages, seq = self._welcome(conn, item.resume_from)
+        # Admitted once this tick's frame is out: the joiner's snapshot then holds every event
+        # the others got in that frame, and the joiner receives every later one.
+        self._batch.after.append(lambda: self._admit(item))
+
+    def _admit(self, item: Join) -> None:
+        conn = item.conn
+        self._replace(conn.participant)  # a second join of the same identity in one tick
+        welcome = self._welcome(conn, item.resume_from)
+        if welcome is None:  # removed again within the same tick
+            item.done.set_result(Refusal(ErrorCode.FORBIDDEN, "no longer in this room"))
+            return
+        messages, seq = welcome
         frame = encode_frame(messages)
         conn.enqueue(frame, seq=seq, ephemeral=False, messages=len(messages), bounded=False)
-        self.connections[ident.participant] = conn
+        self.connections[conn.participant] = conn
         self._metrics.connections.inc()
         item.done.set_result(None)
 
-    def _welcome(self, conn: Connection, resume_from: int | None) -> tuple[list[bytes], int]:
+    def _snapshot(self) -> Snapshot:
+        """The room's snapshot, shared by joiners until the next durable event (join storms)."""
+        if self._snap is None or self._snap.seq != self.room.seq:
+            self._snap = self.room.snapshot()
+        return self._snap
+
+    def _welcome(self, conn: Connection, resume_from: int | None) -> tuple[list[bytes], int] | None:
         """Welcome + the missed events when the log still has them, else welcome + snapshot."""
         missed = self._missed(resume_from)
-        snap = self.room.snapshot()
+        snap = self._snapshot()
         ident = conn.identity
-        member = snap.state.participants[ident.participant]
+        member = snap.state.participants.get(ident.participant)
+        if member is None:
+            return None
         welcome = encode_welcome(
             room=self.room.id,
             you=ident.participant,
