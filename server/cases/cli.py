@@ -46,6 +46,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     server: Annotated[str | None, typer.Option(help="Running server for --room")] = None,
     api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
     max_file_size: Annotated[int | None, typer.Option(help="Reject bigger files (bytes)")] = None,
+    verify_pixels: Annotated[
+        bool, typer.Option(help="Also decode the first frame of every image (slower)")
+    ] = False,
     deidentify: Annotated[
         bool, typer.Option(help="Also make de-identified teaching copies (attached instead)")
     ] = False,
@@ -56,7 +59,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     """Import DICOM studies into the store (all-or-nothing per study)."""
     console = Console()
     settings = settings_from_env(data_dir=data_dir)
-    limits = Limits(max_file_size=max_file_size) if max_file_size is not None else None
+    limits = Limits(decode_first_frame=verify_pixels)
+    if max_file_size is not None:
+        limits = replace(limits, max_file_size=max_file_size)
     store = StudyStore(store_root(settings.data_dir), limits)
     report = _import_with_progress(store, paths, console)
     _print_report(store, report, console)

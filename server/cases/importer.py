@@ -10,6 +10,8 @@ stable code. Checks, in order:
   Pixel Data and no installed decoder handles its transfer syntax (pydicom native, Pillow,
   pylibjpeg-openjpeg, pyjpegls). Decided on metadata only — no pixels are decoded at import,
   so importing stays cheap; a decoder that is "available" may still fail on a corrupt stream.
+  ``Limits.decode_first_frame`` (CLI ``--verify-pixels``) also decodes frame 1 and rejects
+  the file with this code if that fails.
 - ``truncated``: an element's value is shorter than its declared length, an encapsulated
   Pixel Data lacks its delimiter, an image (Rows/Columns present) has no Pixel Data, or native
   Pixel Data is shorter than Rows * Columns * Samples * Bits Allocated * Frames.
@@ -32,6 +34,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
+from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
 from server.cases.errors import ErrorCode, ImportError_
@@ -83,13 +86,15 @@ def valid_uid(value: object) -> bool:
     return isinstance(value, str) and len(value) <= 64 and UID_RE.match(value) is not None
 
 
-def inspect(staged: Staged, deidentified_from: str | None = None) -> Inspected | Bad | Skipped:
+def inspect(
+    staged: Staged, deidentified_from: str | None = None, *, decode_first_frame: bool = False
+) -> Inspected | Bad | Skipped:
     """Check one staged file (see the module docstring); never raises on bad input."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # damaged input makes pydicom warn; we report instead
         try:
             ds = _read(staged.path)
-            return _check(staged, ds, deidentified_from)
+            return _check(staged, ds, deidentified_from, decode_first_frame)
         except _Reject as exc:
             error = ImportError_(staged.name, exc.code, exc.reason)
             return Bad(error, _peek_study_uid(staged.path))
@@ -98,13 +103,17 @@ def inspect(staged: Staged, deidentified_from: str | None = None) -> Inspected |
             return Bad(error, _peek_study_uid(staged.path))
 
 
-def _check(staged: Staged, ds: Dataset, deidentified_from: str | None) -> Inspected | Bad | Skipped:
+def _check(
+    staged: Staged, ds: Dataset, deidentified_from: str | None, decode_first_frame: bool
+) -> Inspected | Bad | Skipped:
     study_uid = str(ds.get("StudyInstanceUID", "")) or None
     study_uid = study_uid if valid_uid(study_uid) else None
     tsuid = str(ds.file_meta.get("TransferSyntaxUID", ""))
     if str(ds.file_meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY:
         return Skipped(staged)
     problem = _missing_uid(ds) or _unsupported(ds, tsuid) or _truncated(ds, tsuid)
+    if problem is None and decode_first_frame and "PixelData" in ds:
+        problem = _undecodable(staged.path)
     if problem is not None:
         return Bad(ImportError_(staged.name, problem[0], problem[1]), study_uid)
     return _rows(staged, ds, tsuid, deidentified_from)
@@ -232,6 +241,17 @@ def _truncated(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
     expected = _native_size(ds)
     actual = _value_length(ds, PIXEL_DATA)
     return (code, f"Pixel Data has {actual} of {expected} bytes") if actual < expected else None
+
+
+def _undecodable(path: Path) -> tuple[ErrorCode, str] | None:
+    """Decode frame 1 only (``Limits.decode_first_frame``): proves the codestream, not just
+    that a decoder exists. Costs one frame's decode per instance, so it is opt-in."""
+    try:
+        pixel_array(path, index=0)
+    except Exception as exc:  # every decoder plugin raises its own types
+        reason = f"the first frame does not decode: {exc}"
+        return ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX, reason
+    return None
 
 
 def _native_size(ds: Dataset) -> int:

@@ -39,6 +39,7 @@ class Limits:
     max_archive_ratio: float = 200.0  # uncompressed / compressed, per member and overall
     ratio_floor: int = 1 << 20  # members (and archives) smaller than this skip the ratio check
     max_archive_entries: int = 100_000
+    decode_first_frame: bool = False  # also decode frame 1 of each image (slower, stricter)
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,10 @@ class StudyStore:
     def _import_staged(
         self, staged: list[Staged], errors: list[ImportError_], deidentified_from: str | None
     ) -> ImportReport:
-        results = [importer.inspect(s, deidentified_from) for s in staged]
+        decode = self.limits.decode_first_frame
+        results = [
+            importer.inspect(s, deidentified_from, decode_first_frame=decode) for s in staged
+        ]
         kept = [r for r in results if not isinstance(r, importer.Skipped)]
         with self._import_lock:
             stored = self.index.sha256_of(

@@ -315,3 +315,17 @@ def test_series_uid_reused_by_another_study(
     path = tmp_path / "mixed.dcm"
     path.write_bytes(encode(ds))
     assert only_error(seeded, [path]) == ErrorCode.UID_CONFLICT
+
+
+def test_corrupt_codestream_is_caught_when_decoding_is_verified(
+    make_store: Callable[..., StudyStore], tmp_path: Path
+) -> None:
+    data = real_file("JPEG2000.dcm").read_bytes()
+    start = data.find(b"\xff\x4f\xff\x51")  # the JPEG 2000 codestream's SOC + SIZ markers
+    broken = tmp_path / "broken_j2k.dcm"
+    broken.write_bytes(data[:start] + bytes(8) + data[start + 8 :])
+    strict = make_store(decode_first_frame=True)
+    assert only_error(strict, [broken]) == ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
+    assert strict.import_paths([real_file("JPEG2000.dcm")]).errors == ()
+    lenient = StudyStore(tmp_path / "lenient")  # metadata-only checks cannot see it
+    assert lenient.import_paths([broken]).errors == ()

@@ -103,3 +103,13 @@ def test_deidentify_command(samples: SamplePaths, tmp_path: Path) -> None:
     assert copy.study_uid in result.output.replace("\n", "")
     unknown = runner.invoke(app, ["deidentify", "1.2.3", "--data-dir", str(tmp_path)])
     assert unknown.exit_code == 1 and "not in the store" in unknown.output
+
+
+def test_verify_pixels_option(tmp_path: Path) -> None:
+    from pydicom.data import get_testdata_file
+
+    good = str(get_testdata_file("JPEG2000.dcm"))
+    args = ["import", good, "--verify-pixels", "--data-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "new instances: 1" in result.output
