@@ -57,30 +57,12 @@ DEFAULTS: dict[Level, tuple[str, ...]] = {
 }  # fmt: skip
 
 _CONTROL_PARAMS = {"includefield", "limit", "offset", "fuzzymatching"}
-_PLAIN_VRS = frozenset(
-    [
-        "AE",
-        "AS",
-        "CS",
-        "DA",
-        "DS",
-        "DT",
-        "IS",
-        "LO",
-        "PN",
-        "SH",
-        "TM",
-        "UI",
-        "US",
-        "SS",
-        "UL",
-        "SL",
-        "FL",
-        "FD",
-        "LT",
-        "ST",
-    ]
-)
+# fmt: off
+_PLAIN_VRS = frozenset({
+    "AE", "AS", "CS", "DA", "DS", "DT", "IS", "LO", "PN", "SH",
+    "TM", "UI", "US", "SS", "UL", "SL", "FL", "FD", "LT", "ST",
+})
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,10 +78,13 @@ class _Scope:
         return [select(s, level, self.query, url) for s, url in page(found, self.query)]
 
     def _studies(self) -> Iterator[Found]:
-        for record in self.dw.store.studies():
-            if self.study not in (None, record.study_uid) or not admits(
-                self.admitted, record.study_uid
-            ):
+        if self.study is not None:
+            one = self.dw.store.study(self.study)
+            records = [one] if one is not None else []
+        else:
+            records = self.dw.store.studies()
+        for record in records:
+            if not admits(self.admitted, record.study_uid):
                 continue
             source = study_source(self.dw.store, self.dw.headers, record)
             yield source, f"{self.base}/studies/{record.study_uid}"
