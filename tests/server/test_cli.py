@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from livetools import free_port
+from livetools import LiveServer, free_port
 from typer.testing import CliRunner
 
 from server.cli import app
@@ -95,3 +95,14 @@ def test_access_log_filter_redacts_tokens() -> None:
     )
     assert RedactTokens().filter(record)
     assert record.getMessage() == 'ip - "GET /x?token=<redacted>&a=1"'
+
+
+def test_rooms_commands_against_a_live_server(live_server: LiveServer) -> None:
+    runner = CliRunner()
+    common = ["--server", live_server.base_url, "--api-key", live_server.settings.api_key]
+    created = runner.invoke(app, ["rooms", "create", "ward-3", "--title", "Ward 3", *common])
+    assert created.exit_code == 0 and "ward-3" in created.output
+    again = runner.invoke(app, ["rooms", "create", "ward-3", *common])
+    assert again.exit_code == 1 and "exists" in again.output
+    listed = runner.invoke(app, ["rooms", "list", *common])
+    assert listed.exit_code == 0 and "ward-3" in listed.output and "Ward 3" in listed.output

@@ -211,3 +211,15 @@ async def test_two_rooms_are_isolated(live_server: LiveServer) -> None:
     assert host_a.welcome["room"] == "room-a" and host_b.welcome["room"] == "room-b"
     await host_a.close()
     await host_b.close()
+
+
+async def test_a_stream_of_garbage_ends_in_4008(live_server: LiveServer, room: str) -> None:
+    client = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "junk"))
+    for _ in range(200):
+        try:
+            await client.ws.send(b"\xc1")
+        except ConnectionClosed:
+            break
+    code, _ = await client.closed()
+    assert code == 4008
+    assert {m["code"] for m in client.received if m["type"] == "error"} == {"bad_request"}
