@@ -30,18 +30,26 @@ class MediaRoom:
         self._config = config
         self._clock = clock
         self.speaker = ActiveSpeaker()
+        self._tasks: set[asyncio.Future[None]] = set()
 
     def peer(self, participant: ParticipantId, send: Send) -> MediaPeer:
         """The participant's peer, created on its first signal (it then subscribes to all)."""
         peer = self.peers.get(participant)
         if peer is None:
-            peer = MediaPeer(participant, send, self._config, self._on_publication)
+            peer = MediaPeer(participant, send, self._config, self._on_publication, self._on_failed)
             self.peers[participant] = peer
             for other in self.publications():
                 if other.participant != participant:
                     peer.subscribe(other)
         peer.send = send  # a reconnect brings a new connection
         return peer
+
+    def _on_failed(self, peer: MediaPeer) -> None:
+        """A peer whose connection failed is dropped (unless already replaced)."""
+        if self.peers.get(peer.participant) is peer:
+            task = asyncio.ensure_future(self.leave(peer.participant))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     def publications(self) -> list[Publication]:
         return [pub for peer in self.peers.values() for pub in peer.publications.values()]
@@ -83,6 +91,7 @@ class MediaRoom:
             peer.unsubscribe(key)
 
     async def close(self) -> None:
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await asyncio.gather(*(self.leave(pid) for pid in list(self.peers)))
 
     # --- active speaker --------------------------------------------------------------------

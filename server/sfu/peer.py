@@ -67,12 +67,14 @@ class MediaPeer:
         send: Send,
         config: RTCConfiguration,
         on_publication: Callable[[Publication], None],
+        on_failed: Callable[["MediaPeer"], None] = lambda peer: None,
     ) -> None:
         self.participant = participant
         self.send = send
         self.pc = RTCPeerConnection(config)
         self.publications: dict[Source, Publication] = {}
         self._on_publication = on_publication
+        self._on_failed = on_failed
         self._sources: dict[str, Source] = {}  # client-sending mid → what it carries
         self._subs: dict[PubKey, _Subscription] = {}
         self._lock = asyncio.Lock()
@@ -82,6 +84,11 @@ class MediaPeer:
         self._tasks: set[asyncio.Future[None]] = set()
         self._new: list[Publication] = []
         self.pc.on("track", self._on_track)
+        self.pc.on("connectionstatechange", self._on_state)
+
+    def _on_state(self) -> None:
+        if self.pc.connectionState == "failed":  # ICE consent lost: the client is gone
+            self._on_failed(self)
 
     # --- client signals --------------------------------------------------------------------
     async def handle_offer(self, ref: int, sdp: str) -> list[Publication]:

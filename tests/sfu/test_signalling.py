@@ -218,3 +218,16 @@ async def test_a_new_client_peer_connection_replaces_the_old_one(room: Room) -> 
     await second.offer()
     await received(second.queue("host", "camera"), 5)
     await first.close()  # (the fixture closes the bound one)
+
+
+async def test_a_failed_peer_connection_is_dropped(room: Room) -> None:
+    await join_publishing(room)
+    watcher = await join_watching(room, "w")
+    await received(watcher.queue("host", "camera"), 3)
+    media_room = room.sfu.rooms[ROOM]
+    peer = media_room.peers[ParticipantId("w")]
+    media_room._on_failed(peer)  # what aiortc's "failed" connection state triggers
+    await asyncio.sleep(0.5)
+    assert ParticipantId("w") not in media_room.peers
+    assert peer.pc.connectionState == "closed"
+    assert all("w" not in p.forwarder.legs for p in media_room.publications())
