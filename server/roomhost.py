@@ -21,20 +21,19 @@ from server.connection import Connection
 from server.fastpath import ws_binary_frame
 from server.interfaces import MediaSignalling, MemberView, Observer
 from server.metrics import Metrics
+from server.welcome import Welcomer
 from session.codec import (
     CloseCode,
-    codec_limits,
     encode_ack,
     encode_error,
     encode_frame,
     encode_stamped,
-    encode_welcome,
 )
 from session.commands import Command
 from session.errors import ErrorCode
 from session.events import ParticipantLeft, PointerMoved, RoomClosed, Stamped
 from session.ids import ParticipantId
-from session.room import Outcome, Refusal, Room, Snapshot
+from session.room import Outcome, Refusal, Room
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +99,6 @@ class RoomHost:
         self._inbox: asyncio.Queue[Input] = asyncio.Queue()
         self._metrics = metrics
         self._coalesce_s = coalesce_s
-        self._resume_max_bytes = resume_max_bytes
         self._media = media
         self._on_closed = on_closed
         self._clock = clock
@@ -108,7 +106,7 @@ class RoomHost:
         self._batch = _Batch()
         self._tasks: set[asyncio.Task[object]] = set()
         self._task: asyncio.Task[None] | None = None
-        self._snap: Snapshot | None = None
+        self._welcomer = Welcomer(room, resume_max_bytes)
         # Awaited before each tick's frames go out: with a durable log (several nodes on
         # Redis) no client sees an ack or event that a node crash could still lose.
         self.durable: Callable[[], Awaitable[None]] | None = None
@@ -233,7 +231,7 @@ class RoomHost:
     def _admit(self, item: Join) -> None:
         conn = item.conn
         self._replace(conn.participant)  # a second join of the same identity in one tick
-        welcome = self._welcome(conn, item.resume_from)
+        welcome = self._welcomer.messages(conn.identity, item.resume_from, self._clock())
         if welcome is None:  # removed again within the same tick
             item.done.set_result(Refusal(ErrorCode.FORBIDDEN, "no longer in this room"))
             return
@@ -243,45 +241,6 @@ class RoomHost:
         self.connections[conn.participant] = conn
         self._metrics.connections.inc()
         item.done.set_result(None)
-
-    def _snapshot(self) -> Snapshot:
-        """The room's snapshot, shared by joiners until the next durable event (join storms)."""
-        if self._snap is None or self._snap.seq != self.room.seq:
-            self._snap = self.room.snapshot()
-        return self._snap
-
-    def _welcome(self, conn: Connection, resume_from: int | None) -> tuple[list[bytes], int] | None:
-        """Welcome + the missed events when the log still has them, else welcome + snapshot."""
-        missed = self._missed(resume_from)
-        snap = self._snapshot()
-        ident = conn.identity
-        member = snap.state.participants.get(ident.participant)
-        if member is None:
-            return None
-        welcome = encode_welcome(
-            room=self.room.id,
-            you=ident.participant,
-            role=member.role,
-            grants=member.grants,
-            seq=snap.seq,
-            at=self._clock(),
-            limits=codec_limits(),
-            snapshot=snap if missed is None else None,
-        )
-        return [welcome, *(missed or ())], snap.seq
-
-    def _missed(self, resume_from: int | None) -> list[bytes] | None:
-        """The encoded events after ``resume_from``; None: too old, too many, or no resume."""
-        events = None if resume_from is None else self.room.events_since(resume_from)
-        if events is None:
-            return None
-        encoded, size = [], 0
-        for stamped in events:
-            encoded.append(encode_stamped(stamped))
-            size += len(encoded[-1])
-            if size > self._resume_max_bytes:
-                return None  # a snapshot is smaller than this many events
-        return encoded
 
     def _replace(self, participant: ParticipantId) -> None:
         old = self.connections.pop(participant, None)
