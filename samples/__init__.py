@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 GENERATED = Path(__file__).resolve().parent / "generated"
-VERSION = "v3"  # bump when a generator changes, so stale caches are regenerated
+VERSION = "v4"  # bump when a generator changes, so stale caches are regenerated
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,11 @@ def dataset() -> Dataset:
     ds.FrameOfReferenceUID = uid("mr", "frame-of-reference")
     ds.InstanceNumber = 1
     ds.ImageType = ["ORIGINAL", "PRIMARY", "M", "NONE"]
+    ds.PixelPresentation = "MONOCHROME"  # MR Image Description module
+    ds.VolumetricProperties = "VOLUME"
+    ds.VolumeBasedCalculationTechnique = "NONE"
+    ds.ComplexImageComponent = "MAGNITUDE"
+    ds.AcquisitionContrast = "T1"
     ds.ContentQualification = "PRODUCT"
     ds.AcquisitionDateTime = "20260106090000"
     ds.NumberOfFrames = FRAMES
@@ -85,10 +90,19 @@ def _shared() -> Dataset:
     measures = _item(PixelSpacing=[SPACING, SPACING], SliceThickness=THICKNESS)
     orientation = _item(ImageOrientationPatient=[1, 0, 0, 0, 1, 0])
     voi = _item(WindowCenter=700, WindowWidth=1400)
+    frame_type = _item(
+        FrameType=["ORIGINAL", "PRIMARY", "M", "NONE"],
+        PixelPresentation="MONOCHROME",
+        VolumetricProperties="VOLUME",
+        VolumeBasedCalculationTechnique="NONE",
+        ComplexImageComponent="MAGNITUDE",
+        AcquisitionContrast="T1",
+    )
     return _item(
         PixelMeasuresSequence=[measures],
         PlaneOrientationSequence=[orientation],
         FrameVOILUTSequence=[voi],
+        MRImageFrameTypeSequence=[frame_type],
     )
 
 
