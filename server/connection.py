@@ -130,7 +130,7 @@ class Connection:
         """
         if self.closing:
             return
-        if not self._items and not self._writing and self.sink.write_now(frame, wire):
+        if not self._items and not self._writing and self._write_now(frame, wire):
             if seq is not None:
                 self.last_seq_written = seq
             return
@@ -142,6 +142,13 @@ class Connection:
             self.close(CloseCode.TOO_SLOW, too_slow_reason(self.last_seq_written), drain=False)
             return
         self._wake.set()
+
+    def _write_now(self, frame: bytes, wire: bytes | None) -> bool:
+        try:
+            return self.sink.write_now(frame, wire)
+        except Exception:  # one broken socket must not break the flush for everyone else
+            log.debug("direct write to %s failed", self.participant, exc_info=True)
+            return False
 
     def close(self, code: int, reason: str, *, drain: bool = True) -> None:
         """Close after writing what is queued (``drain``) or right away, dropping the queue."""
