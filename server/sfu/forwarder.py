@@ -59,6 +59,8 @@ class ForwardTrack(MediaStreamTrack):
         self._on_overflow = on_overflow
         self.waiting_for_keyframe = kind == "video"
         self.dropped = 0
+        self.subscribed_at = time.monotonic()
+        self.first_frame_at: float | None = None  # when the first decodable frame was queued
 
     def offer(self, frame: EncodedFrame) -> None:
         if self.waiting_for_keyframe:
@@ -70,6 +72,8 @@ class ForwardTrack(MediaStreamTrack):
             self._overflow()
             if self.waiting_for_keyframe and not frame.keyframe:
                 return
+        if self.first_frame_at is None:
+            self.first_frame_at = time.monotonic()
         self._frames.append(frame)
         self._ready.set()
 
