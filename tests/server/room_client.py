@@ -22,6 +22,7 @@ class RoomClient:
         self.ws = ws
         self.welcome: Message = {}
         self.received: list[Message] = []  # everything, in arrival order
+        self.frames: list[list[Message]] = []  # the same, as the frames that carried it
         self._unread: list[Message] = []
         self._ref = 0
 
@@ -92,6 +93,7 @@ class RoomClient:
         data = await self.ws.recv()
         assert isinstance(data, bytes), "server frames are binary"
         messages = decode_server_frame(data)
+        self.frames.append(messages)
         self.received.extend(messages)
         self._unread.extend(messages)
 

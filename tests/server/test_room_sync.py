@@ -197,3 +197,22 @@ async def test_reconnect_within_grace_keeps_the_participant(live_server: LiveSer
     assert not any(m["type"] == "participant_left" for m in host.received)
     await host.close()
     await back.close()
+
+
+async def test_events_of_one_tick_share_one_frame(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    server = live_server_factory(coalesce_s=0.3)  # a long tick, so the burst surely fits
+    room = server.create_room("tick")
+    host = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
+    doc = await RoomClient.connect(server.ws_url, server.mint(room, "d"))
+    refs = [await host.send(SetVoi(0, Voi(float(n), 100.0))) for n in range(5)]
+    acks = [await host.reply(ref) for ref in refs]
+    await doc.until_seq(acks[-1]["seq"])
+    voi_frames = [f for f in doc.frames if any(m["type"] == "voi_changed" for m in f)]
+    assert len(voi_frames) == 1 and len(voi_frames[0]) == 5
+    # The sender's acks ride in its own copy of that frame, after the events.
+    host_frame = next(f for f in host.frames if any(m["type"] == "voi_changed" for m in f))
+    assert [m["type"] for m in host_frame] == ["voi_changed"] * 5 + ["ack"] * 5
+    await host.close()
+    await doc.close()
