@@ -1,7 +1,9 @@
 """Keyframe request coalescing, keyframe detection, REMB aggregation, bounded subscriber queues."""
 
+import asyncio
+
 from server.sfu.bandwidth import BandwidthAggregate
-from server.sfu.forwarder import EncodedFrame, ForwardTrack
+from server.sfu.forwarder import EncodedFrame, Forwarder, ForwardTrack
 from server.sfu.keyframes import Decision, KeyframeRequests, is_keyframe
 
 
@@ -86,3 +88,25 @@ async def test_audio_leg_drops_oldest_on_overflow() -> None:
     assert [(await leg.recv()).timestamp for _ in range(2)] == [1, 2]
     assert leg.dropped == 1
     leg.stop()
+
+
+async def test_a_stalled_subscriber_is_bounded_and_does_not_hold_back_the_others() -> None:
+    plis: list[int] = []
+
+    async def send_pli() -> bool:
+        plis.append(1)
+        return True
+
+    forwarder = Forwarder("video", send_pli, max_frames=8)
+    stalled = forwarder.subscribe("stalled", "t1")
+    reader = forwarder.subscribe("reader", "t2")
+    got = []
+    for n in range(100):
+        forwarder.push(bytes([0x10 if n % 30 == 0 else 0x11]), n, "video/vp8")
+        got.append((await reader.recv()).timestamp)  # the reader keeps up
+        assert stalled.queued <= 8
+    assert got == list(range(100))
+    assert stalled.dropped > 80
+    await asyncio.sleep(0)  # let the PLI tasks run
+    assert plis  # the stalled leg's overflow asked for a keyframe
+    await forwarder.close()
