@@ -48,8 +48,20 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(state.metrics.render(), media_type=CONTENT_TYPE)
 
 
+HEALTH_CHECKS = "health_checks"
+"""``state.extensions[HEALTH_CHECKS]``: name → check returning "" when fine, else the problem
+(e.g. Redis unreachable); any problem makes ``/healthz`` answer 503 "degraded"."""
+
+
 async def healthz(request: Request) -> Response:
     state = app_state(request)
-    return JSONResponse(
-        {"status": "ok", "rooms": state.rooms.open_count(), "conns": state.rooms.connection_count()}
-    )
+    body: dict[str, object] = {
+        "status": "ok",
+        "rooms": state.rooms.open_count(),
+        "conns": state.rooms.connection_count(),
+    }
+    checks = state.extensions.get(HEALTH_CHECKS, {})
+    failing = {name: problem for name, check in checks.items() if (problem := check())}
+    if failing:
+        body |= {"status": "degraded", "failing": failing}
+    return JSONResponse(body, 503 if failing else 200)

@@ -129,6 +129,7 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Conne
 _JOIN_CLOSE = {
     ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
     ErrorCode.FORBIDDEN: CloseCode.UNAUTHORIZED,
+    ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,  # e.g. the room's node just died: retry
 }
 
 

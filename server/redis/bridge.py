@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from server.settings import Settings
 
 log = logging.getLogger(__name__)
-JOIN_WAIT_S = 10.0
+JOIN_WAIT_S = 3.0  # then the client retries (the room's node may have just died)
 MOVING = "room moving to another node; "
 
 
@@ -70,6 +70,7 @@ class Outbox:
             channel, data = await self._queue.get()
             try:
                 await self._redis.publish(channel, data)
+                self._health.succeeded("bridge publish")
             except FAILURES as exc:
                 self._health.failed("bridge publish", exc)
                 self._on_failure()
@@ -174,7 +175,7 @@ class Bridge:
             async with asyncio.timeout(JOIN_WAIT_S):
                 refusal: Refusal | None = await done
         except TimeoutError:
-            refusal = Refusal(ErrorCode.INTERNAL, "the room's node did not answer")
+            refusal = Refusal(ErrorCode.NOT_FOUND, "the room's node did not answer")
         finally:
             self._joining.pop(conn_id, None)
         if refusal is not None:
@@ -223,6 +224,7 @@ class Bridge:
     async def _listen(self) -> None:
         async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
             await pubsub.subscribe(keys.node_channel(self.node_id))
+            self._health.succeeded("bridge subscribe")
             async for message in pubsub.listen():
                 if message.get("type") == "message":
                     self._dispatch(msgpack.unpackb(message["data"]))
@@ -326,14 +328,21 @@ class Bridge:
         for conn_id, (conn, owner) in list(self._local.items()):
             if owner not in alive:
                 self._forget(conn_id)
+                self._refuse_join(conn_id)
                 conn.close(CloseCode.GOING_AWAY, MOVING + too_slow_reason(conn.last_seq_written))
         for key, remote in list(self._remote.items()):
             if remote.origin not in alive:
                 self._on_leave(key)
 
+    def _refuse_join(self, conn_id: str) -> None:
+        done = self._joining.get(conn_id)
+        if done is not None and not done.done():
+            done.set_result(Refusal(ErrorCode.NOT_FOUND, "the room's node is gone"))
+
     def reset(self) -> None:
         """Messages may have been lost: end every bridge (clients resume elsewhere)."""
-        for conn, _ in self._local.values():
+        for conn_id, (conn, _) in self._local.items():
+            self._refuse_join(conn_id)
             conn.close(CloseCode.GOING_AWAY, MOVING + too_slow_reason(conn.last_seq_written))
         self._local.clear()
         self._ids_of.clear()

@@ -1,7 +1,8 @@
 """Whether this node can reach Redis, for ``/healthz`` and the logs.
 
-Every Redis user (log writers, the heartbeat) reports here; a failure is logged once when it
-starts and once when it ends, not on every retry.
+Every Redis user (each room's log writer, the heartbeat, the bridge) reports under its own
+name; the node is healthy when none is failing. An outage is logged once when it starts and
+once when it ends, not on every retry.
 """
 
 from __future__ import annotations
@@ -16,31 +17,30 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True, slots=True)
 class HealthView:
     ok: bool
-    error: str  # the last failure ("" while healthy)
+    error: str  # the failures, "what: error; ..." ("" while healthy)
     since: float  # when the current state began (epoch seconds)
 
 
 class RedisHealth:
     def __init__(self) -> None:
-        self._error = ""
+        self._errors: dict[str, str] = {}
         self._since = time.time()
 
     @property
     def ok(self) -> bool:
-        return not self._error
+        return not self._errors
 
     def view(self) -> HealthView:
-        return HealthView(self.ok, self._error, self._since)
+        error = "; ".join(f"{what}: {message}" for what, message in self._errors.items())
+        return HealthView(self.ok, error, self._since)
 
     def failed(self, what: str, exc: BaseException) -> None:
-        message = f"{what}: {type(exc).__name__}: {exc}"
         if self.ok:
-            log.error("redis unavailable (%s); retrying", message)
+            log.error("redis unavailable (%s: %s: %s); retrying", what, type(exc).__name__, exc)
             self._since = time.time()
-        self._error = message
+        self._errors[what] = f"{type(exc).__name__}: {exc}"
 
-    def succeeded(self) -> None:
-        if not self.ok:
+    def succeeded(self, what: str) -> None:
+        if self._errors.pop(what, None) is not None and self.ok:
             log.warning("redis is back after %.1f s", time.time() - self._since)
             self._since = time.time()
-        self._error = ""

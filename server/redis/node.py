@@ -91,6 +91,7 @@ class Node:
         except FAILURES as exc:
             self.health.failed("room lookup", exc)
             return None
+        self.health.succeeded("room lookup")
         return self.bridge.host_for(room_id, owner)
 
     # --- the beat loop ----------------------------------------------------------------------
@@ -99,7 +100,7 @@ class Node:
         while True:
             try:
                 await self.tick()
-                self.health.succeeded()
+                self.health.succeeded("node heartbeat")
             except FAILURES as exc:
                 self.health.failed("node heartbeat", exc)
             await asyncio.sleep(self._beat_s)
@@ -118,9 +119,7 @@ class Node:
     async def _check_restart(self) -> None:
         run_id = await self._nodes.server_run_id()
         if self._run_id and run_id != self._run_id:
-            log.warning(
-                "redis restarted (run id changed): writing back %d rooms", len(self.writers)
-            )
+            log.warning("redis restarted: writing back %d rooms", len(self.writers))
             await self._restore_keys()
         self._run_id = run_id
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
+from server.metrics import HEALTH_CHECKS
 from server.redis.directory import RedisRoomDirectory
 from server.redis.node import Node
 
@@ -40,6 +41,7 @@ async def redis_lifespan(state: AppState) -> AsyncIterator[None]:
     state.extensions[EXTENSION] = node
     state.rooms.on_host(node.attach)
     state.rooms.router = node.route
+    state.extensions.setdefault(HEALTH_CHECKS, {})["redis"] = lambda: node.health.view().error
     beat = asyncio.create_task(node.run(), name=f"node:{node.id}")
     try:
         yield

@@ -41,6 +41,7 @@ class LogWriter:
         self._store = store
         self._room = room
         self._health = health
+        self._name = f"room {room.id} log"
         self._every = snapshot_every
         self._retry_s = retry_s
         self._pending: deque[tuple[int, bytes]] = deque()
@@ -84,9 +85,9 @@ class LogWriter:
             while self._resync or self._pending:
                 try:
                     await self._step()
-                    self._health.succeeded()
+                    self._health.succeeded(self._name)
                 except FAILURES as exc:
-                    self._health.failed(f"room {self._room.id} log", exc)
+                    self._health.failed(self._name, exc)
                     self._resync = True  # find out what survived before writing on
                     await asyncio.sleep(self._retry_s)
 

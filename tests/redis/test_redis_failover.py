@@ -7,6 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import httpx
 from livetools import TEST_KEYS
 from nodeproc import NodeProcess, running_nodes
 from redisproc import RedisProcess
@@ -47,16 +48,17 @@ async def acked(client: RoomClient, command: CreateAnnotation | PostChat) -> int
     return seq
 
 
-async def reconnect(nodes: list[NodeProcess], tok: str, resume_from: int) -> RoomClient:
+async def reconnect(nodes: list[NodeProcess], tok: str, resume_from: int | None) -> RoomClient:
     """Try every live node until one hosts the room again (a client's retry loop)."""
     deadline = time.monotonic() + FAILOVER_BUDGET_S
+    last_error: Exception | None = None
     while True:
         for node in nodes:
             try:
                 return await RoomClient.connect(node.ws_url, tok, resume_from=resume_from)
-            except (ConnectionClosed, InvalidStatus, OSError):
-                pass
-        assert time.monotonic() < deadline, "no node took the room over in time"
+            except (ConnectionClosed, InvalidStatus, OSError) as exc:
+                last_error = exc
+        assert time.monotonic() < deadline, f"no node took the room over in time: {last_error!r}"
         await asyncio.sleep(0.1)
 
 
@@ -85,4 +87,47 @@ async def test_kill_9_of_the_rooms_node_loses_nothing(
         after = await acked(lead2, PostChat("on node B"))
         assert after > welcome["seq"]
         await lead2.close()
+        await fresh.close()
+
+
+async def health(node: NodeProcess) -> tuple[int, dict[str, object]]:
+    async with httpx.AsyncClient(base_url=node.base_url, timeout=5) as http:
+        response = await http.get("/healthz")
+    body: dict[str, object] = response.json()
+    return response.status_code, body
+
+
+async def until_health(node: NodeProcess, status: int) -> dict[str, object]:
+    async with asyncio.timeout(20):  # a safety net, not a timing assertion
+        while True:
+            code, body = await health(node)
+            if code == status:
+                return body
+            await asyncio.sleep(0.1)
+
+
+async def test_redis_restarted_mid_session(redis_proc: RedisProcess, tmp_path: Path) -> None:
+    with running_nodes(redis_proc.url, tmp_path, 2) as (a, b):
+        a.create_room("case-4")
+        lead_token = token("case-4", "lead")
+        lead = await RoomClient.connect(a.ws_url, lead_token)
+        await acked(lead, annotation(0))
+
+        redis_proc.stop()
+        ref = await lead.send(annotation(1))  # applied by the room, held until logged
+        body = await until_health(a, 503)
+        assert body["status"] == "degraded"
+        assert "redis" in body["failing"]  # type: ignore[operator]
+
+        redis_proc.start()  # same port, and (no persistence) every key is gone
+        reply = await lead.reply(ref)
+        assert reply["type"] == "ack"  # nothing dropped: the held ack arrives
+        assert (await until_health(a, 200))["status"] == "ok"
+        await until_health(b, 200)
+
+        # node a wrote back what Redis forgot: the room still survives a's death
+        a.kill()
+        fresh = await reconnect([b], token("case-4", "county", Role.PARTICIPANT), None)
+        state = state_from_wire(fresh.welcome["snapshot"])
+        assert sorted(state.annotations) == ["ann-0", "ann-1"]
         await fresh.close()
