@@ -6,6 +6,7 @@ Chromium is the system one (``executable_path``), never ``playwright install``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -17,14 +18,13 @@ import pytest
 from livetools import LiveServer
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from server import app as server_app
+from server import dicomweb
 from server.appstate import AppState
 from session.commands import AttachStudy
 from session.grants import Role
 from session.ids import RoomId, Uid
 from web.build import ensure_build
 from web.case import CtCase, make_case
-from web.dicomweb_stub import StubDicomWeb
 
 ROOM = "ward"
 CHROMIUM_FLAGS = [
@@ -69,8 +69,13 @@ def ct_case(tmp_path_factory: pytest.TempPathFactory) -> CtCase:
 
 
 def _attach_hook(case: CtCase) -> Callable[[AppState], Any]:
+    """Import the case into the server's study store and attach it to room ``ward``."""
+
     @contextlib.asynccontextmanager
     async def hook(state: AppState) -> AsyncIterator[None]:
+        store = state.extensions["studies"]
+        report = await asyncio.to_thread(store.import_paths, list(case.files))
+        assert not report.errors, report.errors
         host = await state.rooms.create(RoomId(ROOM), "Ward round")
         await host.system(AttachStudy(uid=Uid(case.study), description="Web test CT"))
         yield
@@ -78,18 +83,17 @@ def _attach_hook(case: CtCase) -> Callable[[AppState], Any]:
     return hook
 
 
+def room_hooks(case: CtCase) -> list[Callable[[AppState], Any]]:
+    """The server's DICOMweb (with its study store), then the test room."""
+    return [dicomweb.dicomweb_lifespan, _attach_hook(case)]
+
+
 @pytest.fixture
 def room_server(
-    live_server_factory: Callable[..., LiveServer],
-    web_dist: Path,
-    ct_case: CtCase,
-    monkeypatch: pytest.MonkeyPatch,
+    live_server_factory: Callable[..., LiveServer], web_dist: Path, ct_case: CtCase
 ) -> LiveServer:
-    """A live server with room ``ward`` holding the test CT, served over (stub) DICOMweb."""
-    stub = StubDicomWeb(ct_case.files)
-    real = server_app.extension_routes
-    monkeypatch.setattr(server_app, "extension_routes", lambda: [*stub.routes(), *real()])
-    return live_server_factory(web_dist=web_dist, hooks=[_attach_hook(ct_case)])
+    """A live server with room ``ward`` holding the test CT, served over its DICOMweb."""
+    return live_server_factory(web_dist=web_dist, hooks=room_hooks(ct_case))
 
 
 @dataclass
@@ -128,10 +132,11 @@ class Pages:
 
 
 def wait_ready(page: Page) -> None:
-    """Connected, and the first viewport shows an image."""
+    """Connected, the room's view applied once and the first viewport shows an image."""
     page.wait_for_function(
         "() => document.querySelector('#status-overlay')?.dataset.status === 'connected'"
-        " && window.__huizhen && window.__huizhen.viewport(0).image !== null",
+        " && window.__huizhen && window.__huizhen.applied() > 0"
+        " && window.__huizhen.viewport(0).voi !== null",
         timeout=30_000,
     )
 

@@ -54,7 +54,11 @@ def test_length_appears_on_other_pages_with_same_mm(pages: Pages) -> None:
         note = notes_with_stats(page, "Length")[0]
         assert note["id"] == mine["id"]
         assert note["wire"]["points"] == mine["wire"]["points"]
-        length = only_stats(note)["length"]
+        for _ in range(50):  # the first stats may predate the last drag step's render
+            length = only_stats(notes_with_stats(page, "Length")[0])["length"]
+            if abs(length - expected_mm) < 1e-3:
+                break
+            page.wait_for_timeout(200)
         assert abs(length - expected_mm) < 1e-3, (length, expected_mm)
 
 

@@ -112,7 +112,7 @@ async function boot(): Promise<void> {
     ctx.me = m.you;
     ctx.following = ctx.state.participants.get(ctx.me)?.following ?? true;
     if (ctx.state.driver === ctx.me) ctx.following = true;
-    view.requestApply();
+    view.resync();
     void thumbs.render();
   }
 

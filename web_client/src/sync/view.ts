@@ -124,10 +124,15 @@ export class ViewSync {
   }
 
   private async applyOne(i: number, v: ViewportState): Promise<void> {
-    const image = v.image ?? (await this.defaultImage(i));
-    if (!image) return;
-    if (!(await this.ctx.viewer.showImage(i, image))) return;
-    this.ctx.viewer.applyView(i, v);
+    try {
+      const image = v.image ?? (await this.defaultImage(i));
+      if (!image) return;
+      if (!(await this.ctx.viewer.showImage(i, image))) return;
+      this.ctx.viewer.applyView(i, v);
+    } catch (err) {
+      // A failed load (offline, server error) leaves this viewport for the next apply.
+      console.warn('viewport', i, 'not applied', err);
+    }
   }
 
   private watched = new WeakSet<HTMLElement>();

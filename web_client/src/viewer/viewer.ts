@@ -72,7 +72,8 @@ export class Viewer {
     const id = this.web.idOf(ref);
     const index = id ? ids.indexOf(id) : -1;
     if (index < 0) return false;
-    if (this.stacked.get(i) !== ref.series) {
+    // getImageData() stays empty when the image never loaded (e.g. the link dropped): retry.
+    if (this.stacked.get(i) !== ref.series || !vp.getImageData()) {
       this.stacked.set(i, ref.series);
       this.defaultVoi.delete(i);
       await vp.setStack(ids, index);
