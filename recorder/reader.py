@@ -72,13 +72,21 @@ class RecordingReader:
         """The room state after every durable event stamped at or before ``t``."""
         entry = self._entry(t)
         room = Room.restore(RoomId(self.manifest.room), self.snapshot(entry), (), log_size=16)
-        for item in self.events(entry.events_offset):
-            if item.stamped.at > t:
+        for record in scan(self.directory / EVENTS, entry.events_offset):
+            raw = record.value
+            if type(raw) is not dict or not isinstance(raw.get("at"), float | int):
+                break  # not an event: the end of what is readable
+            if raw["at"] > t:
+                break
+            if raw.get("seq") is None or raw["seq"] <= room.seq:
+                continue  # ephemeral (pointer) or already in the snapshot: skip the decode
+            stamped = _stamped(record)
+            if stamped is None:
                 break
             try:
-                room.replay(item.stamped)
+                room.replay(stamped)
             except ValueError:  # a gap (events dropped): the next snapshot covers it
-                log.warning("%s: gap before seq %s", self.directory, item.stamped.seq)
+                log.warning("%s: gap before seq %s", self.directory, stamped.seq)
                 break
         return room.snapshot()
 

@@ -38,19 +38,20 @@ def scan(path: Path, offset: int = 0) -> Iterator[Record]:
 def _records(source: Any, offset: int, path: Path) -> Iterator[Record]:
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=64 * 2**20)
     window = bytearray()  # fed bytes not yet handed out; window[0] is at file offset `base`
-    base = offset
+    base = start = offset
     while chunk := source.read(CHUNK):
         unpacker.feed(chunk)
         window += chunk
         try:
             for value in unpacker:
                 end = offset + unpacker.tell()
-                yield Record(base, end, bytes(window[: end - base]), value)
-                del window[: end - base]
-                base = end
+                yield Record(start, end, bytes(window[start - base : end - base]), value)
+                start = end
         except (ValueError, msgpack.UnpackException) as error:
-            log.warning("%s: unreadable record at offset %d: %s", path, base, error)
+            log.warning("%s: unreadable record at offset %d: %s", path, start, error)
             return
+        del window[: start - base]  # once per chunk: trimming per record is quadratic
+        base = start
 
 
 def last_complete_end(path: Path, offset: int = 0) -> int:
