@@ -33,20 +33,19 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import make_settings, run_live_server  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from session.grants import Role  # noqa: E402
 from web.build import ensure_build  # noqa: E402
 from web.case import make_case  # noqa: E402
-from web.conftest import CHROMIUM_FLAGS, ROOM, _attach_hook, chromium_path, wait_ready  # noqa: E402
-from web.dicomweb_stub import StubDicomWeb  # noqa: E402
-
-from server import app as server_app  # noqa: E402
-from session.grants import Role  # noqa: E402
+from web.conftest import CHROMIUM_FLAGS, ROOM, chromium_path, room_hooks, wait_ready  # noqa: E402
 
 RECORD = """() => {
   window.__benchLog = [];
   const el = document.querySelector('.viewport');
   el.addEventListener('CORNERSTONE_IMAGE_RENDERED', () => {
     const s = window.__huizhen.viewport(0);
-    window.__benchLog.push([performance.timeOrigin + performance.now(), s.index, s.voi && s.voi.center]);
+    const t = performance.timeOrigin + performance.now();
+    window.__benchLog.push([t, s.index, s.voi && s.voi.center]);
   });
 }"""
 
@@ -62,8 +61,8 @@ CHANGE = """([kind, value]) => {
   return t;
 }"""
 
-SEEN = """([kind, value]) => window.__benchLog.find(
-  ([, index, center]) => kind === 'scroll' ? index === value : Math.abs(center - value) < 0.6) || null"""
+SEEN = """([kind, value]) => window.__benchLog.find(([, index, center]) =>
+  kind === 'scroll' ? index === value : Math.abs(center - value) < 0.6) || null"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -94,12 +93,9 @@ def run(changes: int, gap_ms: int) -> dict[str, Any]:
     dist = ensure_build()
     tmp = Path(tempfile.mkdtemp(prefix="huizhen-bench-web-"))
     case = make_case(tmp / "ct")
-    stub = StubDicomWeb(case.files)
-    real = server_app.extension_routes
-    server_app.extension_routes = lambda: [*stub.routes(), *real()]  # type: ignore[assignment]
     settings = make_settings(tmp, web_dist=dist)
     with contextlib.ExitStack() as stack:
-        server = stack.enter_context(run_live_server(settings, hooks=[_attach_hook(case)]))
+        server = stack.enter_context(run_live_server(settings, hooks=room_hooks(case)))
         pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         stack.callback(browser.close)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
+from pydicom.uid import UID, CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 ROWS = COLS = 128
 SLICES = 16
@@ -49,7 +49,7 @@ def _pixels(k: int) -> np.ndarray:
 def _slice(study: str, series: str, k: int) -> Dataset:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = CTImageStorage
-    meta.MediaStorageSOPInstanceUID = _uid("sop", str(k))
+    meta.MediaStorageSOPInstanceUID = UID(_uid("sop", str(k)))
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     ds = Dataset()
     ds.file_meta = meta

@@ -65,7 +65,9 @@ def test_explore_and_snap_back(pages: Pages) -> None:
     shot(county, "exploring")
     county.click("#follow-btn")
     voi_is(county, -600, 1500)
-    county.wait_for_function(f"{VP}.image.sop === window.__huizhen.ctx.state.viewports[0].image.sop")
+    county.wait_for_function(
+        f"{VP}.image.sop === window.__huizhen.ctx.state.viewports[0].image.sop"
+    )
     assert county.locator("#explore-bar").is_hidden()
 
 
@@ -97,9 +99,9 @@ def canvas_pixels(page: Page) -> np.ndarray:
 def test_chat_and_hand(pages: Pages) -> None:
     host = pages.open("dr-li", Role.HOST, name="Dr Li")
     trainee = pages.open("student", Role.OBSERVER, name="Xiao Zhang")
-    trainee.fill("#chat-input", "请问这个病灶的密度？")
+    trainee.fill("#chat-input", "请问这个病灶的密度")
     trainee.press("#chat-input", "Enter")
-    host.locator("#chat-log li", has_text="请问这个病灶的密度？").wait_for(timeout=15_000)
+    host.locator("#chat-log li", has_text="请问这个病灶的密度").wait_for(timeout=15_000)
     assert "Xiao Zhang" in host.locator("#chat-log li").last.inner_text()
     trainee.click("#hand-btn")
     host.locator("li[data-participant='student'] .badge.hand").wait_for(timeout=15_000)
