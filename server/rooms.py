@@ -98,6 +98,14 @@ class RoomRegistry:
     def connection_count(self) -> int:
         return sum(len(host.connections) for host in self._hosts.values())
 
+    async def drop(self, room_id: RoomId) -> None:
+        """Stop hosting a room another node owns now; its clients are closed (1001)."""
+        host = self._hosts.pop(room_id, None)
+        if host is not None:
+            await host.stop()
+            if not host.room.closed:
+                self._metrics.rooms.dec()
+
     async def stop(self) -> None:
         for host in self._hosts.values():
             await host.stop()

@@ -54,7 +54,7 @@ class Node:
         self._settings = settings
         self._rooms = rooms
         self._directory = directory
-        self._log = RedisRoomLog(directory.redis)
+        self._log = RedisRoomLog(directory.redis, self.id)
         self._nodes = NodeDirectory(directory.redis, ttl_s=ttl_s)
         self._beat_s = beat_s
         self._run_id = ""
@@ -71,12 +71,19 @@ class Node:
     # --- hosting ----------------------------------------------------------------------------
     def attach(self, host: RoomHost) -> None:
         """``RoomRegistry.on_host`` callback: give the room a durable log and claim it."""
-        writer = LogWriter(self._log, host.room, self.health)
+        room_id = host.room.id
+        writer = LogWriter(
+            self._log, host.room, self.health, on_lost=lambda: self._spawn(self._lost(room_id))
+        )
         self.writers[host.room.id] = writer
         host.add_observer(writer.observe)
         host.durable = writer.barrier
         self._spawn(writer.run())
         self._spawn(self._claim(host.room.id))
+
+    async def _lost(self, room_id: RoomId) -> None:
+        self.writers.pop(room_id, None)
+        await self._rooms.drop(room_id)
 
     async def _claim(self, room_id: RoomId) -> None:
         with contextlib.suppress(*FAILURES):  # the next Redis restart check rewrites it

@@ -7,9 +7,10 @@ events it covers happen in one MULTI/EXEC (same hash tag, so legal on a Cluster)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from server.interfaces import StoredRoom
 from server.redis import keys
@@ -19,17 +20,45 @@ from session.room import Snapshot
 
 FIELD = b"e"
 
-# One round trip per batch; an entry whose seq is already logged is skipped, any other error
-# is returned (and raised by the client).
-_APPEND = """
-for i = 1, #ARGV, 2 do
-  local ok = redis.pcall('XADD', KEYS[1], ARGV[i] .. '-0', 'e', ARGV[i + 1])
+# Fencing: a node writes a room's log only while the room's owner key names it (or is gone,
+# as after a Redis restart, until the owner writes it back). A node cut off from Redis long
+# enough to be declared dead thus learns it lost the room instead of writing over the new
+# owner's events. KEYS[1] is always the owner key, ARGV[1] the writer's node id ("": none).
+_FENCE = """
+if ARGV[1] ~= '' then
+  local owner = redis.call('GET', KEYS[1])
+  if owner and owner ~= ARGV[1] then return redis.error_reply('NOTOWNER ' .. owner) end
+end
+"""
+
+# One round trip per batch; an entry whose seq is already logged is skipped (a retry after an
+# unknown outcome), any other error is returned (and raised by the client).
+_APPEND = (
+    _FENCE
+    + """
+for i = 2, #ARGV, 2 do
+  local ok = redis.pcall('XADD', KEYS[2], ARGV[i] .. '-0', 'e', ARGV[i + 1])
   if type(ok) == 'table' and ok.err and not string.find(ok.err, 'equal or smaller') then
     return ok
   end
 end
 return 1
 """
+)
+
+# The snapshot, and the trim of the events it covers (MINID keeps ids >= seq + 1).
+_SNAPSHOT = (
+    _FENCE
+    + """
+redis.call('HSET', KEYS[3], 'seq', ARGV[2], 'data', ARGV[3])
+redis.call('XTRIM', KEYS[2], 'MINID', (tonumber(ARGV[2]) + 1) .. '-0')
+return 1
+"""
+)
+
+
+class NotOwner(Exception):
+    """Another node owns the room now: this node must stop hosting it."""
 
 
 def _seq(entry_id: bytes) -> int:
@@ -37,22 +66,33 @@ def _seq(entry_id: bytes) -> int:
 
 
 class RedisRoomLog:
-    def __init__(self, redis: Redis) -> None:
+    """``node``: the writing node's id, checked against the room's owner on every write."""
+
+    def __init__(self, redis: Redis, node: str = "") -> None:
         self._redis = redis
+        self._node = node
         self._append = redis.register_script(_APPEND)
+        self._snapshot = redis.register_script(_SNAPSHOT)
 
     async def append(self, room_id: RoomId, entries: Sequence[tuple[int, bytes]]) -> None:
         if entries:
-            args = [part for seq, data in entries for part in (seq, data)]
-            await self._append(keys=[keys.room_log(room_id)], args=args)
+            args = [self._node, *(part for seq, data in entries for part in (seq, data))]
+            room_keys = [keys.room_owner(room_id), keys.room_log(room_id)]
+            await self._fenced(self._append(keys=room_keys, args=args))
 
     async def save_snapshot(self, room_id: RoomId, snapshot: Snapshot) -> None:
-        fields: list[bytes | int] = [b"seq", snapshot.seq, b"data", encode_snapshot(snapshot)]
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(keys.room_snapshot(room_id), items=fields)
-            # Drop what the snapshot covers (MINID keeps ids >= seq + 1).
-            pipe.xtrim(keys.room_log(room_id), minid=f"{snapshot.seq + 1}-0", approximate=False)
-            await pipe.execute()
+        args: list[str | int | bytes] = [self._node, snapshot.seq, encode_snapshot(snapshot)]
+        room_keys = [keys.room_owner(room_id), keys.room_log(room_id), keys.room_snapshot(room_id)]
+        await self._fenced(self._snapshot(keys=room_keys, args=args))
+
+    @staticmethod
+    async def _fenced(call: Awaitable[object]) -> None:
+        try:
+            await call
+        except ResponseError as exc:
+            if str(exc).startswith("NOTOWNER"):
+                raise NotOwner(str(exc)) from None
+            raise
 
     async def load(self, room_id: RoomId) -> StoredRoom | None:
         async with self._redis.pipeline(transaction=True) as pipe:

@@ -5,6 +5,10 @@ queues) and appends the durable ones, in order, from its own task. The owner tas
 ``barrier()`` before it sends a tick's frames, so an ack or an event reaches clients only
 once it is in the log: a node killed after that loses nothing a client saw.
 
+A write refused because another node owns the room now (``NotOwner``: this node was cut
+off long enough to be declared dead) ends the writer and calls ``on_lost``: the node stops
+hosting the room, so no client gets an ack the new owner does not know about.
+
 While Redis is unreachable the writer retries; the barrier holds the room's output back
 (nothing is dropped, the room pauses) and ``RedisHealth`` says why. When Redis answers again
 the writer checks what survived (a restart without persistence loses everything) and, if
@@ -16,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 
 from redis.exceptions import RedisError
 
 from server.interfaces import RoomLog
 from server.redis.health import RedisHealth
+from server.redis.roomlog import NotOwner
 from session.events import Stamped
 from session.room import Room
 
@@ -37,6 +43,7 @@ class LogWriter:
         *,
         snapshot_every: int = 256,
         retry_s: float = 0.25,
+        on_lost: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._room = room
@@ -44,6 +51,7 @@ class LogWriter:
         self._name = f"room {room.id} log"
         self._every = snapshot_every
         self._retry_s = retry_s
+        self._on_lost = on_lost
         self._pending: deque[tuple[int, bytes]] = deque()
         self._pushed = room.seq  # everything up to the room's seq at start is synced first
         self._durable = 0
@@ -79,6 +87,13 @@ class LogWriter:
 
     # --- writer task ----------------------------------------------------------------------------
     async def run(self) -> None:
+        try:
+            await self._write_forever()
+        except NotOwner:
+            log.error("room %s is owned by another node now: no longer hosting it", self._room.id)
+            self._on_lost()
+
+    async def _write_forever(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()

@@ -5,26 +5,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "redis"))
+from contract_impls import Impl
 from redisproc import RedisProcess, running_redis
 
-from server.interfaces import RoomDirectory, RoomLog
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.redis.directory import RedisRoomDirectory
 from server.redis.roomlog import RedisRoomLog
-
-
-@dataclass
-class Impl:
-    name: str
-    directory: RoomDirectory
-    log: RoomLog
 
 
 @pytest.fixture

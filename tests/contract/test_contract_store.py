@@ -4,7 +4,7 @@ memory and on a real Redis (the ``impl`` fixture runs every test on both)."""
 from __future__ import annotations
 
 import pytest
-from conftest import Impl
+from contract_impls import Impl
 
 from server.interfaces import RoomExists, RoomInfo
 from session.codec import encode_stamped
