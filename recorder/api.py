@@ -28,17 +28,29 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from recorder.chapters import chapters
-from recorder.format import MEDIA_DIR, RECORDING_ID_RE, RECORDINGS_DIR, Manifest, read_manifest
+from recorder.format import (
+    MEDIA_DIR,
+    RECORDING_ID_RE,
+    RECORDINGS_DIR,
+    Manifest,
+    Status,
+    read_manifest,
+)
 from recorder.reader import RecordingReader
 from recorder.service import EXTENSION_KEY, RecorderService
+from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.auth import ApiError, bearer_token, is_api_key
+from server.cases.deid import store_secret, uid_mapper
+from server.cases.errors import CasesError
+from server.cases.store import StudyStore
 from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
 from session.codec import encode_frame, encode_snapshot
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
 
 MSGPACK = "application/msgpack"
+TEACHING_DIR = "teaching"
 MAX_RANGE_EVENTS = 200_000
 VIEWER_TTL_S = 7 * 24 * 3600.0
 _HOST_GRANTS = frozenset({Grant.RECORD, Grant.MODERATE})
@@ -204,6 +216,40 @@ async def mint_viewer_token(request: Request) -> Response:
     return JSONResponse(payload, status_code=201)
 
 
+async def teaching_copy(request: Request) -> Response:
+    """Export a de-identified, name-free package of the recording (hosts and admins)."""
+    access = _access(request)
+    directory, manifest = await _recording(request, access)
+    if not access.manage:
+        raise ApiError(403, "forbidden", "only hosts export teaching copies")
+    if manifest.status is Status.RECORDING:
+        raise ApiError(409, "conflict", "the recording is running; stop it first")
+    store = app_state(request).extensions.get("studies")
+    out = app_state(request).settings.data_dir / TEACHING_DIR
+    try:
+        package = await asyncio.to_thread(_export, directory, out, store)
+    except CasesError as exc:
+        raise ApiError(409, "conflict", f"cannot de-identify a study: {exc}") from None
+    return FileResponse(package, media_type="application/x-tar", filename=package.name)
+
+
+def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    studies = studies_of(RecordingReader(directory))
+    if studies and store is None:
+        raise ApiError(503, "unavailable", "no study store to de-identify the studies with")
+    secret = b""
+    if store is not None:
+        secret = store_secret(store.root)
+        for study in studies:
+            store.deidentified_copy(study)  # the copy the package points at must exist
+
+    def remap(study: str, uid: str) -> str:
+        return uid_mapper(secret, study)(uid)
+
+    return export_teaching_copy(directory, out, remap)
+
+
 async def _json(request: Request) -> dict[str, Any]:
     try:
         body = json.loads(await request.body() or b"{}")
@@ -225,4 +271,5 @@ def routes() -> list[BaseRoute]:
         Route(one + "/state", recording_state, methods=["GET"]),
         Route(one + "/media/{name}", recording_media, methods=["GET", "HEAD"]),
         Route(one + "/viewer-tokens", mint_viewer_token, methods=["POST"]),
+        Route(one + "/teaching-copy", teaching_copy, methods=["POST"]),
     ]

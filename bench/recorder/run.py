@@ -60,12 +60,16 @@ snapshot, replay to `t` (`RecordingReader.state_at`).
 
 ### Recorder CPU and disk per recorded room, same media, same run
 
-{media[0].seconds:.0f} s of 640x480 30 fps VP8 (~0.8 Mbit/s) plus Opus stereo 20 ms frames —
-the encoded frames an SFU receives. huizhen muxes them unchanged (`recorder.media.TrackWriter`);
-aiortc's `MediaRecorder` needs decoded frames (so the receiver decodes) and re-encodes them
-(`.webm`: libvpx + libopus). CPU is process CPU time over all threads, frames fed unpaced.
-`MediaRecorder`'s file is smaller because libvpx re-encodes at its default (lower) bit rate:
-it also loses quality; the remuxed file is bit-exact what participants saw.
+{media[0].seconds:.0f} s of 640x480 30 fps VP8 (libvpx, 800 kbit/s target) plus Opus stereo
+20 ms frames: the encoded frames an SFU receives. huizhen muxes them unchanged
+(`recorder.media.TrackWriter`); aiortc's `MediaRecorder` needs decoded frames (so the
+receiver decodes) and re-encodes them (`.webm`: libvpx + libopus). CPU is process CPU time
+over all threads, frames fed unpaced. `MediaRecorder`'s file is smaller because libvpx
+re-encodes at its default (lower) bit rate: it also loses quality; the remuxed file is
+bit-exact what participants saw. At more than one core-second per media second,
+`MediaRecorder` could not even keep up with one camera in real time on this machine;
+remuxing costs about a thousandth of that. Not measured yet: the event-stream side of the
+recorder per room (small next to media).
 
 {media_table(media)}
 {END}"""

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import random
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -146,7 +148,16 @@ async def test_api_authorization_and_queries(
         assert forged_kind.delete(f"/api/recordings/{rid}").status_code == 403
     with httpx.Client(base_url=base) as anonymous:
         assert anonymous.get("/api/recordings").status_code == 401
+    with client(viewer) as as_viewer:
+        assert as_viewer.post(f"/api/recordings/{rid}/teaching-copy").status_code == 403
     with client(server.mint(room, "host", Role.HOST)) as as_host:
+        package = as_host.post(f"/api/recordings/{rid}/teaching-copy")
+        assert package.status_code == 200
+        assert package.headers["content-type"] == "application/x-tar"
+        with tarfile.open(fileobj=io.BytesIO(package.content)) as tar:
+            names = tar.getnames()
+        assert any(n.endswith("/events.msgpack") for n in names)
+        assert all(n.startswith("teaching-") for n in names)
         assert as_host.delete(f"/api/recordings/{rid}").status_code == 204
         assert as_host.get(f"/api/recordings/{rid}").status_code == 404
     await host.close()
