@@ -100,6 +100,13 @@ async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
     return directory, manifest
 
 
+def _reader(directory: Path) -> RecordingReader:
+    try:
+        return RecordingReader(directory)
+    except ValueError:  # no snapshot: the writer failed before writing anything
+        raise ApiError(409, "conflict", "the recording holds no data") from None
+
+
 def _float(request: Request, name: str, default: float | None = None) -> float:
     raw = request.query_params.get(name)
     if raw is None and default is not None:
@@ -135,7 +142,7 @@ async def get_recording(request: Request) -> Response:
 
 
 def _chapters(directory: Path) -> list[dict[str, object]]:
-    reader = RecordingReader(directory)
+    reader = _reader(directory)
     first = reader.snapshot(reader.index[0])
     names = {str(p.id): p.name for p in first.state.participants.values()}
     return [c.to_json() for c in chapters((e.stamped for e in reader.events()), names)]
@@ -165,7 +172,7 @@ async def recording_events(request: Request) -> Response:
 
 def _raw_events(directory: Path, start: float, end: float) -> list[bytes] | None:
     raws = []
-    for item in RecordingReader(directory).events_between(start, end):
+    for item in _reader(directory).events_between(start, end):
         raws.append(item.raw)
         if len(raws) > MAX_RANGE_EVENTS:
             return None
@@ -175,7 +182,7 @@ def _raw_events(directory: Path, start: float, end: float) -> list[bytes] | None
 async def recording_state(request: Request) -> Response:
     directory, _ = await _recording(request, _access(request))
     t = _float(request, "t")
-    snapshot = await asyncio.to_thread(lambda: RecordingReader(directory).state_at(t))
+    snapshot = await asyncio.to_thread(lambda: _reader(directory).state_at(t))
     return Response(encode_snapshot(snapshot), media_type=MSGPACK)
 
 
@@ -235,7 +242,7 @@ async def teaching_copy(request: Request) -> Response:
 
 def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    studies = studies_of(RecordingReader(directory))
+    studies = studies_of(_reader(directory))
     if studies and store is None:
         raise ApiError(503, "unavailable", "no study store to de-identify the studies with")
     secret = b""

@@ -45,6 +45,10 @@ def recover_all(root: Path) -> list[Manifest]:
 
 def recover(directory: Path) -> Manifest:
     _cut_torn_tails(directory)
+    if not unpack_index(_read(directory / INDEX)):  # died before its first snapshot
+        failed = read_manifest(directory).finished(Status.FAILED, reason="nothing was written")
+        write_manifest(directory, failed)
+        return failed
     reader = RecordingReader(directory)
     manifest = reader.manifest
     events = sum(1 for _ in reader.events())
@@ -83,3 +87,7 @@ def _truncate(path: Path, size: int) -> None:
     if path.exists() and path.stat().st_size > size:
         log.warning("%s: cutting a torn tail at %d bytes", path, size)
         os.truncate(path, size)
+
+
+def _read(path: Path) -> bytes:
+    return path.read_bytes() if path.exists() else b""

@@ -152,3 +152,12 @@ def test_recovery_cuts_torn_tails_and_finalizes(tmp_path: Path) -> None:
     reader = RecordingReader(directory)
     assert reader.state_at(rest[-1].stamped.at).state == script.room.snapshot().state
     assert recover_all(tmp_path) == [], "a finalized recording is left alone"
+
+
+def test_recovery_of_a_recording_that_wrote_nothing(tmp_path: Path) -> None:
+    directory = tmp_path / "empty"
+    directory.mkdir()
+    write_manifest(directory, Manifest("rec-e", "rec", "t", Status.RECORDING, START, 1))
+    [recovered] = recover_all(tmp_path)
+    assert recovered.status is Status.FAILED
+    assert read_manifest(directory).status is Status.FAILED
