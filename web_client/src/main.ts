@@ -20,6 +20,8 @@ import { DicomWeb } from './viewer/dicomweb';
 import { initCornerstone } from './viewer/setup';
 import { Viewer } from './viewer/viewer';
 
+/** Messages that change nothing the side panels show. */
+const QUIET = new Set(['pointer_moved', 'ack', 'pong']);
 const VIEW_EVENTS = new Set([
   'layout_changed', 'active_viewport_changed', 'image_changed', 'voi_changed',
   'presentation_changed', 'invert_changed', 'cine_changed',
@@ -93,12 +95,15 @@ async function boot(): Promise<void> {
     if (next && next.uid !== cur) await pick(next.study, next.uid);
   }
 
+  let annotating: boolean | null = null;
   function renderAll(): void {
     renderParticipants(ctx);
     renderChat(ctx);
     renderControls(ctx);
     toolbar.render();
-    viewer.tools.setAnnotating(can(ctx, 'annotate'));
+    const annotate = can(ctx, 'annotate');
+    if (annotate !== annotating) viewer.tools.setAnnotating(annotate);
+    annotating = annotate;
     $('#explore-bar').hidden = ctx.following || driving(ctx);
     viewer.elements.forEach((el, i) => {
       el.classList.toggle('active', i === ctx.activeViewport);
@@ -134,6 +139,8 @@ async function boot(): Promise<void> {
   }
 
   function dispatch(messages: ServerMessage[]): void {
+    // View-only traffic (the bulk while someone drives) must not rebuild the panels.
+    const panels = messages.some((m) => !VIEW_EVENTS.has(m.type) && !QUIET.has(m.type));
     for (const m of messages) {
       if (m.type === 'welcome') welcome(m as Welcome);
       else if (m.type === 'snapshot') {
@@ -143,14 +150,14 @@ async function boot(): Promise<void> {
       else if (m.type !== 'ack' && m.type !== 'error' && m.type !== 'pong') event(m as RoomEvent);
     }
     notes.reconcile();
-    ctx.changed();
+    if (panels) ctx.changed();
   }
 
   view.onApplied = () => {
     notes.reconcile();
     pointer.draw();
     appliedCount++;
-    ctx.changed();
+    thumbs.mark();
   };
   let appliedCount = 0;
   (window as unknown as Record<string, unknown>).__huizhen = {

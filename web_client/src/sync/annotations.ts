@@ -144,34 +144,38 @@ export class AnnotationSync {
 
   /** Bring Cornerstone's annotations in line with the room's. */
   reconcile(): void {
+    let changed = false;
     this.silently(() => {
-      for (const a of this.ctx.state.annotations.values()) this.place(a);
+      for (const a of this.ctx.state.annotations.values()) changed = this.place(a) || changed;
       for (const id of [...this.applied.keys()]) {
         if (this.ctx.state.annotations.has(id)) continue;
         this.applied.delete(id);
+        changed = true;
         if (getCs(id)) csAnnotation.state.removeAnnotation(id);
       }
     });
-    this.render();
+    if (changed) this.render();
   }
 
-  private place(a: Annotation): void {
-    if (this.applied.get(a.id) === a.version) return;
+  /** Returns whether Cornerstone's annotation changed. */
+  private place(a: Annotation): boolean {
+    if (this.applied.get(a.id) === a.version) return false;
     const cs = getCs(a.id);
-    if (cs && a.author === this.ctx.me && this.pending.has(a.id)) return;
+    if (cs && a.author === this.ctx.me && this.pending.has(a.id)) return false;
     const imageId = this.ctx.web.idOf(a.image);
-    if (!imageId) return;
+    if (!imageId) return false;
     if (cs) {
       if (cs.data.handles) cs.data.handles.points = worldPoints(a, imageId);
       (cs.data as { text?: string }).text = a.text;
       cs.invalidated = true;
     } else {
       const created = fromWire(a, this.ctx.web);
-      if (!created) return;
+      if (!created) return false;
       csAnnotation.state.addAnnotation(created, created.metadata?.FrameOfReferenceUID ?? '');
     }
     this.style(a);
     this.applied.set(a.id, a.version);
+    return true;
   }
 
   private style(a: Annotation): void {
@@ -181,6 +185,8 @@ export class AnnotationSync {
       const color = colourOf(a.author);
       csAnnotation.config.style.setAnnotationStyles(a.id, {
         color, colorHighlighted: color, colorSelected: color, colorLocked: color,
+        textBoxColor: color, textBoxColorHighlighted: color, textBoxColorSelected: color,
+        textBoxColorLocked: color,
       } as never);
     }
   }
