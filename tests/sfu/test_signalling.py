@@ -231,3 +231,20 @@ async def test_a_failed_peer_connection_is_dropped(room: Room) -> None:
     assert ParticipantId("w") not in media_room.peers
     assert peer.pc.connectionState == "closed"
     assert all("w" not in p.forwarder.legs for p in media_room.publications())
+
+
+async def test_publisher_adapts_to_the_room_bandwidth(room: Room) -> None:
+    publisher = await join_publishing(room)
+    watcher = await join_watching(room, "w")
+    await received(watcher.queue("host", "camera"), 5)
+    (camera,) = [p for p in room.sfu.rooms[ROOM].publications() if p.source.kind == "video"]
+    camera.bandwidth.update("slow-county-link", 300_000, asyncio.get_running_loop().time())
+    sender = next(t.sender for t in publisher.pc.getTransceivers() if t.kind == "video")
+
+    def publisher_target() -> int:
+        encoder = sender._RTCRtpSender__encoder  # type: ignore[attr-defined]
+        return int(encoder.target_bitrate) if encoder is not None else 0
+
+    async with asyncio.timeout(15):  # the SFU's REMB (capped by the aggregate) reaches it
+        while publisher_target() != 300_000:  # noqa: ASYNC110 (aiortc exposes no event)
+            await asyncio.sleep(0.1)
