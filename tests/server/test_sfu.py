@@ -19,7 +19,7 @@ from livetools import LiveServer, make_settings, run_live_server
 from room_client import RoomClient
 
 from server.sfu.ice import host_addresses
-from session.commands import Kick, SetGrants
+from session.commands import CloseRoom, Kick, SetGrants
 from session.grants import Grant, Role
 from session.ids import ParticipantId
 
@@ -193,3 +193,14 @@ async def test_shutdown_closes_every_peer_connection(tmp_path: Path) -> None:
         await p.close()
     assert sfu.rooms == {}
     assert all(pc.connectionState == "closed" for pc in pcs)
+
+
+async def test_closing_the_room_releases_its_media(join: Any, live_server: LiveServer) -> None:
+    host = await publishing(join, "host")
+    watcher = await watching(join, "w")
+    await received(watcher.media.queue("host", "camera"), 3)
+    pcs = [peer.pc for peer in _room(live_server).peers.values()]
+    ref = await host.room.send(CloseRoom("done"))
+    assert (await host.reply(ref))["type"] == "ack"
+    await wait_until(lambda: _room(live_server) is None)
+    await wait_until(lambda: all(pc.connectionState == "closed" for pc in pcs))
