@@ -148,8 +148,15 @@ async def test_api_authorization_and_queries(
         assert forged_kind.delete(f"/api/recordings/{rid}").status_code == 403
     with httpx.Client(base_url=base) as anonymous:
         assert anonymous.get("/api/recordings").status_code == 401
+    media = recordings(server)[0] / "media" / "doc-video-0.mkv"
+    media.write_bytes(bytes(range(256)) * 8)
     with client(viewer) as as_viewer:
         assert as_viewer.post(f"/api/recordings/{rid}/teaching-copy").status_code == 403
+        url = f"/api/recordings/{rid}/media/doc-video-0.mkv"
+        part = as_viewer.get(url, headers={"Range": "bytes=10-19"})
+        assert part.status_code == 206 and part.content == bytes(range(10, 20))
+        assert as_viewer.get(url).content == media.read_bytes()
+        assert as_viewer.get(f"/api/recordings/{rid}/media/..%2Fmanifest.json").status_code == 404
     with client(server.mint(room, "host", Role.HOST)) as as_host:
         package = as_host.post(f"/api/recordings/{rid}/teaching-copy")
         assert package.status_code == 200
