@@ -1,0 +1,1 @@
+"""Several huizhen nodes over Redis: fan-out across nodes, failover time."""

@@ -1,0 +1,70 @@
+"""Run the several-nodes benchmark and print the tables for ``docs/benchmarks.md``.
+
+    .venv/bin/python -m bench.nodes.run                       # 100 and 400 listeners, 5 rounds
+    .venv/bin/python -m bench.nodes.run -n 100 --duration 5 --rounds 3
+
+Writes ``bench/results/nodes-<UTC date-time>.json``. Only 127.0.0.1; every process it
+starts is stopped and waited for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.fanout import servers
+from bench.nodes import failover, fanout
+
+LAYOUTS = ("memory", "one", "two")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", "--listeners", nargs="+", type=int, default=[100, 400])
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=5, help="failover rounds")
+    return parser.parse_args()
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows: list[dict[str, object]] = []
+    with tempfile.TemporaryDirectory(prefix="nodes-bench-") as tmp:
+        for n in args.listeners:
+            for layout in LAYOUTS:
+                row = await fanout.run(layout, n, Path(tmp) / f"{layout}-{n}", args.duration)
+                print(row, flush=True)
+                rows.append(row)
+        times = await failover.run(args.rounds, Path(tmp) / "failover")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = servers.ROOT / "bench" / "results" / f"nodes-{stamp}.json"
+    out.write_text(json.dumps({"fanout": rows, "failover_s": times}, indent=1))
+    print(table(rows, times))
+
+
+def table(rows: list[dict[str, object]], times: list[float]) -> str:
+    lines = [
+        "| listeners | layout | p50 ms | p99 ms | lost | node CPU % (room node, other) |",
+        "| ---: | --- | ---: | ---: | ---: | --- |",
+    ]
+    for row in rows:
+        cpu = ", ".join(str(x) for x in row["node_cpu_pct"])  # type: ignore[attr-defined]
+        lines.append(
+            f"| {row['listeners']} | {row['layout']} | {row['p50_ms']} | {row['p99_ms']} "
+            f"| {row['lost']} | {cpu} |"
+        )
+    lines.append("")
+    rounded = ", ".join(f"{t:.2f}" for t in times)
+    lines.append(
+        f"Failover (kill -9 → welcome on another node), {len(times)} rounds: "
+        f"median {statistics.median(times):.2f} s, max {max(times):.2f} s ({rounded})"
+    )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
