@@ -119,10 +119,11 @@ class MediaPeer:
     def _on_track(self, track: MediaStreamTrack) -> None:
         transceiver = next(t for t in self.pc.getTransceivers() if t.receiver.track is track)
         source = self._source_for(transceiver.mid or "", track.kind)
-        if source is None:
+        receiver = transceiver.receiver
+        if source is None:  # tapped anyway: aiortc would otherwise decode it for nobody
+            passthrough.tap_receiver(receiver, lambda data, timestamp, mime: None)
             log.info("%s: extra %s track ignored", self.participant, track.kind)
             return
-        receiver = transceiver.receiver
         forwarder = Forwarder(track.kind, lambda: passthrough.send_pli(receiver))
         passthrough.tap_receiver(receiver, forwarder.push)
         publication = Publication(self.participant, source, forwarder, transceiver)

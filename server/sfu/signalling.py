@@ -23,6 +23,8 @@ from session.ids import ParticipantId, RoomId
 
 log = logging.getLogger(__name__)
 
+MAX_SENDING = 3  # microphone, camera, screen share
+
 
 class Sfu:
     def __init__(self, ice_servers: Sequence[IceServer] = ()) -> None:
@@ -45,8 +47,11 @@ class Sfu:
             raise NegotiationError(ErrorCode.FORBIDDEN, "not a participant of this room")
         room = self._room(conn.room_id)
         if frame.type == "rtc_offer":
-            if wire.sending_sections(frame.sdp) and Grant.PUBLISH_MEDIA not in member.grants:
+            sending = wire.sending_sections(frame.sdp)
+            if sending and Grant.PUBLISH_MEDIA not in member.grants:
                 raise NegotiationError(ErrorCode.FORBIDDEN, "publishing needs publish_media")
+            if len(sending) > MAX_SENDING:
+                raise NegotiationError(ErrorCode.BAD_REQUEST, "at most mic, camera and screen")
             await self._replace_stale_peer(room, conn.participant, frame.sdp)
             peer = room.peer(conn.participant, conn.send)
             room.announce(await peer.handle_offer(frame.ref, frame.sdp))

@@ -248,3 +248,10 @@ async def test_publisher_adapts_to_the_room_bandwidth(room: Room) -> None:
     async with asyncio.timeout(15):  # the SFU's REMB (capped by the aggregate) reaches it
         while publisher_target() != 300_000:  # noqa: ASYNC110 (aiortc exposes no event)
             await asyncio.sleep(0.1)
+
+
+async def test_more_than_three_sending_sections_are_refused(room: Room) -> None:
+    client = room.join("host", Role.HOST)
+    await client.publish(*(PatternTrack() for _ in range(4)))
+    await asyncio.wait_for(client.answered.wait(), 10)
+    assert [e["code"] for e in client.errors] == ["bad_request"]
