@@ -1,7 +1,9 @@
 """One client connection: a bounded send queue and the writer task that drains it.
 
 The room's owner task never awaits a socket: it ``enqueue``s pre-built frames (shared bytes)
-and moves on, so a stalled reader can never delay the room or the other clients. Under
+and moves on, so a stalled reader can never delay the room or the other clients. While the
+socket keeps up and nothing is queued, a frame is written at once (``FrameSink.write_now``,
+see ``server.fastpath``); otherwise it waits in the queue for the writer task. Under
 pressure the queue first drops frames that carry only ephemeral messages (pointer moves);
 if it is still over its bounds the connection is closed with 4009 and a
 ``resume_from=<last seq written>`` hint, from which the client resumes without loss.
