@@ -24,8 +24,10 @@ import msgpack
 from redis.asyncio import Redis
 
 from server.connection import Connection, Identity
+from server.fastpath import ws_binary_frame
 from server.redis import keys
 from server.redis.health import RedisHealth
+from server.redis.outbox import Outbox, RemoteSink
 from server.redis.writer import FAILURES
 from server.roomhost import RoomHost
 from session.codec import (
@@ -51,29 +53,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 JOIN_WAIT_S = 3.0  # then the client retries (the room's node may have just died)
 MOVING = "room moving to another node; "
-
-
-class Outbox:
-    """One ordered publisher for the node: messages leave in the order they were posted."""
-
-    def __init__(self, redis: Redis, health: RedisHealth, on_failure: Any) -> None:
-        self._redis = redis
-        self._health = health
-        self._on_failure = on_failure
-        self._queue: asyncio.Queue[tuple[str, bytes]] = asyncio.Queue()
-
-    def post(self, channel: str, message: list[Any]) -> None:
-        self._queue.put_nowait((channel, msgpack.packb(message)))
-
-    async def run(self) -> None:
-        while True:
-            channel, data = await self._queue.get()
-            try:
-                await self._redis.publish(channel, data)
-                self._health.succeeded("bridge publish")
-            except FAILURES as exc:
-                self._health.failed("bridge publish", exc)
-                self._on_failure()
 
 
 @dataclass(eq=False)
@@ -239,8 +218,8 @@ class Bridge:
                 self._on_leave(f"{origin}/{conn_id}")
             case ["joined", conn_id, refusal]:
                 self._on_joined(conn_id, refusal)
-            case ["frame", conn_id, data]:
-                self._on_frame(conn_id, data)
+            case ["frame", conn_ids, data]:
+                self._on_frame(conn_ids, data)
             case ["close", conn_id, code, reason]:
                 entry = self._forget(conn_id)
                 if entry is not None:
@@ -261,7 +240,7 @@ class Bridge:
             self._to(origin, "joined", conn_id, [ErrorCode.NOT_FOUND.value, "room moved"])
             return
         reply = keys.node_channel(origin)
-        sink = _RemoteSink(self._outbox, reply, conn_id)
+        sink = RemoteSink(self._outbox, reply, conn_id)
         conn = Connection(
             sink,
             ident,
@@ -307,20 +286,23 @@ class Bridge:
         if done is not None and not done.done():
             done.set_result(None if refusal is None else Refusal(ErrorCode(refusal[0]), refusal[1]))
 
-    def _on_frame(self, conn_id: str, data: bytes) -> None:
-        entry = self._local.get(conn_id)
-        if entry is None:
+    def _on_frame(self, conn_ids: list[str], data: bytes) -> None:
+        conns = [entry[0] for entry in map(self._local.get, conn_ids) if entry is not None]
+        if not conns:
             return
         messages = decode_server_frame(data)
         seqs = [m["seq"] for m in messages if isinstance(m.get("seq"), int)]
         welcome = any(m["type"] == "welcome" for m in messages)
-        entry[0].enqueue(
-            data,
-            seq=max(seqs) if seqs else None,
-            ephemeral=False,
-            messages=len(messages),
-            bounded=not welcome,
-        )
+        wire = ws_binary_frame(data)  # built once for every client here
+        for conn in conns:
+            conn.enqueue(
+                data,
+                seq=max(seqs) if seqs else None,
+                ephemeral=False,
+                messages=len(messages),
+                bounded=not welcome,
+                wire=wire,
+            )
 
     # --- ending bridges -------------------------------------------------------------------------
     def check(self, alive: set[str]) -> None:
@@ -348,22 +330,3 @@ class Bridge:
         self._ids_of.clear()
         for key in list(self._remote):
             self._on_leave(key)
-
-
-class _RemoteSink:
-    """On the room's node: a bridged client's frames go back to its node's channel."""
-
-    def __init__(self, outbox: Outbox, channel: str, conn_id: str) -> None:
-        self._outbox = outbox
-        self._channel = channel
-        self._conn_id = conn_id
-
-    async def send_bytes(self, data: bytes) -> None:
-        self._outbox.post(self._channel, ["frame", self._conn_id, data])
-
-    def write_now(self, frame: bytes, wire: bytes | None) -> bool:
-        self._outbox.post(self._channel, ["frame", self._conn_id, frame])
-        return True
-
-    async def close(self, code: int, reason: str) -> None:
-        self._outbox.post(self._channel, ["close", self._conn_id, code, reason])
