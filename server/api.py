@@ -107,6 +107,8 @@ async def create_invite(request: Request) -> Response:
     require_api_key(request)
     state = app_state(request)
     host = _host(state, request)
+    if host.room.closed:
+        raise ApiError(409, "room_closed", "the room is closed")
     body = await _body(request)
     token, expires_at, identity = _mint(state, host.room.id, body)
     url = f"{state.settings.public_base}/join#token={token}"

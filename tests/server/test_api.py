@@ -46,6 +46,8 @@ def test_room_lifecycle(live_server: LiveServer) -> None:
         assert admin.get("/api/rooms/case-1").json()["closed"] is False
         assert admin.get("/api/rooms/nope").status_code == 404
         assert admin.delete("/api/rooms/case-1").json()["closed"] is True
+        invite = admin.post("/api/rooms/case-1/invites", json={"name": "late"})
+        assert (invite.status_code, invite.json()["code"]) == (409, "room_closed")
         assert admin.delete("/api/rooms/case-1").status_code == 409
         assert admin.delete("/api/rooms/nope").json()["code"] == "not_found"
 
