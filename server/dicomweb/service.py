@@ -7,10 +7,13 @@ header cache.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import numpy as np
+from pydicom.pixels.encoders.base import JPEGLSLosslessEncoder
 from starlette.requests import HTTPConnection
 
 from server.appstate import AppState, app_state
@@ -52,7 +55,28 @@ def build(state: AppState) -> DicomWeb:
 async def dicomweb_lifespan(state: AppState) -> AsyncIterator[None]:
     """LIFESPAN_HOOKS entry: the store and caches live as long as the app."""
     state.extensions["dicomweb"] = build(state)
-    yield
+    # Loading the codecs costs ~0.5 s on a busy 2-core host: pay it now, in the background,
+    # rather than in the first joiner's first frame.
+    warm = asyncio.create_task(asyncio.to_thread(warm_codecs), name="dicomweb:warm-codecs")
+    try:
+        yield
+    finally:
+        await asyncio.gather(warm, return_exceptions=True)
+
+
+def warm_codecs() -> None:
+    pixels = np.zeros((8, 8), dtype=np.uint16)
+    JPEGLSLosslessEncoder.encode(
+        pixels,
+        rows=8,
+        columns=8,
+        samples_per_pixel=1,
+        bits_allocated=16,
+        bits_stored=16,
+        pixel_representation=0,
+        photometric_interpretation="MONOCHROME2",
+        number_of_frames=1,
+    )
 
 
 def service(conn: HTTPConnection) -> DicomWeb:
