@@ -153,6 +153,8 @@ class RoomHost:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        while not self._inbox.empty():  # nobody waits forever on an input never handled
+            _fail(self._inbox.get_nowait(), RuntimeError("server shutting down"))
 
     # --- owner task -------------------------------------------------------------------------
     async def _run(self) -> None:

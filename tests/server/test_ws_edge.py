@@ -2,10 +2,11 @@
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import msgpack
 import pytest
-from livetools import LiveServer
+from livetools import LiveServer, make_settings, run_live_server
 from room_client import RoomClient, closed_code
 from websockets.exceptions import ConnectionClosed
 
@@ -223,3 +224,12 @@ async def test_a_stream_of_garbage_ends_in_4008(live_server: LiveServer, room: s
     code, _ = await client.closed()
     assert code == 4008
     assert {m["code"] for m in client.received if m["type"] == "error"} == {"bad_request"}
+
+
+async def test_server_shutdown_closes_room_connections(tmp_path: Path) -> None:
+    with run_live_server(make_settings(tmp_path), hooks=[]) as server:
+        room = server.create_room("bye")
+        client = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
+        server._server.should_exit = True  # what SIGTERM does
+        code, _ = await client.closed()
+    assert code in (1001, 1012)  # ours (going away) or uvicorn's (service restart)
