@@ -443,3 +443,25 @@ def test_undecodable_original_is_406_not_500(live_server: LiveServer) -> None:
         whole = admin.get(url)
         assert whole.status_code == 200
         assert "transfer-syntax=1.2.840.10008.1.2.4.51" in whole.content[:300].decode("latin-1")
+
+
+@pytest.mark.parametrize(
+    "syntax",
+    [
+        "1.2.840.10008.1.2.5",
+        "1.2.840.10008.1.2.4.90",
+        "1.2.840.10008.1.2",
+        "1.2.840.10008.1.2.4.80",
+    ],
+)
+def test_lossless_transcoding_round_trips(setup: Setup, syntax: str) -> None:
+    ct = setup.ct
+    ds = setup.client().retrieve_instance(
+        ct.StudyInstanceUID,
+        ct.SeriesInstanceUID,
+        ct.SOPInstanceUID,
+        media_types=(("application/dicom", syntax),),
+    )
+    assert ds.file_meta.TransferSyntaxUID == syntax
+    assert ds.SOPInstanceUID == ct.SOPInstanceUID
+    assert np.array_equal(ds.pixel_array, ct.pixel_array)
