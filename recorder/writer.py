@@ -127,6 +127,11 @@ class RecordingWriter:
             log.error("recording %s: queue full, track %s not listed", self.manifest.id, track.file)
 
     @property
+    def backlog(self) -> int:
+        """Items queued for the writer thread (benchmarks pace themselves on it)."""
+        return self._queue.qsize()
+
+    @property
     def needs_resync(self) -> bool:
         """Events were dropped since the last snapshot: ``finish`` needs a final one."""
         return self._needs_resync
@@ -185,6 +190,8 @@ class RecordingWriter:
                 match item:
                     case _Event():
                         state.event(item.stamped, item.message)
+                        if state.stale:
+                            self._needs_resync = True  # the next offer sends a snapshot
                     case _Resync():
                         state.resync(item.snapshot, item.at)
                     case _Stop():
@@ -269,6 +276,7 @@ class _Shadow:
         self.last_at = first.at
         self.last_seq = first.seq
         self._room = self._restore(first)
+        self.stale = False  # the shadow missed events (a gap): it must not snapshot
         self._since = 0
         self._snapshot_at = first.at
         self._write_snapshot(first, first.at)
@@ -279,13 +287,21 @@ class _Shadow:
         self.last_at = max(self.last_at, stamped.at)
         if stamped.seq is None:
             return
-        self._room.replay(stamped)
         self.last_seq = max(self.last_seq, stamped.seq)
+        if self.stale:
+            return  # no snapshots from a shadow that missed events: wait for the resync
+        try:
+            self._room.replay(stamped)
+        except ValueError:  # a gap: the event is kept, the live room's snapshot will follow
+            log.warning("recorder: gap before seq %s; waiting for a resync", stamped.seq)
+            self.stale = True
+            return
         self._since += 1
         if self._due(stamped.at):
             self._write_snapshot(self._room.snapshot(), stamped.at)
 
     def resync(self, snapshot: Snapshot, at: float) -> None:
+        self.stale = False
         self._room = self._restore(snapshot)
         self.last_seq = max(self.last_seq, snapshot.seq)
         self._write_snapshot(snapshot, at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rec_scripted import START, Scripted, Step
@@ -161,3 +162,25 @@ def test_recovery_of_a_recording_that_wrote_nothing(tmp_path: Path) -> None:
     [recovered] = recover_all(tmp_path)
     assert recovered.status is Status.FAILED
     assert read_manifest(directory).status is Status.FAILED
+
+
+def test_a_gap_in_the_stream_is_survived_and_resynced(tmp_path: Path) -> None:
+    script = Scripted(seed=17)
+    opening = script.opening()
+    first = opening[-1].state
+    manifest = Manifest("rec-g", "rec", "t", Status.RECORDING, START, first.seq)
+    writer = RecordingWriter(tmp_path / "g", manifest, first, script.room.snapshot)
+    writer.start()
+    steps = [s for s in script.run(120) if s.stamped.seq is not None]
+    for step in steps[:40] + steps[41:80]:  # event 40 never arrives
+        writer.offer(step.stamped, step.message)
+    while writer.backlog or not writer.needs_resync:  # the thread notices the gap
+        time.sleep(0.01)
+    for step in steps[80:]:
+        writer.offer(step.stamped, step.message)
+    done = writer.finish(steps[-1].stamped.at)
+    assert done.status is Status.COMPLETE and not writer.failed
+    reader = RecordingReader(tmp_path / "g")
+    assert reader.state_at(steps[-1].stamped.at).state == script.room.snapshot().state
+    for step in settled(steps[:40]):  # before the gap: exact, as everywhere
+        assert reader.state_at(step.stamped.at).state == step.state.state
