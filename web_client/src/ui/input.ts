@@ -60,17 +60,51 @@ function pointerDown(d: InputDeps, e: PointerEvent): void {
 function longPress(d: InputDeps, grid: HTMLElement): void {
   let timer = 0;
   let start: [number, number] = [0, 0];
+  let fired = false;
   grid.addEventListener('touchstart', (e) => {
+    fired = false;
     if (e.touches.length !== 1) return void window.clearTimeout(timer);
     const touch = e.touches[0] as Touch;
     start = [touch.clientX, touch.clientY];
-    timer = window.setTimeout(() => showMenu(d, start), LONG_PRESS_MS);
-  }, { passive: true });
+    timer = window.setTimeout(() => { fired = true; showMenu(d, start); }, LONG_PRESS_MS);
+  }, { passive: true, capture: true });
   grid.addEventListener('touchmove', (e) => {
     const touch = e.touches[0];
     if (touch && Math.hypot(touch.clientX - start[0], touch.clientY - start[1]) > 10) window.clearTimeout(timer);
-  }, { passive: true });
-  grid.addEventListener('touchend', () => window.clearTimeout(timer));
+  }, { passive: true, capture: true });
+  grid.addEventListener('touchend', (e) => {
+    window.clearTimeout(timer);
+    // Lifting the finger must not "click" the menu item that opened under it.
+    if (fired) e.preventDefault();
+  }, { capture: true });
+}
+
+/** Two fingers moving together (not pinching) scroll slices: one slice per 24 px. */
+function twoFingerScroll(d: InputDeps, grid: HTMLElement): void {
+  let last: { y: number; spread: number } | null = null;
+  let carry = 0;
+  const read = (e: TouchEvent) => {
+    const [a, b] = [e.touches[0] as Touch, e.touches[1] as Touch];
+    return { y: (a.clientY + b.clientY) / 2, spread: Math.hypot(a.clientX - b.clientX, a.clientY - b.clientY) };
+  };
+  grid.addEventListener('touchstart', (e) => {
+    last = e.touches.length === 2 ? read(e) : null;
+    carry = 0;
+  }, { passive: true, capture: true });
+  grid.addEventListener('touchmove', (e) => {
+    if (e.touches.length !== 2 || !last) return;
+    const now = read(e);
+    const dy = now.y - last.y;
+    const pinch = Math.abs(now.spread - last.spread);
+    last = now;
+    if (pinch > Math.abs(dy)) return; // a pinch: the zoom tool handles it
+    carry += dy;
+    const steps = Math.trunc(carry / 24);
+    if (steps === 0) return;
+    carry -= steps * 24;
+    scroll(d, (i) => i + steps);
+  }, { passive: true, capture: true });
+  grid.addEventListener('touchend', () => { last = null; }, { capture: true });
 }
 
 function showMenu(d: InputDeps, at: [number, number]): void {
@@ -92,6 +126,7 @@ export function bindInput(d: InputDeps): void {
   grid.addEventListener('pointerdown', (e) => pointerDown(d, e), { capture: true });
   grid.addEventListener('wheel', () => d.explore(), { capture: true, passive: true });
   longPress(d, grid);
+  twoFingerScroll(d, grid);
   document.addEventListener('pointerdown', (e) => {
     if (!(e.target as HTMLElement).closest('#tool-menu')) $('#tool-menu').hidden = true;
   });

@@ -1,5 +1,6 @@
 // One tool group for all viewports. Left button (one finger) = the chosen tool; middle = pan;
-// right = zoom; wheel = slice scroll; two-finger pinch = zoom; three fingers = slice scroll.
+// right = zoom; wheel = slice scroll; two-finger pinch = zoom; three fingers = slice scroll
+// (two fingers moving together also scroll: see ui/input.ts).
 import {
   AngleTool, ArrowAnnotateTool, EllipticalROITool, Enums as ToolEnums, LengthTool, PanTool,
   ProbeTool, RectangleROITool, StackScrollTool, ToolGroupManager, WindowLevelTool, ZoomTool,
