@@ -30,6 +30,7 @@ from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory
 from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
+from server.redis import http as redis_http
 from server.redis.wiring import redis_directory, redis_lifespan
 from server.rooms import RoomRegistry
 from server.settings import Settings
@@ -48,7 +49,7 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return [*dicomweb.routes(), *recorder_api.routes()]
+    return [*dicomweb.routes(), *recorder_api.routes(), *redis_http.routes()]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [

@@ -101,13 +101,25 @@ class Node:
         self.health.succeeded("room lookup")
         return self.bridge.host_for(room_id, owner)
 
+    async def where(self, room_id: RoomId) -> NodeLoad | None:
+        """The live node hosting the room (with its public URL), or None."""
+        owner = await self._nodes.owner(room_id)
+        if owner is None:
+            return None
+        if owner == self.id:
+            return self.load() if self._rooms.get(room_id) is not None else None
+        return await self._nodes.get(owner)
+
     # --- the beat loop ----------------------------------------------------------------------
     async def run(self) -> None:
         self._spawn(self.bridge.run())
         while True:
             try:
                 await self.tick()
-                self.health.succeeded("node heartbeat")
+                # One-off failures are cleared by the next success of the same call; a
+                # working heartbeat also proves Redis answers for those rarely repeated.
+                for what in ("node heartbeat", "room lookup", "bridge publish"):
+                    self.health.succeeded(what)
             except FAILURES as exc:
                 self.health.failed("node heartbeat", exc)
             await asyncio.sleep(self._beat_s)

@@ -67,6 +67,11 @@ class NodeDirectory:
         alive = [_load(msgpack.unpackb(beat)) for beat in beats if beat is not None]
         return sorted(alive, key=NodeLoad.rank)
 
+    async def get(self, node_id: str) -> NodeLoad | None:
+        """The node's last beat, or None if it is dead."""
+        beat = await self._redis.get(keys.node_beat(node_id))
+        return None if beat is None else _load(msgpack.unpackb(as_bytes(beat)))
+
     async def alive(self, node_id: str) -> bool:
         return bool(await self._redis.exists(keys.node_beat(node_id)))
 

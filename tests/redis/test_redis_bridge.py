@@ -5,13 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nodeproc import running_nodes
+import httpx
+from nodeproc import NodeProcess, running_nodes
 from redisproc import RedisProcess
 from room_client import RoomClient
 from test_redis_failover import acked, annotation, reconnect, token
 
 from session.commands import PostChat
 from session.grants import Role
+
+
+def room_node(node: NodeProcess, room_token: str) -> dict[str, object]:
+    headers = {"Authorization": f"Bearer {room_token}"}
+    response = httpx.get(node.base_url + "/api/session/node", headers=headers, timeout=10)
+    response.raise_for_status()
+    body: dict[str, object] = response.json()
+    return body
 
 
 def event_log(client: RoomClient) -> list[tuple[int, str]]:
@@ -27,6 +36,10 @@ async def test_clients_on_three_nodes_see_the_same_ordered_events(
         county = await RoomClient.connect(b.ws_url, token("case-2", "county", Role.PARTICIPANT))
         trainee = await RoomClient.connect(c.ws_url, token("case-2", "trainee", Role.OBSERVER))
         assert county.welcome["room"] == trainee.welcome["room"] == "case-2"
+        # media goes to the room's node: every node tells where that is
+        for node, here in ((a, True), (b, False), (c, False)):
+            where = room_node(node, token("case-2", "county", Role.PARTICIPANT))
+            assert (where["url"], where["here"]) == (a.base_url, here)
 
         last = 0
         for i in range(3):

@@ -1,0 +1,34 @@
+"""``GET /api/session/node``: which node hosts the caller's room (and so its SFU).
+
+Any node answers, for a room token of that room: ``{"node", "url", "here"}``. Media must be
+negotiated with the room's node (``url``); the room's commands and events work through any
+node. Without ``--redis`` there is one node: it answers with itself.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.appstate import app_state
+from server.auth import ApiError, require_room_token
+from server.redis.wiring import redis_node
+
+
+async def room_node(request: Request) -> Response:
+    claims = require_room_token(request)
+    state = app_state(request)
+    node = redis_node(state)
+    if node is None:
+        if state.rooms.get(claims.room) is None:
+            raise ApiError(404, "not_found", "no such room")
+        return JSONResponse({"node": "local", "url": state.settings.public_base, "here": True})
+    where = await node.where(claims.room)
+    if where is None:
+        raise ApiError(404, "not_found", "no live node hosts this room (it may be moving)")
+    return JSONResponse({"node": where.id, "url": where.url, "here": where.id == node.id})
+
+
+def routes() -> list[BaseRoute]:
+    return [Route("/api/session/node", room_node, methods=["GET"])]
