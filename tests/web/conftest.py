@@ -103,6 +103,7 @@ class Pages:
     server: LiveServer
     browser: Browser
     opened: list[Any] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # uncaught exceptions in any page
 
     def open(
         self,
@@ -120,6 +121,7 @@ class Pages:
         self.opened.append(context)
         page = context.new_page()
         page.on("dialog", lambda d: d.accept("note"))
+        page.on("pageerror", lambda exc: self.errors.append(f"{identity}: {exc}"))
         token = self.server.mint(ROOM, identity, role, name=name or identity)
         page.goto(f"{self.server.base_url}/join#token={token}")
         if wait:
@@ -146,3 +148,4 @@ def pages(room_server: LiveServer, browser: Browser) -> Iterator[Pages]:
     p = Pages(room_server, browser)
     yield p
     p.close()
+    assert not p.errors, p.errors

@@ -110,3 +110,43 @@ def test_observer_cannot_annotate_or_drive(pages: Pages) -> None:
     assert result["ok"] is False and result["code"] == "forbidden"
     host.wait_for_timeout(300)
     assert host.evaluate("window.__huizhen.ctx.state.viewports[0].voi?.center") != 1
+
+
+def count(page: Page, tool: str) -> int:
+    return int(page.evaluate(f"{DESCRIBE}.filter(a => a.tool === {tool!r}).length"))
+
+
+def wait_count(page: Page, tool: str, n: int) -> None:
+    page.wait_for_function(
+        f"{DESCRIBE}.filter(a => a.tool === {tool!r}).length === {n}", timeout=15_000
+    )
+
+
+def test_delete_undo_redo_of_own_edits(pages: Pages) -> None:
+    host = pages.open("dr-li", Role.HOST)
+    county = pages.open("dr-wang", Role.PARTICIPANT)
+    county.click("[data-tool='probe']")
+    drag(county, (0.5, 0.5), (0.5, 0.5))
+    wait_count(host, "Probe", 1)
+    county.click("[data-action='delete']")
+    wait_count(host, "Probe", 0)
+    wait_count(county, "Probe", 0)
+    county.click("[data-action='undo']")  # the probe comes back, for everyone
+    wait_count(host, "Probe", 1)
+    wait_count(county, "Probe", 1)
+    county.click("[data-action='redo']")
+    wait_count(host, "Probe", 0)
+    county.click("[data-action='undo']")
+    county.click("[data-action='undo']")  # undo the creation itself
+    wait_count(host, "Probe", 0)
+    wait_count(county, "Probe", 0)
+    # Someone else's annotation is locked for a participant without `moderate`.
+    host.click("[data-tool='length']")
+    drag(host, (0.2, 0.2), (0.4, 0.3))
+    wait_count(county, "Length", 1)
+    authors = county.evaluate(
+        "window.__huizhen.notes.describe().map(a => a.id)"
+        ".map(id => window.__huizhen.ctx.state.annotations.get(id)?.author)"
+    )
+    assert authors == ["dr-li"]
+    assert count(host, "Length") == 1
