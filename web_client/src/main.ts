@@ -145,7 +145,7 @@ async function boot(): Promise<void> {
       if (m.type === 'welcome') welcome(m as Welcome);
       else if (m.type === 'snapshot') {
         ctx.state = stateFromWire(m.state as Record<string, unknown>);
-        view.requestApply();
+        view.resync();
       } else if (m.type === 'error' && m.ref == null) toast(`${t('error_generic')}: ${String(m.code)}`);
       else if (m.type !== 'ack' && m.type !== 'error' && m.type !== 'pong') event(m as RoomEvent);
     }
