@@ -47,7 +47,7 @@ def _records(source: Any, offset: int, path: Path) -> Iterator[Record]:
                 end = offset + unpacker.tell()
                 yield Record(start, end, bytes(window[start - base : end - base]), value)
                 start = end
-        except (ValueError, msgpack.UnpackException) as error:
+        except (ValueError, TypeError, RecursionError, msgpack.UnpackException) as error:
             log.warning("%s: unreadable record at offset %d: %s", path, start, error)
             return
         del window[: start - base]  # once per chunk: trimming per record is quadratic
