@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page
 
 from session.grants import Role
 from web.case import SPACING, CtCase, hu_of
 from web.conftest import Pages
+
+pytestmark = pytest.mark.browser
 
 DESCRIBE = "window.__huizhen.notes.describe()"
 

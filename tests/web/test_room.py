@@ -7,11 +7,14 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 from playwright.sync_api import Page
 
 from session.grants import Role
 from web.conftest import Pages, wait_ready
+
+pytestmark = pytest.mark.browser
 
 VP = "window.__huizhen.viewport(0)"
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from playwright.sync_api import Page
 
 from session.grants import Role
 from web.conftest import ROOM, Pages
+
+pytestmark = pytest.mark.browser
 
 
 def status(page: Page, expected: str) -> str:

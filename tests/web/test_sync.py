@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page
 
 from session.grants import Role
 from web.conftest import Pages
+
+pytestmark = pytest.mark.browser
 
 VIEWPORT = "window.__huizhen.viewport(0)"
 
