@@ -72,6 +72,7 @@ async def start_workers(mode: str, url: str, k: int, duration: float) -> list[An
                 PY, "-m", "bench.sfu.load", "--mode", mode, "--url", url,
                 "--count", str(count), "--prefix", f"w{w}s", "--duration", str(duration),
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=ROOT,
+                limit=2**26,  # one JSON line with every frame sample
             )
         )  # fmt: skip
     return workers
