@@ -107,6 +107,8 @@ class ForwardTrack(MediaStreamTrack):
 
 
 SendPli = Callable[[], Awaitable[bool]]
+FrameTap = Callable[[bytes, int, str], bool]
+"""Sees every received frame (the recorder); returns True when it wants a keyframe."""
 
 
 class Forwarder:
@@ -119,12 +121,14 @@ class Forwarder:
         *,
         max_frames: int = 30,
         clock: Callable[[], float] = time.monotonic,
+        tap: FrameTap | None = None,
     ) -> None:
         self.kind = kind
         self.packer = SharedPacker()
         self._send_pli = send_pli
         self._max_frames = max_frames
         self._clock = clock
+        self._tap = tap
         self._legs: dict[str, ForwardTrack] = {}
         self._keyframes = KeyframeRequests()
         self._tasks: set[asyncio.Future[None]] = set()
@@ -141,6 +145,8 @@ class Forwarder:
         frame = EncodedFrame(data, timestamp, mime_type, keyframe)
         for leg in self._legs.values():
             leg.offer(frame)
+        if self._tap is not None and self._tap(data, timestamp, mime_type):
+            self.request_keyframe()
 
     # --- subscribers -----------------------------------------------------------------------
     def subscribe(self, leg: str, track_id: str) -> ForwardTrack:

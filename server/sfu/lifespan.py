@@ -14,7 +14,8 @@ from server.sfu.signalling import Sfu
 
 @contextlib.asynccontextmanager
 async def sfu_lifespan(state: AppState) -> AsyncIterator[None]:
-    sfu = Sfu(state.settings.ice_servers)
+    # The recorder (if its hook runs) is looked up per frame: hook order does not matter.
+    sfu = Sfu(state.settings.ice_servers, recorder=lambda: state.extensions.get("recorder"))
     state.media = sfu
 
     def observe(host: RoomHost) -> None:

@@ -9,10 +9,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from aiortc import RTCConfiguration
 
 from server.sfu import passthrough, wire
+from server.sfu.forwarder import FrameTap
 from server.sfu.peer import MediaPeer, Publication, Send
 from server.sfu.speaker import ActiveSpeaker
 from server.sfu.wire import Source
@@ -21,14 +23,33 @@ from session.ids import ParticipantId, RoomId
 log = logging.getLogger(__name__)
 
 
+class FrameRecorder(Protocol):
+    """``recorder.service.RecorderService``'s media seam (``docs/recording.md``)."""
+
+    def on_frame(  # noqa: PLR0917 - the recorder's signature
+        self,
+        room_id: RoomId,
+        participant: ParticipantId,
+        track_id: str,
+        data: bytes,
+        timestamp: int,
+        mime_type: str,
+    ) -> bool: ...
+
+
 class MediaRoom:
     def __init__(
-        self, room_id: RoomId, config: RTCConfiguration, clock: Callable[[], float] = time.time
+        self,
+        room_id: RoomId,
+        config: RTCConfiguration,
+        clock: Callable[[], float] = time.time,
+        recorder: Callable[[], FrameRecorder | None] = lambda: None,
     ) -> None:
         self.id = room_id
         self.peers: dict[ParticipantId, MediaPeer] = {}
         self._config = config
         self._clock = clock
+        self._recorder = recorder
         self.speaker = ActiveSpeaker()
         self._tasks: set[asyncio.Future[None]] = set()
 
@@ -36,13 +57,31 @@ class MediaRoom:
         """The participant's peer, created on its first signal (it then subscribes to all)."""
         peer = self.peers.get(participant)
         if peer is None:
-            peer = MediaPeer(participant, send, self._config, self._on_publication, self._on_failed)
+            peer = MediaPeer(
+                participant,
+                send,
+                self._config,
+                on_publication=self._on_publication,
+                on_failed=self._on_failed,
+                tap_for=self._tap_for,
+            )
             self.peers[participant] = peer
             for other in self.publications():
                 if other.participant != participant:
                     peer.subscribe(other)
         peer.send = send  # a reconnect brings a new connection
         return peer
+
+    def _tap_for(self, participant: ParticipantId, track_id: str) -> FrameTap:
+        """Every received frame goes to the recorder, if one is running (a dict lookup)."""
+
+        def tap(data: bytes, timestamp: int, mime_type: str) -> bool:
+            recorder = self._recorder()
+            if recorder is None:
+                return False
+            return recorder.on_frame(self.id, participant, track_id, data, timestamp, mime_type)
+
+        return tap
 
     def _on_failed(self, peer: MediaPeer) -> None:
         """A peer whose connection failed is dropped (unless already replaced)."""

@@ -20,7 +20,7 @@ from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 
 from server.sfu import passthrough, wire
 from server.sfu.bandwidth import BandwidthAggregate
-from server.sfu.forwarder import Forwarder
+from server.sfu.forwarder import Forwarder, FrameTap
 from server.sfu.wire import Source, TrackInfo
 from session.errors import ErrorCode
 from session.ids import ParticipantId
@@ -66,8 +66,10 @@ class MediaPeer:
         participant: ParticipantId,
         send: Send,
         config: RTCConfiguration,
+        *,
         on_publication: Callable[[Publication], None],
         on_failed: Callable[["MediaPeer"], None] = lambda peer: None,
+        tap_for: Callable[[ParticipantId, str], FrameTap | None] = lambda who, track: None,
     ) -> None:
         self.participant = participant
         self.send = send
@@ -75,6 +77,7 @@ class MediaPeer:
         self.publications: dict[Source, Publication] = {}
         self._on_publication = on_publication
         self._on_failed = on_failed
+        self._tap_for = tap_for
         self._sources: dict[str, Source] = {}  # client-sending mid → what it carries
         self._subs: dict[PubKey, _Subscription] = {}
         self._lock = asyncio.Lock()
@@ -124,7 +127,8 @@ class MediaPeer:
             passthrough.tap_receiver(receiver, lambda data, timestamp, mime: None)
             log.info("%s: extra %s track ignored", self.participant, track.kind)
             return
-        forwarder = Forwarder(track.kind, lambda: passthrough.send_pli(receiver))
+        tap = self._tap_for(self.participant, f"{source}-{self.participant}")
+        forwarder = Forwarder(track.kind, lambda: passthrough.send_pli(receiver), tap=tap)
         passthrough.tap_receiver(receiver, forwarder.push)
         publication = Publication(self.participant, source, forwarder, transceiver)
         passthrough.cap_remb(receiver, lambda: publication.bandwidth.value(_now()))

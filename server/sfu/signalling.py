@@ -14,7 +14,7 @@ from server.interfaces import SignalFrameLike, SignalPeer
 from server.settings import IceServer
 from server.sfu import wire
 from server.sfu.ice import rtc_configuration
-from server.sfu.mediaroom import MediaRoom
+from server.sfu.mediaroom import FrameRecorder, MediaRoom
 from server.sfu.peer import NegotiationError
 from session.errors import ErrorCode
 from session.events import GrantsChanged, ParticipantLeft, RoomClosed, Stamped
@@ -27,8 +27,13 @@ MAX_SENDING = 3  # microphone, camera, screen share
 
 
 class Sfu:
-    def __init__(self, ice_servers: Sequence[IceServer] = ()) -> None:
+    def __init__(
+        self,
+        ice_servers: Sequence[IceServer] = (),
+        recorder: Callable[[], FrameRecorder | None] = lambda: None,
+    ) -> None:
         self._config = rtc_configuration(ice_servers)
+        self._recorder = recorder
         self.rooms: dict[RoomId, MediaRoom] = {}
         self._tasks: set[asyncio.Future[None]] = set()
 
@@ -75,7 +80,8 @@ class Sfu:
     def _room(self, room_id: RoomId) -> MediaRoom:
         room = self.rooms.get(room_id)
         if room is None:
-            room = self.rooms[room_id] = MediaRoom(room_id, self._config)
+            room = MediaRoom(room_id, self._config, recorder=self._recorder)
+            self.rooms[room_id] = room
         return room
 
     async def on_leave(self, room_id: RoomId, participant: ParticipantId) -> None:

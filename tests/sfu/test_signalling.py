@@ -255,3 +255,42 @@ async def test_more_than_three_sending_sections_are_refused(room: Room) -> None:
     await client.publish(*(PatternTrack() for _ in range(4)))
     await asyncio.wait_for(client.answered.wait(), 10)
     assert [e["code"] for e in client.errors] == ["bad_request"]
+
+
+class RecordingRecorder:
+    """Stands in for ``RecorderService.on_frame``: wants a keyframe until it has one."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, str, str, bool]] = []
+        self.keyframe_seen = False
+
+    def on_frame(  # noqa: PLR0917 - the recorder's signature
+        self,
+        room_id: RoomId,
+        participant: ParticipantId,
+        track_id: str,
+        data: bytes,
+        timestamp: int,
+        mime_type: str,
+    ) -> bool:
+        key = mime_type == "video/vp8" and data[0] & 1 == 0
+        self.keyframe_seen = self.keyframe_seen or key
+        self.frames.append((room_id, track_id, mime_type, key))
+        return mime_type.startswith("video/") and not self.keyframe_seen
+
+
+async def test_published_frames_reach_the_recorder_which_can_ask_for_a_keyframe() -> None:
+    recorder = RecordingRecorder()
+    sfu = Sfu(recorder=lambda: recorder)
+    room = Room(sfu)
+    try:
+        await join_publishing(room)  # nobody subscribes: only the recorder asks for keyframes
+        async with asyncio.timeout(10):
+            while not recorder.keyframe_seen or len(recorder.frames) < 60:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        await room.close()
+        await sfu.close()
+    tracks = {(t, m) for _, t, m, _ in recorder.frames}
+    assert tracks == {("camera-host", "video/vp8"), ("mic-host", "audio/opus")}
+    assert {r for r, _, _, _ in recorder.frames} == {ROOM}
