@@ -129,13 +129,20 @@ async def test_api_authorization_and_queries(
         viewer = minted.json()["token"]
     with client(viewer) as as_viewer:
         assert [r["id"] for r in as_viewer.get("/api/recordings").json()["recordings"]] == [rid]
-        t = spy.seen[-5][0].at
-        state = snapshot_from_wire(as_viewer.get(f"/api/recordings/{rid}/state?t={t}").content)
-        assert state.state == spy.seen[-5][1].state or state.seq >= spy.seen[-5][0].seq
-        frame = as_viewer.get(f"/api/recordings/{rid}/events", params={"from": 0, "to": t})
+        stamped, live = next(  # an event after which the live state is exactly "all <= at"
+            (s, snap)
+            for (s, snap), (nxt, _) in zip(spy.seen[-30:], spy.seen[-29:], strict=False)
+            if snap.seq == s.seq and nxt.at > s.at
+        )
+        t = stamped.at
+        state = snapshot_from_wire(as_viewer.get(f"/api/recordings/{rid}/state?t={t!r}").content)
+        assert state.state == live.state and state.seq == stamped.seq
+        frame = as_viewer.get(f"/api/recordings/{rid}/events", params={"from": 0, "to": repr(t)})
         assert frame.headers["content-type"] == "application/msgpack"
         events = [stamped_from_message(m) for m in decode_server_frame(frame.content)]
-        assert events and all(e.at <= t for e in events)
+        reader = RecordingReader(recordings(server)[0])
+        assert events == [e.stamped for e in reader.events() if e.stamped.at <= t]
+        assert events[-1].seq == stamped.seq or events[-1].seq is None
         assert as_viewer.delete(f"/api/recordings/{rid}").status_code == 403
         assert as_viewer.get(f"/api/recordings/{rid}/state?t=x").status_code == 400
         assert as_viewer.get("/api/recordings/nope-20260101T000000-abcdef").status_code == 404
