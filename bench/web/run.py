@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import make_settings, run_live_server  # noqa: E402
+from livetools import make_settings, run_live_server  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from session.grants import Role  # noqa: E402
