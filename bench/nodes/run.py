@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.fanout import servers
-from bench.nodes import failover, fanout
+from bench.nodes import failover, fanout, rooms
 
 LAYOUTS = ("memory", "one", "two")
 
@@ -28,25 +28,49 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("-n", "--listeners", nargs="+", type=int, default=[100, 400])
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=5, help="failover rounds")
+    parser.add_argument("--rooms", nargs="+", type=int, default=[10, 200, 800])
+    parser.add_argument("--only", choices=("fanout", "failover", "rooms"), help="one part only")
     return parser.parse_args()
 
 
 async def main(args: argparse.Namespace) -> None:
     rows: list[dict[str, object]] = []
+    times: list[float] = []
+    per_room: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="nodes-bench-") as tmp:
-        for n in args.listeners:
-            for layout in LAYOUTS:
-                row = await fanout.run(layout, n, Path(tmp) / f"{layout}-{n}", args.duration)
-                print(row, flush=True)
-                rows.append(row)
-        times = await failover.run(args.rounds, Path(tmp) / "failover")
+        if args.only in (None, "fanout"):
+            for n in args.listeners:
+                for layout in LAYOUTS:
+                    row = await fanout.run(layout, n, Path(tmp) / f"{layout}-{n}", args.duration)
+                    print(row, flush=True)
+                    rows.append(row)
+        if args.only in (None, "failover"):
+            times = await failover.run(args.rounds, Path(tmp) / "failover")
+        if args.only in (None, "rooms"):
+            for count in args.rooms:
+                per_room.append(await rooms.run(count, Path(tmp) / f"rooms-{count}"))
+                print(per_room[-1], flush=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = servers.ROOT / "bench" / "results" / f"nodes-{stamp}.json"
-    out.write_text(json.dumps({"fanout": rows, "failover_s": times}, indent=1))
+    out.write_text(json.dumps({"fanout": rows, "failover_s": times, "rooms": per_room}, indent=1))
     print(table(rows, times))
+    print(rooms_table(per_room))
+
+
+def rooms_table(rows: list[dict[str, object]]) -> str:
+    lines = [
+        "| idle rooms | idle CPU % (room node, other) | RSS MB | adopt all after kill -9 |",
+        "| ---: | --- | ---: | ---: |",
+    ]
+    for row in rows:
+        cpu = ", ".join(str(x) for x in row["idle_cpu_pct"])  # type: ignore[attr-defined]
+        lines.append(f"| {row['rooms']} | {cpu} | {row['rss_mb']} | {row['adopt_all_s']} s |")
+    return "\n".join(lines)
 
 
 def table(rows: list[dict[str, object]], times: list[float]) -> str:
+    if not rows and not times:
+        return ""
     lines = [
         "| listeners | layout | p50 ms | p99 ms | lost | node CPU % (room node, other) |",
         "| ---: | --- | ---: | ---: | ---: | --- |",
@@ -57,6 +81,8 @@ def table(rows: list[dict[str, object]], times: list[float]) -> str:
             f"| {row['listeners']} | {row['layout']} | {row['p50_ms']} | {row['p99_ms']} "
             f"| {row['lost']} | {cpu} |"
         )
+    if not times:
+        return "\n".join(lines)
     lines.append("")
     rounded = ", ".join(f"{t:.2f}" for t in times)
     lines.append(

@@ -34,12 +34,19 @@ class RedisRoomDirectory:
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self.redis = redis  # the node's one client, shared by the other Redis parts
+        # Set by the node: a room created here is owned by this node from the start, so a
+        # client of another node can be bridged to it as soon as ``create`` returns.
+        self.node_id: str | None = None
 
     async def create(self, info: RoomInfo) -> RoomInfo:
         # SET NX is the uniqueness check: two nodes creating the same id race here, once.
         if not await self._redis.set(keys.room_info(info.id), encode_info(info), nx=True):
             raise RoomExists(info.id)
-        await self._redis.sadd(keys.ROOMS, info.id)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.sadd(keys.ROOMS, info.id)
+            if self.node_id is not None:
+                pipe.set(keys.room_owner(info.id), self.node_id)
+            await pipe.execute()
         return info
 
     async def get(self, room_id: RoomId) -> RoomInfo | None:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from server.settings import Settings
 
 log = logging.getLogger(__name__)
+SCAN_EVERY = 10
 
 
 class Node:
@@ -54,10 +55,13 @@ class Node:
         self._settings = settings
         self._rooms = rooms
         self._directory = directory
+        directory.node_id = self.id
         self._log = RedisRoomLog(directory.redis, self.id)
         self._nodes = NodeDirectory(directory.redis, ttl_s=ttl_s)
         self._beat_s = beat_s
         self._run_id = ""
+        self._beats = 0
+        self._scanned_alive: frozenset[str] = frozenset()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.bridge = Bridge(
             directory.redis,
@@ -154,16 +158,22 @@ class Node:
 
     # --- takeover ---------------------------------------------------------------------------
     async def _take_orphans(self, live: list[NodeLoad]) -> None:
-        alive = {node.id for node in live}
+        alive = frozenset(node.id for node in live)
+        self._beats += 1
         if not live or live[0].id != self.id:
             return  # only the least loaded live node takes rooms over
-        for room_id in await self._nodes.room_ids():
-            if self._rooms.get(room_id) is None:
-                owner = await self._nodes.owner(room_id)
-                if owner is not None and owner not in alive:
-                    await self._take(room_id, alive)
+        # Orphans appear when a node dies: scan when the live set changed, and every
+        # SCAN_EVERY beats as a safety net (a scan is O(rooms), one pipelined round trip).
+        if alive == self._scanned_alive and self._beats % SCAN_EVERY:
+            return
+        self._scanned_alive = alive
+        candidates = [r for r in await self._nodes.room_ids() if self._rooms.get(r) is None]
+        owners = await self._nodes.owners(candidates)
+        for room_id, owner in zip(candidates, owners, strict=True):
+            if owner is not None and owner not in alive:
+                await self._take(room_id, alive)
 
-    async def _take(self, room_id: RoomId, alive: set[str]) -> None:
+    async def _take(self, room_id: RoomId, alive: frozenset[str]) -> None:
         async with self._nodes.lock(room_id) as held:
             if not held or (await self._nodes.owner(room_id)) in alive:
                 return

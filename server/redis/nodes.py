@@ -84,6 +84,14 @@ class NodeDirectory:
         value = await self._redis.get(keys.room_owner(room_id))
         return None if value is None else as_bytes(value).decode()
 
+    async def owners(self, room_ids: list[RoomId]) -> list[str | None]:
+        """Each room's owner, in one round trip (a pipeline: legal across Cluster slots)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for room_id in room_ids:
+                pipe.get(keys.room_owner(room_id))
+            found = await pipe.execute()
+        return [None if value is None else as_bytes(value).decode() for value in found]
+
     async def set_owner(self, room_id: RoomId, node_id: str) -> None:
         await self._redis.set(keys.room_owner(room_id), node_id)
 
