@@ -104,6 +104,7 @@ class Pages:
     browser: Browser
     opened: list[Any] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # uncaught exceptions in any page
+    frames: dict[str, list[str]] = field(default_factory=dict)  # frame URLs, request order
 
     def open(
         self,
@@ -122,6 +123,8 @@ class Pages:
         page = context.new_page()
         page.on("dialog", lambda d: d.accept("note"))
         page.on("pageerror", lambda exc: self.errors.append(f"{identity}: {exc}"))
+        requested = self.frames.setdefault(identity, [])
+        page.on("request", lambda r: requested.append(r.url) if "/frames/" in r.url else None)
         token = self.server.mint(ROOM, identity, role, name=name or identity)
         page.goto(f"{self.server.base_url}/join#token={token}")
         if wait:

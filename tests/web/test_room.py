@@ -85,6 +85,9 @@ def test_late_joiner_matches_driver(pages: Pages) -> None:
     late = pages.open("late", Role.PARTICIPANT)
     late.wait_for_function(f"{VP}.index === 5 && {VP}.voi && {VP}.voi.center === -600")
     late.wait_for_function(f"{VP}.view.presentation.rotation === 90")
+    # The driver's current image is the first pixel data the late joiner asks for.
+    current = host.evaluate(f"{VP}.image.sop")
+    assert f"/instances/{current}/frames/1" in pages.frames["late"][0]
     host.wait_for_timeout(500)
     a = canvas_pixels(host)
     b = canvas_pixels(late)
