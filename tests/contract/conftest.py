@@ -17,6 +17,7 @@ from redisproc import RedisProcess, running_redis
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.redis.directory import RedisRoomDirectory
 from server.redis.roomlog import RedisRoomLog
+from server.redis.wiring import redis_node
 
 
 @pytest.fixture
@@ -34,3 +35,21 @@ async def impl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
     client = Redis.from_url(proc.url)
     yield Impl("redis", RedisRoomDirectory(client), RedisRoomLog(client))
     await client.aclose()
+
+
+# --- the whole server, either way: the room sync suite of tests/server runs on both ---------
+sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
+
+
+@pytest.fixture(params=["memory", "redis"])
+def live_server(request: pytest.FixtureRequest) -> object:
+    """Overrides the root ``live_server``: the embedded default, or one node on a real Redis
+    (Redis is started first so that it outlives the server's shutdown)."""
+    overrides = {}
+    if request.param == "redis":
+        proc: RedisProcess = request.getfixturevalue("redis_proc")
+        overrides["redis_url"] = proc.url
+    factory = request.getfixturevalue("live_server_factory")
+    server = factory(**overrides)
+    assert (redis_node(server.state) is not None) == (request.param == "redis")
+    return server
