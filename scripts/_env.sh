@@ -40,7 +40,7 @@ ensure_venv() {
 
 web_sources_hash() {
   (cd "$ROOT/web_client" &&
-    find src index.html package.json package-lock.json tsconfig*.json vite.config.* public \
+    find src index.html playback.html package.json package-lock.json tsconfig*.json vite.config.* public \
       -type f 2>/dev/null | LC_ALL=C sort | xargs -r sha256sum | sha256sum | cut -d' ' -f1)
 }
 

@@ -66,7 +66,9 @@ async function boot(): Promise<void> {
   status(label('loading'));
   const rec = await api.recording(recording);
   await initCornerstone(token);
-  const page = new PlaybackPage(api, rec, token, claims.sub);
+  // Never one of the recorded participants (even for the host who recorded it): their view,
+  // pointer and annotations are the recording's, not this viewer's.
+  const page = new PlaybackPage(api, rec, token, `playback:${claims.sub}`);
   await page.start();
   status(null);
 }
@@ -127,6 +129,7 @@ class PlaybackPage {
     this.timeline.chapters(this.rec.chapters);
     this.timeline.onSeek = (t) => void this.seek(t);
     this.bindControls();
+    this.ctx.viewer.tools.setAnnotating(false); // shown, locked: the recording's, not mine
     this.view.onApplied = () => {
       this.notes.reconcile();
       this.pointer.draw();
