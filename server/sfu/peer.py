@@ -195,8 +195,7 @@ class MediaPeer:
         publication.bandwidth.update(self.participant, bitrate, _now())
         report = publication.bandwidth.to_report(_now())
         if report is not None:
-            receiver = publication.transceiver.receiver
-            self._spawn(_quietly(passthrough.send_remb(receiver, report)))
+            self._spawn(_send_remb(publication, report))
 
     # --- server-initiated negotiation ------------------------------------------------------
     def renegotiate(self) -> None:
@@ -246,9 +245,10 @@ class MediaPeer:
         await self.pc.close()
 
 
-async def _quietly(coro: Awaitable[bool]) -> None:
+async def _send_remb(publication: Publication, bitrate: int) -> None:
+    # The coroutine is created inside the task, so a task cancelled early leaves none behind.
     with contextlib.suppress(ConnectionError):
-        await coro
+        await passthrough.send_remb(publication.transceiver.receiver, bitrate)
 
 
 def _now() -> float:
