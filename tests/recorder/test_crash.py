@@ -127,11 +127,21 @@ async def test_kill_9_mid_recording_then_recovery(tmp_path: Path) -> None:
     assert state.recording and state.viewports[0].voi is not None
     assert state.viewports[0].voi.center >= voi["voi"]["center"]
 
-    # A restart recovers and finalizes it.
+    # A restart recovers and finalizes it; a recording open at a clean stop (SIGTERM) is
+    # finalized as complete by the lifespan.
     with server_process(data_dir, port), admin(port) as client:
         [listed] = client.get("/api/recordings").json()["recordings"]
-    assert listed["status"] == Status.RECOVERED.value
+        client.post("/api/rooms", json={"id": "again"}).raise_for_status()
+        again = await RoomClient.connect(url, host_token("again"))
+        await again.reply(await again.send(SetRecording(True)))
+        await again.reply(await again.send(PostChat("still here")))
+    assert listed["status"] == Status.RECOVERED.value, listed
+    [clean] = [d for d in (data_dir / RECORDINGS_DIR).iterdir() if d.name.startswith("again-")]
+    finalized = read_manifest(clean)
+    assert finalized.status is Status.COMPLETE, finalized
+    assert finalized.reason == "server shutdown", finalized
+    await again.close()
     manifest = read_manifest(directory)
-    assert manifest.ended_at is not None and manifest.ended_at >= last["at"]
-    assert manifest.last_seq is not None and manifest.last_seq >= last["seq"]
-    assert manifest.events == len(list(RecordingReader(directory).events()))
+    assert manifest.ended_at is not None and manifest.ended_at >= last["at"], (manifest, last)
+    assert manifest.last_seq is not None and manifest.last_seq >= last["seq"], (manifest, last)
+    assert manifest.events == len(list(RecordingReader(directory).events())), manifest
