@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ import httpx
 from conftest import free_port
 from rec_scripted import image
 from rec_support import RoomClient
+from websockets.exceptions import ConnectionClosed
 
 from recorder.format import RECORDINGS_DIR, Status, read_manifest
 from recorder.reader import RecordingReader
@@ -80,6 +82,11 @@ def host_token(room: str) -> str:
 
 
 async def keep_busy(client: RoomClient, stop: asyncio.Event) -> None:
+    with contextlib.suppress(ConnectionClosed):  # the server is killed under our feet
+        await _send_forever(client, stop)
+
+
+async def _send_forever(client: RoomClient, stop: asyncio.Event) -> None:
     n = 0
     while not stop.is_set():
         n += 1
