@@ -21,7 +21,15 @@ export class ViewSync {
   /** Called when the viewer finished applying state (tests and bench observe this). */
   onApplied: () => void = () => undefined;
 
-  constructor(private readonly ctx: Ctx) {}
+  /** Time of the user's last input: a driver's own change beats a slower catch-up apply. */
+  private lastInput = -Infinity;
+
+  constructor(private readonly ctx: Ctx) {
+    for (const name of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+      window.addEventListener(name, () => { this.lastInput = performance.now(); },
+        { capture: true, passive: true });
+    }
+  }
 
   /** Listen to a viewport element's Cornerstone events. */
   watch(el: HTMLElement, index: number): void {
@@ -111,7 +119,8 @@ export class ViewSync {
       const { viewer, state } = this.ctx;
       viewer.setLayout(state.layout);
       viewer.elements.forEach((el, i) => this.watchOnce(el, i));
-      await Promise.all(state.viewports.map((v, i) => this.applyOne(i, v)));
+      const started = performance.now();
+      await Promise.all(state.viewports.map((v, i) => this.applyOne(i, v, started)));
     } finally {
       this.applying--;
     }
@@ -123,11 +132,12 @@ export class ViewSync {
     }
   }
 
-  private async applyOne(i: number, v: ViewportState): Promise<void> {
+  private async applyOne(i: number, v: ViewportState, started: number): Promise<void> {
     try {
       const image = v.image ?? (await this.defaultImage(i));
       if (!image) return;
       if (!(await this.ctx.viewer.showImage(i, image))) return;
+      if (driving(this.ctx) && this.lastInput > started) return;
       this.ctx.viewer.applyView(i, v);
     } catch (err) {
       // A failed load (offline, server error) leaves this viewport for the next apply.
