@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +14,9 @@ from redis.asyncio import Redis
 
 from server.redis.health import RedisHealth
 from server.redis.writer import FAILURES
+
+log = logging.getLogger(__name__)
+MAX_POSTS = 10_000  # ~1.3 MB of small frames: seconds of a busy room's traffic
 
 
 @dataclass(eq=False, slots=True)
@@ -30,15 +35,34 @@ class Outbox:
     a node with 200 bridged clients of a room costs the room's node one publish per frame.
     """
 
-    def __init__(self, redis: Redis, health: RedisHealth, on_failure: Any) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        health: RedisHealth,
+        on_failure: Callable[[], None],
+        max_posts: int = MAX_POSTS,
+    ) -> None:
         self._redis = redis
         self._health = health
         self._on_failure = on_failure
+        self._max = max_posts
         self._posts: deque[_Post] = deque()
         self._wake = asyncio.Event()
 
+    @property
+    def pending(self) -> int:
+        return len(self._posts)
+
     def post(self, channel: str, message: list[Any]) -> None:
-        self._posts.append(_Post(channel, message))
+        self._append(_Post(channel, message))
+
+    def _append(self, post: _Post) -> None:
+        """Queue a post; a backlog Redis cannot drain ends every bridge instead of growing."""
+        if len(self._posts) >= self._max:
+            log.error("bridge outbox over %d messages: ending every bridge", self._max)
+            self._posts.clear()
+            self._on_failure()  # the clients resume from their last seq, nothing is lost
+        self._posts.append(post)
         self._wake.set()
 
     def post_frame(self, channel: str, conn_id: str, frame: bytes) -> None:
@@ -46,8 +70,7 @@ class Outbox:
         if last is not None and last.frame is frame and last.channel == channel:
             last.conn_ids.append(conn_id)
             return
-        self._posts.append(_Post(channel, None, frame, [conn_id]))
-        self._wake.set()
+        self._append(_Post(channel, None, frame, [conn_id]))
 
     async def run(self) -> None:
         while True:
