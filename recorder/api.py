@@ -16,12 +16,15 @@ Media files are served with HTTP Range support. File work runs off the event loo
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -51,6 +54,7 @@ from session.ids import ParticipantId, RoomId
 
 MSGPACK = "application/msgpack"
 TEACHING_DIR = "teaching"
+MEDIA_URL_TTL_S = 6 * 3600.0  # long enough to watch a recording; one file each
 MAX_RANGE_EVENTS = 200_000
 VIEWER_TTL_S = 7 * 24 * 3600.0
 _HOST_GRANTS = frozenset({Grant.RECORD, Grant.MODERATE})
@@ -187,12 +191,50 @@ async def recording_state(request: Request) -> Response:
 
 
 async def recording_media(request: Request) -> Response:
-    directory, _ = await _recording(request, _access(request))
-    name = request.path_params["name"]
+    """A track file, with Range. Auth: the Bearer header, or a signed URL (``media-urls``)."""
+    name = request.path_params["name"].removeprefix(MEDIA_DIR + "/")  # a track's ``file``
+    signed = "sig" in request.query_params
+    access = Access(None, False, "signed") if signed else _access(request)
+    directory, manifest = await _recording(request, access)
+    if signed:
+        _check_signature(request, manifest.id, name)
     path = directory / MEDIA_DIR / name
     if "/" in name or name.startswith(".") or not path.is_file():
         raise ApiError(404, "not_found", "no such media file")
     return FileResponse(path, media_type="video/x-matroska")  # answers Range requests
+
+
+async def media_urls(request: Request) -> Response:
+    """Signed URLs for the recording's tracks: media elements cannot send a Bearer header,
+    and tokens never travel in URLs. Each URL opens one file of one recording, for a while."""
+    _, manifest = await _recording(request, _access(request))
+    keys = app_state(request).keys
+    expires = int(time.time() + MEDIA_URL_TTL_S)
+    urls = {}
+    for track in manifest.tracks:
+        name = track.file.removeprefix(MEDIA_DIR + "/")
+        sig = _signature(keys.active.secret, manifest.id, name, expires)
+        query = urlencode({"kid": keys.active.kid, "exp": expires, "sig": sig})
+        urls[track.file] = f"/api/recordings/{manifest.id}/media/{quote(name)}?{query}"
+    return JSONResponse({"urls": urls, "expires_at": float(expires)})
+
+
+def _signature(secret: str, recording_id: str, name: str, expires: int) -> str:
+    message = f"{recording_id}/{name}/{expires}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _check_signature(request: Request, recording_id: str, name: str) -> None:
+    params = request.query_params
+    secret = app_state(request).keys.secret(params.get("kid", ""))
+    try:
+        expires = int(params.get("exp", ""))
+    except ValueError:
+        expires = 0
+    expected = "" if secret is None else _signature(secret, recording_id, name, expires)
+    valid = hmac.compare_digest(expected, params.get("sig", "")) and expected != ""
+    if not valid or expires < time.time():
+        raise ApiError(401, "unauthorized", "bad or expired media signature")
 
 
 async def mint_viewer_token(request: Request) -> Response:
@@ -276,7 +318,8 @@ def routes() -> list[BaseRoute]:
         Route(one, delete_recording, methods=["DELETE"]),
         Route(one + "/events", recording_events, methods=["GET"]),
         Route(one + "/state", recording_state, methods=["GET"]),
-        Route(one + "/media/{name}", recording_media, methods=["GET", "HEAD"]),
+        Route(one + "/media/{name:path}", recording_media, methods=["GET", "HEAD"]),
+        Route(one + "/media-urls", media_urls, methods=["POST"]),
         Route(one + "/viewer-tokens", mint_viewer_token, methods=["POST"]),
         Route(one + "/teaching-copy", teaching_copy, methods=["POST"]),
     ]

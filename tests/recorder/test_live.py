@@ -8,6 +8,7 @@ import io
 import random
 import tarfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -15,7 +16,7 @@ from conftest import LiveServer
 from rec_scripted import image, random_command
 from rec_support import RoomClient
 
-from recorder.format import RECORDINGS_DIR, Status
+from recorder.format import RECORDINGS_DIR, Status, Track, read_manifest, write_manifest
 from recorder.reader import RecordingReader
 from server.tokens import TokenKind
 from session.codec import decode_server_frame, snapshot_from_wire, stamped_from_message
@@ -156,7 +157,20 @@ async def test_api_authorization_and_queries(
     with httpx.Client(base_url=base) as anonymous:
         assert anonymous.get("/api/recordings").status_code == 401
     media = recordings(server)[0] / "media" / "doc-video-0.mkv"
-    media.write_bytes(bytes(range(256)) * 8)
+    media.write_bytes(bytes(range(256)) * 8)  # as if the SFU had fed a track
+    manifest = read_manifest(recordings(server)[0])
+    track = Track("media/doc-video-0.mkv", "video", "vp8", "doc", manifest.started_at + 1)
+    write_manifest(recordings(server)[0], replace(manifest, tracks=(track,)))
+    with client(viewer) as as_viewer:
+        signed = as_viewer.post(f"/api/recordings/{rid}/media-urls").json()["urls"][track.file]
+        prefixed = as_viewer.get(f"/api/recordings/{rid}/media/media%2Fdoc-video-0.mkv")
+        assert prefixed.content == media.read_bytes(), "a track's file names it directly"
+    with httpx.Client(base_url=base) as no_header:  # a <video> element: no Authorization
+        part = no_header.get(signed, headers={"Range": "bytes=0-3"})
+        assert part.status_code == 206 and part.content == bytes(range(4))
+        assert no_header.get(signed.replace("sig=", "sig=0")).status_code == 401
+        other = signed.replace("doc-video-0.mkv", "doc-audio-1.mkv")
+        assert no_header.get(other).status_code == 401
     with client(viewer) as as_viewer:
         assert as_viewer.post(f"/api/recordings/{rid}/teaching-copy").status_code == 403
         url = f"/api/recordings/{rid}/media/doc-video-0.mkv"
