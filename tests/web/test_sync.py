@@ -3,6 +3,7 @@ layout; an observer cannot drive."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -69,5 +70,37 @@ def test_follower_follows_zoom_pan_and_layout(pages: Pages) -> None:
     county.wait_for_function(
         "document.querySelector('#viewer-grid').dataset.layout === '1x2'"
         " && document.querySelectorAll('.viewport').length === 2",
+        timeout=15_000,
+    )
+
+
+def test_driver_sends_at_most_30_view_commands_per_second(pages: Pages) -> None:
+    host = pages.open("dr-li", Role.HOST)
+    county = pages.open("dr-wang", Role.PARTICIPANT)
+    host.evaluate(
+        """() => {
+        const ctx = window.__huizhen.ctx; const send = ctx.send; window.__sent = [];
+        ctx.send = (c) => { window.__sent.push([performance.now(), c.type]); return send(c); };
+    }"""
+    )
+    box = host.locator(".viewport").first.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    host.mouse.move(x, y)
+    host.mouse.down()  # window/level drag: ~80 VOI changes
+    for k in range(80):
+        host.mouse.move(x + k * 2, y + k, steps=1)
+        host.wait_for_timeout(5)
+    host.mouse.up()
+    host.wait_for_timeout(200)
+    sent: list[list[Any]] = host.evaluate("window.__sent")
+    times = [t for t, kind in sent if kind == "set_voi"]
+    assert 2 <= len(times) < 80
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) >= 30, gaps  # leading-edge throttle: one per 33 ms at most (timer slack)
+    final = host.evaluate(f"{VIEWPORT}.voi")
+    county.wait_for_function(
+        f"{VIEWPORT}.voi && {VIEWPORT}.voi.center === {final['center']}"
+        f" && {VIEWPORT}.voi.width === {final['width']}",
         timeout=15_000,
     )
