@@ -10,6 +10,8 @@ CPU (``/proc/PID/stat``) is the SFU's cost. Room logic is left out: one room, no
 
 import argparse
 import asyncio
+import signal
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,11 +99,37 @@ async def main(mode: str, port: int) -> None:
     async def handler(ws: ServerConnection) -> None:
         await (huizhen(sfu, ws) if mode == "huizhen" else relay.handle(ws))
 
+    stop = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set_result, None)
     with host_addresses(["127.0.0.1"]):
         async with serve(handler, "127.0.0.1", port, max_size=2**20) as server:
             bound: Any = next(iter(server.sockets)).getsockname()
             print("ready", bound[1], flush=True)
-            await asyncio.Future()
+            reporter = asyncio.ensure_future(report_every(sfu, 5.0))
+            await stop
+            reporter.cancel()
+
+
+async def report_every(sfu: Sfu, seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        report(sfu)
+
+
+def report(sfu: Sfu) -> None:
+    """What the forwarders saw so far (to stderr, for the run's log)."""
+    for room in sfu.rooms.values():
+        for pub in room.publications():
+            f = pub.forwarder
+            legs = f.legs.values()
+            dropped = sorted(leg.dropped for leg in legs)
+            print(
+                f"bridge: {pub.key} frames_in={f.frames_in} plis={f.plis_sent} legs={len(legs)}"
+                f" dropped min/median/max={dropped[:1]}/{dropped[len(dropped) // 2 :][:1]}"
+                f"/{dropped[-1:]}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

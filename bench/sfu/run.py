@@ -119,6 +119,7 @@ async def run_one(mode: str, k: int, duration: float, clip: list[bytes]) -> dict
         ready = [int((await w.stdout.readline()).split()[1]) for w in workers]
         await asyncio.sleep(2)  # settle: every subscriber is receiving
         cpu0, t0 = load.cpu_seconds(proc.pid), time.monotonic()
+        wait0 = runqueue_wait(proc.pid)
         me0 = load.cpu_seconds()
         for w in workers:
             w.stdin.write(b"go\n")
@@ -126,6 +127,7 @@ async def run_one(mode: str, k: int, duration: float, clip: list[bytes]) -> dict
         results = [json.loads(await w.stdout.readline()) for w in workers]
         cpu = load.cpu_seconds(proc.pid) - cpu0
         wall = time.monotonic() - t0
+        wait = runqueue_wait(proc.pid) - wait0
         me = load.cpu_seconds() - me0
     finally:
         for w in workers:
@@ -151,14 +153,27 @@ async def run_one(mode: str, k: int, duration: float, clip: list[bytes]) -> dict
         "latency_p50_ms": 1000 * statistics.median(lat) if lat else None,
         "latency_p95_ms": 1000 * statistics.quantiles(lat, n=20)[18] if len(lat) > 20 else None,
         "loadgen_cpu_pct": 100 * (me + sum(r["cpu"] for r in results)) / wall,
+        # Time the server's threads were runnable but not running (a busy shared machine):
+        "server_runqueue_wait_pct": 100 * wait / wall,
     }
+
+
+def runqueue_wait(pid: int) -> float:
+    """Seconds all threads of ``pid`` have waited for a CPU (``/proc/PID/task/*/schedstat``)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):  # a thread that just ended
+            continue
+    return total / 1e9
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     lines = [
         "| mode | K | server CPU % | % per stream | fps min / median | latency p50 / p95 ms "
-        "| load-gen CPU % |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| load-gen CPU % | server run-queue wait % |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lat = (
@@ -169,7 +184,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {r['mode']} | {r['k']} | {r['server_cpu_pct']:.1f} | "
             f"{r['cpu_pct_per_stream']:.2f} | {r['fps_min']:.1f} / {r['fps_median']:.1f} | "
-            f"{lat} | {r['loadgen_cpu_pct']:.0f} |"
+            f"{lat} | {r['loadgen_cpu_pct']:.0f} | {r.get('server_runqueue_wait_pct', 0):.0f} |"
         )
     return "\n".join(lines)
 
