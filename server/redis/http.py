@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 from server.appstate import app_state
 from server.auth import ApiError, require_room_token
 from server.redis.wiring import redis_node
+from server.redis.writer import FAILURES
 
 
 async def room_node(request: Request) -> Response:
@@ -24,7 +25,10 @@ async def room_node(request: Request) -> Response:
         if state.rooms.get(claims.room) is None:
             raise ApiError(404, "not_found", "no such room")
         return JSONResponse({"node": "local", "url": state.settings.public_base, "here": True})
-    where = await node.where(claims.room)
+    try:
+        where = await node.where(claims.room)
+    except FAILURES:
+        raise ApiError(503, "unavailable", "Redis is unreachable; try again") from None
     if where is None:
         raise ApiError(404, "not_found", "no live node hosts this room (it may be moving)")
     return JSONResponse({"node": where.id, "url": where.url, "here": where.id == node.id})

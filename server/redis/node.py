@@ -74,7 +74,10 @@ class Node:
 
     # --- hosting ----------------------------------------------------------------------------
     def attach(self, host: RoomHost) -> None:
-        """``RoomRegistry.on_host`` callback: give the room a durable log and claim it."""
+        """``RoomRegistry.on_host`` callback: give the room a durable log.
+
+        The room is already ours in Redis: its owner key is written with its directory entry
+        (created here) or before adoption (taken over)."""
         room_id = host.room.id
         writer = LogWriter(
             self._log, host.room, self.health, on_lost=lambda: self._spawn(self._lost(room_id))
@@ -83,15 +86,10 @@ class Node:
         host.add_observer(writer.observe)
         host.durable = writer.barrier
         self._spawn(writer.run())
-        self._spawn(self._claim(host.room.id))
 
     async def _lost(self, room_id: RoomId) -> None:
         self.writers.pop(room_id, None)
         await self._rooms.drop(room_id)
-
-    async def _claim(self, room_id: RoomId) -> None:
-        with contextlib.suppress(*FAILURES):  # the next Redis restart check rewrites it
-            await self._nodes.set_owner(room_id, self.id)
 
     async def route(self, room_id: RoomId) -> RoomHost | None:
         """``RoomRegistry.router``: a room hosted by another live node, reached via the bridge."""
