@@ -26,7 +26,7 @@ def redis_proc(tmp_path: Path) -> Iterator[RedisProcess]:
         yield proc
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 async def impl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Impl]:
     if request.param == "memory":
         yield Impl("memory", MemoryRoomDirectory(), MemoryRoomLog())
@@ -41,7 +41,7 @@ async def impl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
 def live_server(request: pytest.FixtureRequest) -> object:
     """Overrides the root ``live_server``: the embedded default, or one node on a real Redis
     (Redis is started first so that it outlives the server's shutdown)."""

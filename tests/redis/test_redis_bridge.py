@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 from nodeproc import NodeProcess, running_nodes
 from redisproc import RedisProcess
 from room_client import RoomClient
@@ -13,6 +14,8 @@ from test_redis_failover import acked, annotation, reconnect, token
 
 from session.commands import PostChat
 from session.grants import Role
+
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
 
 def room_node(node: NodeProcess, room_token: str) -> dict[str, object]:

@@ -22,6 +22,8 @@ from session.grants import Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
 from session.model import AnnotationKind, ImageRef
 
+pytestmark = [pytest.mark.redis, pytest.mark.slow]
+
 IMAGE = ImageRef(Uid("1.2.3"), Uid("1.2.3.4"), Uid("1.2.3.4.5"))
 FAILOVER_BUDGET_S = 5.0  # issue 7: "clients resume on another node within 5 s"
 

@@ -18,6 +18,8 @@ from session.grants import Role
 from session.ids import ParticipantId, RoomId
 from session.room import Room
 
+pytestmark = pytest.mark.redis
+
 ROOM = RoomId("f-1")
 A = ParticipantId("a")
 

@@ -7,10 +7,13 @@ import asyncio
 from typing import Any
 
 import msgpack
+import pytest
 from redis.asyncio import Redis
 
 from server.redis.health import RedisHealth
 from server.redis.outbox import Outbox
+
+pytestmark = pytest.mark.redis
 
 
 async def received(redis: Redis, channel: str, count: int, start: Any) -> list[list[Any]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from redis.asyncio import Redis
 from redisproc import RedisProcess
 
@@ -17,6 +18,8 @@ from session.commands import PostChat
 from session.grants import Role
 from session.ids import ParticipantId, RoomId
 from session.room import Room
+
+pytestmark = pytest.mark.redis
 
 ROOM = RoomId("w-1")
 A = ParticipantId("a")
