@@ -19,7 +19,7 @@ from livetools import LiveServer, make_settings, run_live_server
 from room_client import RoomClient
 
 from server.sfu.ice import host_addresses
-from session.commands import CloseRoom, Kick, SetGrants
+from session.commands import CloseRoom, Kick, RaiseHand, SetGrants
 from session.grants import Grant, Role
 from session.ids import ParticipantId
 
@@ -204,3 +204,17 @@ async def test_closing_the_room_releases_its_media(join: Any, live_server: LiveS
     assert (await host.reply(ref))["type"] == "ack"
     await wait_until(lambda: _room(live_server) is None)
     await wait_until(lambda: all(pc.connectionState == "closed" for pc in pcs))
+
+
+async def test_host_gives_the_floor_to_a_raised_hand(join: Any, live_server: LiveServer) -> None:
+    host = await publishing(join, "host")
+    trainee: Participant = await join("trainee", Role.OBSERVER)
+    ref = await trainee.room.send(RaiseHand(True))
+    assert (await trainee.reply(ref))["type"] == "ack"
+    granted = frozenset({Grant.CHAT, Grant.RAISE_HAND, Grant.PUBLISH_MEDIA})
+    ref = await host.room.send(SetGrants(ParticipantId("trainee"), granted))
+    assert (await host.reply(ref))["type"] == "ack"
+    await trainee.media.publish(PatternTrack())
+    await asyncio.wait_for(trainee.media.answered.wait(), 10)
+    assert trainee.media.errors == []
+    await received(host.media.queue("trainee", "camera"), 5)
