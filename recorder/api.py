@@ -201,7 +201,7 @@ async def recording_media(request: Request) -> Response:
     path = directory / MEDIA_DIR / name
     if "/" in name or name.startswith(".") or not path.is_file():
         raise ApiError(404, "not_found", "no such media file")
-    return FileResponse(path, media_type="video/x-matroska")  # answers Range requests
+    return FileResponse(path, media_type="video/webm")  # answers Range requests
 
 
 async def media_urls(request: Request) -> Response:

@@ -8,7 +8,8 @@ A recording is a directory ``<data_dir>/recordings/<recording id>/`` holding:
 - ``snapshots.msgpack``: full-state snapshots (``session.codec.encode_snapshot``), append-only;
 - ``snapshots.idx``: one fixed-size ``IndexEntry`` per snapshot, so a reader seeks without
   scanning: where the snapshot is, and where the events after it start;
-- ``media/*.mkv``: audio/video tracks remuxed without re-encoding (when the SFU provides them).
+- ``media/*.webm``: audio/video tracks remuxed without re-encoding (WebM: Matroska with the
+  ``webm`` doctype, which browsers play).
 
 Every file is append-only and self-delimiting, so a truncated tail (``kill -9``) costs only the
 incomplete last record; readers stop at it and recovery cuts it off.

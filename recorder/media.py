@@ -1,10 +1,10 @@
-"""Remuxing published media into Matroska without re-encoding (PyAV), one file per track.
+"""Remuxing published media into WebM without re-encoding (PyAV), one file per track.
 
 The SFU receives complete encoded frames (``server.sfu.forwarder.Forwarder.push(data,
 timestamp, mime_type)``). Given the same three values, a ``TrackWriter`` muxes each frame
-as-is into ``media/<participant>-<kind>-<n>.mkv``: the bytes in the file are the bytes the
-publisher sent. Supported: VP8 and Opus (what browsers and aiortc negotiate by default);
-other codecs are skipped with a warning.
+as-is into ``media/<participant>-<kind>-<n>.webm`` (WebM: the Matroska profile browsers
+play): the bytes in the file are the bytes the publisher sent. Supported: VP8 and Opus (what
+browsers and aiortc negotiate by default); other codecs are skipped with a warning.
 
 Time: the first frame's server time is the track's ``offset_s``; packet pts are RTP
 timestamps relative to the first one (32-bit wrap unwrapped), in 1/clock-rate units. So a
@@ -91,7 +91,7 @@ class TrackWriter:
         container: Any = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            container = av.open(str(self.path), "w", format="matroska", options=MUX_OPTIONS)
+            container = av.open(str(self.path), "w", format="webm", options=MUX_OPTIONS)
             self._mux_all(container)
         except Exception:
             log.exception("track %s failed; what was written stays playable", self.path.name)

@@ -156,7 +156,7 @@ class RecorderService:
         self, writer: RecordingWriter, participant: ParticipantId, n: int, mime_type: str
     ) -> TrackWriter:
         kind, _, codec = mime_type.lower().partition("/")
-        name = f"{participant}-{kind}-{n}.mkv"
+        name = f"{participant}-{kind}-{n}.webm"
         track = Track(f"{MEDIA_DIR}/{name}", kind, codec, participant, time.time())
         muxer = TrackWriter(writer.directory / MEDIA_DIR / name, track, mime_type)
         muxer.start()

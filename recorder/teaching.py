@@ -176,7 +176,7 @@ def _copy_media(
 ) -> tuple[Track, ...]:
     copied = []
     for n, track in enumerate(tracks):
-        name = f"{MEDIA_DIR}/{scrub.pid(track.participant)}-{track.kind}-{n}.mkv"
+        name = f"{MEDIA_DIR}/{scrub.pid(track.participant)}-{track.kind}-{n}.webm"
         (target / MEDIA_DIR).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source / track.file, target / name)
         copied.append(replace(track, file=name, participant=scrub.pid(track.participant)))
