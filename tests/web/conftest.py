@@ -142,7 +142,7 @@ def wait_ready(page: Page) -> None:
         "() => document.querySelector('#status-overlay')?.dataset.status === 'connected'"
         " && window.__huizhen && window.__huizhen.applied() > 0"
         " && window.__huizhen.viewport(0).voi !== null",
-        timeout=30_000,
+        timeout=60_000,
     )
 
 

@@ -5,6 +5,7 @@ import { driving, type Ctx } from '../context';
 import type { Command, ImageRef, ViewportState } from '../protocol/types';
 
 const SEND_INTERVAL_MS = 33;
+const RETRY_MS = 1000;
 const VIEW_EVENTS = [
   Enums.Events.VOI_MODIFIED, Enums.Events.CAMERA_MODIFIED, Enums.Events.STACK_NEW_IMAGE,
   Enums.Events.IMAGE_RENDERED,
@@ -48,6 +49,7 @@ export class ViewSync {
   }
 
   private lastFlush = -Infinity;
+  private retryTimer: number | null = null;
 
   private flush(): void {
     this.timer = null;
@@ -137,11 +139,16 @@ export class ViewSync {
       const image = v.image ?? (await this.defaultImage(i));
       if (!image) return;
       if (!(await this.ctx.viewer.showImage(i, image))) return;
+      if (!this.ctx.viewer.viewport(i)?.getImageData()) throw new Error(`image ${image.sop} not loaded`);
       if (driving(this.ctx) && this.lastInput > started) return;
       this.ctx.viewer.applyView(i, v);
     } catch (err) {
-      // A failed load (offline, server error) leaves this viewport for the next apply.
+      // A failed load (offline, server error): try again shortly, the room may not move.
       console.warn('viewport', i, 'not applied', err);
+      this.retryTimer ??= window.setTimeout(() => {
+        this.retryTimer = null;
+        if (driving(this.ctx) || this.ctx.following) this.requestApply();
+      }, RETRY_MS);
     }
   }
 
