@@ -18,7 +18,11 @@ export class PointerSync {
 
   constructor(private readonly ctx: Ctx) {}
 
+  private readonly attached = new WeakSet<HTMLElement>();
+
   attach(el: HTMLElement, index: number): void {
+    if (this.attached.has(el)) return;
+    this.attached.add(el);
     el.addEventListener('pointermove', (e) => this.moved(el, index, e));
     el.addEventListener('pointerleave', () => this.queue(index, null));
   }
