@@ -44,7 +44,8 @@ export class RecordingApi {
 
   /** A media file as an object URL (media elements cannot send the Authorization header). */
   async mediaUrl(id: string, file: string): Promise<string> {
-    const blob = await (await this.get(`${this.base(id)}/media/${encodeURIComponent(file)}`)).blob();
+    const name = file.split('/').pop() ?? file; // the manifest names it relative to the recording
+    const blob = await (await this.get(`${this.base(id)}/media/${encodeURIComponent(name)}`)).blob();
     return URL.createObjectURL(new Blob([blob], { type: 'video/webm' }));
   }
 

@@ -252,7 +252,7 @@ class PlaybackPage {
   private expose(): void {
     const { viewer } = this.ctx;
     (window as unknown as Record<string, unknown>).__playback = {
-      ctx: this.ctx, player: this.player, notes: this.notes,
+      ctx: this.ctx, player: this.player, notes: this.notes, recording: this.rec,
       applied: () => this.applied,
       seeks: () => this.player.seeks,
       position: () => this.player.clock.position(),

@@ -37,9 +37,12 @@ export class MediaTiles {
     try {
       el.src = await api.mediaUrl(id, track.file);
       el.onloadedmetadata = () => { tile.ready = true; this.sync(); };
-      el.onerror = () => el.replaceWith(Object.assign(document.createElement('p'), {
-        className: 'muted', textContent: `${track.participant}: ${label('media_failed')}`,
-      }));
+      el.onerror = () => {
+        el.dataset.error = el.error?.message ?? 'error';
+        el.after(Object.assign(document.createElement('p'), {
+          className: 'muted', textContent: `${track.participant}: ${label('media_failed')}`,
+        }));
+      };
     } catch (err) {
       console.warn('playback: media not loaded', track.file, err);
     }
