@@ -39,9 +39,15 @@ ensure_venv() {
 }
 
 web_sources_hash() {
-  (cd "$ROOT/web_client" &&
-    find src index.html playback.html package.json package-lock.json tsconfig*.json vite.config.* public \
-      -type f 2>/dev/null | LC_ALL=C sort | xargs -r sha256sum | sha256sum | cut -d' ' -f1)
+  # Only paths that exist: find fails on a missing one, and under pipefail that would end the
+  # whole script without a word.
+  local dir="$ROOT/web_client" paths=() p
+  for p in src index.html playback.html package.json package-lock.json tsconfig.json \
+    tsconfig.node.json vite.config.ts public; do
+    if [ -e "$dir/$p" ]; then paths+=("$p"); fi
+  done
+  (cd "$dir" && find "${paths[@]}" -type f | LC_ALL=C sort | xargs -r sha256sum |
+    sha256sum | cut -d' ' -f1)
 }
 
 ensure_web_build() {
