@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from conftest import free_port
+from livetools import free_port
 from rec_scripted import image
 from rec_support import RoomClient
 from websockets.exceptions import ConnectionClosed

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from conftest import LiveServer
+from livetools import LiveServer
 from rec_scripted import image, random_command
 from rec_support import RoomClient
 
