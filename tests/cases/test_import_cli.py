@@ -34,7 +34,8 @@ def test_bad_input_is_listed_and_exits_non_zero(samples: SamplePaths, tmp_path: 
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00junk" * 10)
     args = ["import", str(samples.mr), str(junk), "--data-dir", str(tmp_path / "data")]
-    result = CliRunner().invoke(app, args)
+    # Wide enough that rich does not fold the long temporary path across table rows.
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "400"})
     assert result.exit_code == 1
     assert "not_dicom" in result.output and "junk.bin" in result.output
     assert "new instances: 1" in result.output
