@@ -88,12 +88,25 @@ async def _huizhen_hello(
     hello = {"type": "hello", "versions": [1], "token": token, "resume_from": None}
     client.send(msgpack.packb(hello))
     while True:
-        _, data = await inbox.get()
+        _, data = await _frame_or_close(client, inbox)
         for message in msgpack.unpackb(data):
             if message.get("type") == "welcome":
                 return
             if message.get("type") == "error":
                 raise ConnectionError(f"huizhen refused hello: {message}")
+
+
+async def _frame_or_close(
+    client: WsClient, inbox: "asyncio.Queue[tuple[bool, bytes]]"
+) -> tuple[bool, bytes]:
+    """The next frame; a refused hello (e.g. a full room) ends in a close frame instead, which
+    must fail the join at once rather than after the handshake timeout."""
+    get = asyncio.ensure_future(inbox.get())
+    await asyncio.wait([get, client.closed], return_when=asyncio.FIRST_COMPLETED)
+    if get.done():
+        return get.result()
+    get.cancel()
+    raise ConnectionError(f"huizhen closed the hello: {client.close_code} {client.close_reason}")
 
 
 async def _sio_connect(

@@ -1,7 +1,10 @@
 """The driver process: one connection sending a VOI change and a pointer move at RATE Hz each.
 
-The two streams are interleaved half a period apart (VOI at k/RATE, pointer at (k+½)/RATE
-after ``t0``) on absolute deadlines, so a late tick does not shift the ones after it. Each
+``--pattern tick`` (the default): every tick k/RATE after ``t0`` sends a VOI change and then
+a pointer move, back to back, as a W/L drag does (one mouse move yields both). ``staggered``:
+the two streams half a period apart (VOI at k/RATE, pointer at (k+½)/RATE), the pattern of
+runs before 2026-11-28 16:00 — it leaves a server no two events of one tick to put in one
+frame. Deadlines are absolute, so a late tick does not shift the ones after it. Each
 message carries its own send time (see ``payload``). Same line protocol as the listeners:
 connects, prints ``ready 1 0``, reads the JSON schedule from stdin, sends from ``send_from`` to
 ``send_until``, then prints one JSON line with what it sent inside the measuring window (the
@@ -57,19 +60,21 @@ async def main(args: argparse.Namespace) -> None:
     driver.inbox = None
     print("ready 1 0", flush=True)
     line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
-    sent = await drive(driver, json.loads(line), args.rate)
+    sent = await drive(driver, json.loads(line), args.rate, staggered=args.pattern == "staggered")
     print(json.dumps({**sent, "errors": driver.errors}), flush=True)
     driver.client.close()
 
 
-async def drive(driver: Driver, schedule: dict[str, float], rate: float) -> dict[str, object]:
-    t0, start, end = schedule["t0"], schedule["measure_from"], schedule["measure_until"]
+async def drive(
+    driver: Driver, schedule: dict[str, float], rate: float, *, staggered: bool = False
+) -> dict[str, object]:
+    start, end = schedule["measure_from"], schedule["measure_until"]
     in_window = {kind.value: 0 for kind in Kind}
-    total, tick, period, max_late = 0, 0, 1.0 / rate, 0.0
+    total, tick, max_late = 0, 0, 0.0
+    step = 1.0 / rate / (2 if staggered else 1)
     cpu: list[float] = []
     while True:
-        kind = Kind.VOI if tick % 2 == 0 else Kind.POINTER
-        deadline = schedule["send_from"] + tick * period / 2
+        deadline = schedule["send_from"] + tick * step
         if deadline >= schedule["send_until"]:
             break
         await asyncio.sleep(max(0.0, deadline - time.monotonic()))
@@ -79,13 +84,13 @@ async def drive(driver: Driver, schedule: dict[str, float], rate: float) -> dict
             cpu.append(cpu_seconds())
         sent_at = time.monotonic()
         max_late = max(max_late, sent_at - deadline)
-        assert driver.client is not None
-        for message in driver_messages(driver.dialect, kind, total + 1, sent_at - t0):
-            driver.client.send(message)
-        total += 1
+        kinds = [Kind.VOI if tick % 2 == 0 else Kind.POINTER] if staggered else list(Kind)
+        for kind in kinds:
+            total += 1
+            _send(driver, kind, total, sent_at - schedule["t0"])
+            if start <= sent_at < end:
+                in_window[kind] += 1
         tick += 1
-        if start <= sent_at < end:
-            in_window[kind] += 1
     return {
         "sent_in_window": in_window,
         "sent_total": total,
@@ -94,12 +99,19 @@ async def drive(driver: Driver, schedule: dict[str, float], rate: float) -> dict
     }
 
 
+def _send(driver: Driver, kind: Kind, number: int, t_rel: float) -> None:
+    assert driver.client is not None
+    for message in driver_messages(driver.dialect, kind, number, t_rel):
+        driver.client.send(message)
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--dialect", required=True, choices=[d.value for d in Dialect])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--rate", type=float, default=30.0, help="Hz per stream (VOI, pointer)")
     parser.add_argument("--token", help="huizhen host token")
+    parser.add_argument("--pattern", choices=["tick", "staggered"], default="tick")
     return parser.parse_args()
 
 

@@ -35,6 +35,7 @@ class Plan:
     duration_s: float = 10.0
     drain_s: float = 5.0  # events not received by then count as lost
     rate_hz: float = 30.0
+    pattern: str = "tick"  # driver: VOI + pointer back to back per tick, or "staggered"
     profile: Path | None = None  # py-spy collapsed stacks of a Python server over the window
 
 
@@ -113,6 +114,8 @@ async def _drive(
             *common,
             "--rate",
             str(plan.rate_hz),
+            "--pattern",
+            plan.pattern,
             *(["--token", host_token] if host_token else []),
         ]
     )

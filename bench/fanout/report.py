@@ -207,6 +207,12 @@ def conditions(document: dict[str, object]) -> str:
         f"uvicorn {v['uvicorn']}, starlette {v['starlette']}, python-socketio "
         f"{v['python-socketio']}, msgpack {v['msgpack']}, socket.io {m['socket.io (npm)']}, "
         f"socket.io-msgpack-parser {m['socket.io-msgpack-parser (npm)']}. Driver {c['rate']} Hz "
-        f"VOI + {c['rate']} Hz pointer; warm-up {c['warmup']} s, window {c['duration']} s, "
-        f"drain {c['drain']} s."
+        f"VOI + {c['rate']} Hz pointer ({_pattern(c)}); warm-up {c['warmup']} s, "
+        f"window {c['duration']} s, drain {c['drain']} s."
     )
+
+
+def _pattern(config: dict[str, Any]) -> str:
+    if config.get("pattern", "staggered") == "staggered":
+        return "half a period apart"
+    return "back to back each tick, as a W/L drag"

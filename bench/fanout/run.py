@@ -41,6 +41,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--rate", type=float, default=30.0, help="Hz per stream (VOI and pointer)")
     parser.add_argument(
+        "--pattern",
+        choices=["tick", "staggered"],
+        default="tick",
+        help="VOI + pointer back to back each tick (as a W/L drag), or half a period apart",
+    )
+    parser.add_argument(
         "--profile", type=Path, help="dir for py-spy stacks of Python servers (skews numbers)"
     )
     parser.add_argument(
@@ -68,7 +74,7 @@ async def measure_all(args: argparse.Namespace, tmp: Path) -> list[dict[str, obj
         for name in args.servers:
             plan = measure.Plan(
                 name, n, warmup_s=args.warmup, duration_s=args.duration, drain_s=args.drain,
-                rate_hz=args.rate, profile=args.profile,
+                rate_hz=args.rate, pattern=args.pattern, profile=args.profile,
             )  # fmt: skip
             print(f"{time.strftime('%H:%M:%S')} {name} N={n} ...", file=sys.stderr, flush=True)
             try:
