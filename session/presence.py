@@ -18,7 +18,7 @@ from session.grants import Grant, Role, default_grants
 from session.ids import ParticipantId
 from session.state import RoomState
 
-MAX_PARTICIPANTS = 1000
+MAX_PARTICIPANTS = 1024  # a lecture of 1 000 trainees plus its hosts and presenters
 MAX_NAME = 64
 
 

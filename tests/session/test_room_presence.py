@@ -11,6 +11,7 @@ from session.events import (
 )
 from session.grants import Grant, Role, default_grants
 from session.ids import ParticipantId, RoomId
+from session.presence import MAX_PARTICIPANTS
 from session.room import Room
 
 
@@ -150,7 +151,7 @@ def test_unknown_senders_are_forbidden(h):
 
 
 def test_a_full_room_refuses_newcomers_but_not_returning_members(bare):
-    for n in range(1000):
+    for n in range(MAX_PARTICIPANTS):
         bare.room.join(pid(f"p{n}"), "P", Role.OBSERVER, None, bare.tick())
     bare.refused(
         lambda now: bare.room.join(pid("late"), "Late", Role.HOST, None, now), ErrorCode.TOO_LARGE
