@@ -51,12 +51,21 @@ class Identity:
 
 
 @dataclass(frozen=True, slots=True)
+class Lean:
+    """A mixed frame without its ephemeral messages: what is left of it under pressure."""
+
+    frame: bytes
+    dropped: int  # ephemeral messages it leaves out
+
+
+@dataclass(frozen=True, slots=True)
 class _Item:
     frame: bytes
     seq: int | None  # highest durable seq inside, None if none
     ephemeral: bool  # only ephemeral messages inside: the first to drop
     messages: int
     counted: bool  # counts against the byte bound (the welcome frame does not)
+    lean: Lean | None = None  # mixed frame: shrinks to this before anything durable goes
 
 
 class Connection:
@@ -123,20 +132,23 @@ class Connection:
         messages: int,
         bounded: bool = True,
         wire: bytes | None = None,
+        lean: Lean | None = None,
     ) -> None:
         """Send a frame: written at once while the socket keeps up, else queued.
 
         ``bounded=False`` (the welcome): exempt from the byte bound, since a large snapshot
         must still reach a fresh connection. ``wire``: the frame's pre-built WebSocket bytes,
-        shared by every recipient of a flush.
+        shared by every recipient of a flush. ``lean``: for a frame mixing durable and
+        ephemeral messages (a tick's VOI change and pointer move), the same frame without
+        the ephemeral ones, which replaces it under pressure (pointer moves go first).
         """
-        if self.closing:
+        if self.close_code is not None:
             return
         if not self._items and not self._writing and self._write_now(frame, wire):
             if seq is not None:
                 self.last_seq_written = seq
             return
-        self._items.append(_Item(frame, seq, ephemeral, messages, bounded))
+        self._items.append(_Item(frame, seq, ephemeral, messages, bounded, lean))
         self._bytes += len(frame) if bounded else 0
         if self._over_bounds():
             self._drop_ephemeral()
@@ -170,8 +182,19 @@ class Connection:
         return len(self._items) > self._max_items or self._bytes > self._max_bytes
 
     def _drop_ephemeral(self) -> None:
-        kept = deque(item for item in self._items if not item.ephemeral)
-        dropped = sum(item.messages for item in self._items if item.ephemeral)
+        """Drop queued ephemeral messages: whole pointer-only frames, and the pointer moves
+        inside mixed frames (which shrink to their durable messages, in order)."""
+        kept: deque[_Item] = deque()
+        dropped = 0
+        for item in self._items:
+            if item.ephemeral:
+                dropped += item.messages
+            elif (lean := item.lean) is not None:
+                dropped += lean.dropped
+                messages = item.messages - lean.dropped
+                kept.append(_Item(lean.frame, item.seq, False, messages, item.counted))
+            else:
+                kept.append(item)
         self._items = kept
         self._bytes = sum(len(item.frame) for item in kept if item.counted)
         self.metrics.dropped.inc(dropped)

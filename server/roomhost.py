@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from server.connection import Connection
+from server.connection import Connection, Lean
 from server.fastpath import ws_binary_frame
 from server.interfaces import MediaSignalling, MemberView, Observer
 from server.metrics import Metrics
@@ -31,7 +31,7 @@ from session.codec import (
 )
 from session.commands import Command
 from session.errors import ErrorCode
-from session.events import ParticipantLeft, PointerMoved, RoomClosed, Stamped
+from session.events import ParticipantLeft, RoomClosed, Stamped
 from session.ids import ParticipantId
 from session.room import Outcome, Refusal, Room
 
@@ -76,8 +76,8 @@ class _Batch:
     """What one flush sends: shared messages, then per-connection extras (acks/errors)."""
 
     shared: list[bytes] = field(default_factory=list)
+    durable: list[bytes] = field(default_factory=list)  # the shared ones that have a seq
     seq: int | None = None
-    ephemeral_only: bool = True
     direct: dict[Connection, list[bytes]] = field(default_factory=dict)
     after: list[Callable[[], object]] = field(default_factory=list)  # closes, once sent
 
@@ -277,8 +277,7 @@ class RoomHost:
             batch.shared.append(message)
             if stamped.seq is not None:
                 batch.seq = stamped.seq
-            if not isinstance(stamped.event, PointerMoved):
-                batch.ephemeral_only = False
+                batch.durable.append(message)
             self._notify_observers(stamped, message)
             self._react(stamped)
         self._metrics.events.inc(len(events))
@@ -287,20 +286,7 @@ class RoomHost:
         batch, self._batch = self._batch, _Batch()
         frames = messages = 0
         if batch.shared:
-            frame = encode_frame(batch.shared)
-            wire = ws_binary_frame(frame)  # the same WebSocket bytes for every recipient
-            count = len(batch.shared)
-            seq, ephemeral = batch.seq, batch.ephemeral_only
-            for conn in list(self.connections.values()):
-                extra = batch.direct.pop(conn, None)
-                if extra is None:
-                    conn.enqueue(frame, seq=seq, ephemeral=ephemeral, messages=count, wire=wire)
-                else:
-                    own = encode_frame(batch.shared + extra)
-                    conn.enqueue(own, seq=seq, ephemeral=False, messages=count + len(extra))
-                    messages += len(extra)
-            frames += len(self.connections)
-            messages += count * len(self.connections)
+            frames, messages = self._fan_out(batch)
         for conn, extra in batch.direct.items():
             conn.enqueue(encode_frame(extra), seq=None, ephemeral=False, messages=len(extra))
             frames, messages = frames + 1, messages + len(extra)
@@ -309,6 +295,29 @@ class RoomHost:
             self._metrics.messages_sent.inc(messages)
         for action in batch.after:
             action()
+
+    def _fan_out(self, batch: _Batch) -> tuple[int, int]:
+        """The tick's shared frame to every connection: encoded and framed once, the same
+        bytes for all; a connection with acks or errors due gets them appended."""
+        shared, durable = batch.shared, batch.durable
+        frame = encode_frame(shared)
+        wire = ws_binary_frame(frame)
+        count, seq, ephemeral = len(shared), batch.seq, not durable
+        lean = _lean(shared, durable)
+        direct, messages = batch.direct, 0
+        for conn in list(self.connections.values()):
+            extra = direct.pop(conn, None) if direct else None
+            if extra is None:
+                conn.enqueue(
+                    frame, seq=seq, ephemeral=ephemeral, messages=count, wire=wire, lean=lean
+                )
+            else:
+                own, own_lean = shared + extra, _lean(shared + extra, durable + extra)
+                conn.enqueue(
+                    encode_frame(own), seq=seq, ephemeral=False, messages=len(own), lean=own_lean
+                )
+                messages += len(extra)
+        return len(self.connections), messages + count * len(self.connections)
 
     def _notify_observers(self, stamped: Stamped, message: bytes) -> None:
         for observer in self._observers:
@@ -367,6 +376,13 @@ class RoomHost:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("room %s: background task failed", self.room.id, exc_info=task.exception())
+
+
+def _lean(messages: list[bytes], kept: list[bytes]) -> Lean | None:
+    """The frame of ``messages`` minus the ephemeral ones, if it mixes both kinds."""
+    if not kept or len(kept) == len(messages):
+        return None
+    return Lean(encode_frame(kept), len(messages) - len(kept))
 
 
 def _fail(item: Input, exc: Exception) -> None:

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from server.connection import Connection, Identity
+from server.connection import Connection, Identity, Lean
 from server.metrics import Metrics
 from server.settings import Limits
 from session.codec import CloseCode, decode_server_frame, resume_hint
@@ -76,6 +76,45 @@ async def test_pressure_drops_ephemeral_frames_first() -> None:
     conn.close(CloseCode.NORMAL, "")
     await asyncio.wait_for(writer, 5)
     assert sink.frames == [b"D1", b"D2", b"D3"]
+
+
+async def test_pressure_drops_the_pointer_moves_inside_mixed_frames() -> None:
+    """A tick's frame holding a VOI change and a pointer move shrinks to the VOI change."""
+    conn, sink, metrics = make(Limits(send_queue_messages=2, send_queue_bytes=10_000))
+    sink.gate.clear()
+    writer = asyncio.create_task(conn.run_writer())
+    conn.enqueue(b"D1", seq=1, ephemeral=False, messages=1)
+    await asyncio.sleep(0)  # the writer takes D1 and blocks on the socket
+    for seq in (2, 3):
+        lean = Lean(b"V%d" % seq, dropped=1)
+        conn.enqueue(b"V%dP%d" % (seq, seq), seq=seq, ephemeral=False, messages=2, lean=lean)
+    assert conn.queued == (2, 8)  # at the bound: nothing dropped yet
+    conn.enqueue(b"D4", seq=4, ephemeral=False, messages=1)  # 3 > 2: pointers go, then 4009
+    assert metrics.dropped._value.get() == 2
+    assert conn.close_code == CloseCode.TOO_SLOW  # still 3 durable frames: too slow after all
+    sink.gate.set()
+    await asyncio.wait_for(writer, 5)
+    assert sink.closed is not None and resume_hint(sink.closed[1]) == 0  # D1 was cut off
+
+
+async def test_mixed_frames_keep_their_durable_messages_in_order() -> None:
+    conn, sink, metrics = make(Limits(send_queue_messages=3, send_queue_bytes=10_000))
+    sink.gate.clear()
+    writer = asyncio.create_task(conn.run_writer())
+    conn.enqueue(b"D1", seq=1, ephemeral=False, messages=1)
+    await asyncio.sleep(0)
+    conn.enqueue(b"P", seq=None, ephemeral=True, messages=1)
+    conn.enqueue(b"V2P", seq=2, ephemeral=False, messages=2, lean=Lean(b"V2", dropped=1))
+    conn.enqueue(b"V3P", seq=3, ephemeral=False, messages=2, lean=Lean(b"V3", dropped=1))
+    conn.enqueue(b"D4", seq=4, ephemeral=False, messages=1)  # 4 > 3: every pointer goes
+    assert not conn.closing
+    assert conn.queued == (3, 6)
+    assert metrics.dropped._value.get() == 3
+    sink.gate.set()
+    conn.close(CloseCode.NORMAL, "")
+    await asyncio.wait_for(writer, 5)
+    assert sink.frames == [b"D1", b"V2", b"V3", b"D4"]
+    assert conn.last_seq_written == 4
 
 
 async def test_overflow_closes_4009_with_resume_hint() -> None:
