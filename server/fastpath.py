@@ -49,27 +49,32 @@ class DirectWriter:
 
     def __init__(self, protocol: Any) -> None:
         self._protocol = protocol
+        # Fixed for the connection's life: looked up once, not per frame (a hot path).
+        self._transport = protocol.transport
+        self._writable = protocol.writable
+        self._conn = protocol.conn
 
     @classmethod
     def from_scope(cls, scope: Scope) -> DirectWriter | None:
-        """None unless the connection is served by uvicorn's websockets-sansio protocol."""
+        """None unless the connection is served by uvicorn's websockets-sansio protocol and
+        is already open without extensions (call it after ``accept``: e.g. permessage-deflate,
+        once negotiated, makes frames differ per connection)."""
         protocol = getattr(scope.get(RAW_SEND_KEY), "__self__", None)
         needed = ("transport", "writable", "conn", "close_sent")
         if protocol is None or not all(hasattr(protocol, name) for name in needed):
+            return None
+        if protocol.conn.state is not State.OPEN or protocol.conn.extensions:
             return None
         return cls(protocol)
 
     def write(self, frame: bytes) -> bool:
         """Write ``frame`` (from ``ws_binary_frame``) now; False: use the ASGI send instead."""
-        protocol = self._protocol
-        conn = protocol.conn
         if (
-            not protocol.writable.is_set()  # paused: the socket is not keeping up
-            or protocol.close_sent
-            or protocol.transport.is_closing()
-            or conn.state is not State.OPEN
-            or conn.extensions  # e.g. permessage-deflate: frames are not plain
+            self._writable.is_set()  # not paused: the socket keeps up
+            and self._conn.state is State.OPEN
+            and not self._protocol.close_sent
+            and not self._transport.is_closing()
         ):
-            return False
-        protocol.transport.write(frame)
-        return True
+            self._transport.write(frame)
+            return True
+        return False
