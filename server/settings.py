@@ -69,7 +69,10 @@ class Settings:
     api_key: str = field(default="", repr=False)
     token_ttl_s: float = 8 * 3600.0
     max_token_ttl_s: float = 7 * 24 * 3600.0
-    coalesce_s: float = 0.002  # fan-out tick: events within it travel as one frame
+    # Extra wait before a fan-out flush. 0: flush once the inbox is empty — inputs that
+    # arrive together (a drag's VOI + pointer) or while a flush runs still share a frame,
+    # and nobody waits for a tick (docs/benchmarks.md, fan-out: 2 ms cost ~2 ms p50).
+    coalesce_s: float = 0.0
     offline_grace_s: float = 60.0
     room_log_size: int = 4096
     limits: Limits = field(default_factory=Limits)
