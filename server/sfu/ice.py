@@ -8,18 +8,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import aioice.ice
-from aiortc import RTCConfiguration, RTCIceServer
+from aiortc import RTCBundlePolicy, RTCConfiguration, RTCIceServer
 
 from server.settings import IceServer
 
 
 def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
-    """An explicit (possibly empty) list: aiortc would otherwise ask a public STUN server."""
+    """An explicit (possibly empty) list: aiortc would otherwise ask a public STUN server.
+
+    One transport for every section (max-bundle, as browsers bundle): with aiortc's default
+    "balanced" policy, a second video section created before the first negotiation (a
+    subscriber joining a room with two cameras) keeps a transport that BUNDLE then discards,
+    and its sender never starts.
+    """
     return RTCConfiguration(
         iceServers=[
             RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
             for s in servers
-        ]
+        ],
+        bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
     )
 
 

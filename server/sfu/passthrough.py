@@ -14,6 +14,8 @@ aiortc has no public hook for encoded media, so an SFU needs four small taps:
   ``encoder.target_bitrate``; both are redirected to callbacks.
 * **upstream RTCP**: PLI and REMB towards the publisher go through the receiver's private
   ``_send_rtcp``.
+* **renegotiation**: :func:`create_offer` keeps the negotiated codecs and header extensions
+  that aiortc's ``createOffer`` would reset.
 
 Everything camelCase or private stays here; the rest of ``server/sfu`` sees plain callables.
 """
@@ -24,7 +26,7 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 import av
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
 from aiortc.codecs import get_encoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
@@ -222,6 +224,27 @@ def tap_sender(
     private._RTCRtpSender__encoder = packer
     private._send_keyframe = on_keyframe_request
     private._stream_id = stream_id
+
+
+async def create_offer(pc: RTCPeerConnection) -> RTCSessionDescription:
+    """``pc.createOffer()`` that leaves the negotiated transceivers as they were.
+
+    aiortc's ``createOffer`` resets every transceiver's codecs and header extensions to its own
+    defaults. A publisher's receiver that starts after that (DTLS still connecting when the
+    server renegotiates right after its first answer) would start with aiortc's payload types
+    and drop every packet the browser sends. The offer's text is brought to the negotiated
+    numbers by ``server.sfu.renumber``.
+    """
+    kept = [
+        (t, t._codecs, t._headerExtensions)
+        for t in pc.getTransceivers()
+        if t.currentDirection is not None
+    ]
+    offer = await pc.createOffer()
+    for transceiver, codecs, extensions in kept:
+        transceiver._codecs = codecs
+        transceiver._headerExtensions = extensions
+    return offer
 
 
 def negotiated_codec(transceiver: Any) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 
-from server.sfu import passthrough, wire
+from server.sfu import passthrough, renumber, wire
 from server.sfu.bandwidth import BandwidthAggregate
 from server.sfu.forwarder import Forwarder, FrameTap
 from server.sfu.wire import Source, TrackInfo
@@ -211,10 +211,18 @@ class MediaPeer:
             for sub in self._subs.values():
                 if sub.transceiver is None:
                     self._attach(sub)
-            await self.pc.setLocalDescription(await self.pc.createOffer())
+            offer = await passthrough.create_offer(self.pc)
+            await self.pc.setLocalDescription(self._consistent(offer))
             self._awaiting_answer = True
             self.send(wire.media_tracks(self._track_infos()))
             self.send(wire.signal("rtc_offer", None, self.pc.localDescription.sdp))
+
+    def _consistent(self, offer: RTCSessionDescription) -> RTCSessionDescription:
+        """The offer in the numbers the session already uses (``renumber``)."""
+        current = self.pc.remoteDescription
+        if current is None:
+            return offer
+        return RTCSessionDescription(renumber.keep_negotiated(offer.sdp, current.sdp), "offer")
 
     def _track_infos(self) -> list[TrackInfo]:
         return [
