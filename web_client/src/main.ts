@@ -2,6 +2,7 @@
 import './style.css';
 import { can, driving, type Ctx } from './context';
 import { onLangChange, setLang, currentLang, t, translateStatic } from './i18n';
+import { MediaCall } from './media/call';
 import { Connection } from './protocol/connection';
 import type { RoomEvent, ServerMessage, Welcome } from './protocol/types';
 import { apply } from './room/reducer';
@@ -43,7 +44,7 @@ async function boot(): Promise<void> {
     activeViewport: 0,
     conn: new Connection(wsUrl(), token, {
       onMessages: (m) => dispatch(m),
-      onStatus: (s) => showStatus(s),
+      onStatus: (s) => { showStatus(s); media.status(s); },
     }),
     send: (c) => ctx.conn.send(c),
     changed: () => {
@@ -56,6 +57,7 @@ async function boot(): Promise<void> {
   const notes = new AnnotationSync(ctx);
   const pointer = new PointerSync(ctx);
   const thumbs = new Thumbnails(ctx);
+  const media = new MediaCall(ctx);
   notes.onError = (code) => toast(code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${code}`);
   viewer.tools.arrowText = () => Promise.resolve(window.prompt(t('arrow_text')) ?? '');
   const explore = (): void => {
@@ -110,6 +112,7 @@ async function boot(): Promise<void> {
       pointer.attach(el, i);
     });
     thumbs.mark();
+    media.render();
   }
 
   function welcome(m: Welcome): void {
@@ -138,7 +141,8 @@ async function boot(): Promise<void> {
     }
   }
 
-  function dispatch(messages: ServerMessage[]): void {
+  function dispatch(received: ServerMessage[]): void {
+    const messages = received.filter((m) => !media.receive(m)); // signalling, speaker
     // View-only traffic (the bulk while someone drives) must not rebuild the panels.
     const panels = messages.some((m) => !VIEW_EVENTS.has(m.type) && !QUIET.has(m.type));
     for (const m of messages) {
@@ -161,7 +165,7 @@ async function boot(): Promise<void> {
   };
   let appliedCount = 0;
   (window as unknown as Record<string, unknown>).__huizhen = {
-    ctx, view, notes, pointer, toolbar,
+    ctx, view, notes, pointer, toolbar, media,
     applied: () => appliedCount,
     viewport: (i: number) => ({
       image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),

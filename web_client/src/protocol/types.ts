@@ -81,4 +81,7 @@ export type Command =
   | { type: 'move_pointer'; viewport: number; position: [number, number] | null }
   | { type: 'post_chat'; text: string }
   | { type: 'raise_hand'; raised: boolean }
-  | { type: 'lower_hand'; participant: string };
+  | { type: 'lower_hand'; participant: string }
+  | { type: 'set_media'; audio: boolean; video: boolean; screen: boolean;
+      audio_muted: boolean; video_muted: boolean }
+  | { type: 'set_grants'; participant: string; grants: Grant[] };
