@@ -71,7 +71,7 @@ from session.commands import (
     UpdateAnnotation,
 )
 from session.errors import ErrorCode, Rejected
-from session.events import Event, PointerMoved, Stamped
+from session.events import Event, ParticipantLeft, PointerMoved, PresenceChanged, Stamped
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId, Uid
 from session.log import DEFAULT_LOG_SIZE, EventLog
@@ -82,6 +82,7 @@ from session.presence import (
     decide_join,
     decide_leave,
     next_deadline,
+    offline_since,
 )
 from session.reducer import apply
 from session.rules_annotations import decide_annotation
@@ -162,6 +163,9 @@ class Room:
         self._at = now  # the newest durable event's stamp (or the creation time)
         self._clock = now  # the newest stamp of any event: stamps never go backwards
         self._grace = offline_grace
+        # Who is offline since when, kept in step with the state by ``_track``: the timer
+        # looks at these few, not at every participant after every input.
+        self._offline: dict[ParticipantId, float] = {}
 
     @property
     def id(self) -> RoomId:
@@ -223,14 +227,14 @@ class Room:
 
     def get_timer(self) -> float | None:
         """When ``handle_timer`` next has work: the earliest offline grace expiry, or None."""
-        return None if self.closed else next_deadline(self._state, self._grace)
+        return None if self.closed else next_deadline(self._offline, self._grace)
 
     def handle_timer(self, now: float) -> Outcome:
         """Remove offline participants whose grace has expired (``reason="timeout"``)."""
         if self.closed:
             return Outcome()
         stamped: list[Stamped] = []
-        for deadline, participant in deadlines(self._state, self._grace):
+        for deadline, participant in deadlines(self._offline, self._grace):
             if deadline <= now:
                 events = decide_leave(self._state, participant, "timeout")
                 stamped.extend(self._emit(events, None, now))
@@ -262,6 +266,7 @@ class Room:
             raise TypeError(f"unexpected options: {sorted(options)}")
         room = cls(room_id, now=snapshot.at, log_size=log_size, offline_grace=grace)
         room._state = snapshot.state.copy()
+        room._offline = offline_since(room._state)
         room._log = EventLog(log_size, snapshot.seq)
         for stamped in events:
             room.replay(stamped)
@@ -273,6 +278,7 @@ class Room:
             return  # ephemeral, or already part of this state
         self._log.append(stamped)  # raises ValueError on a gap, before any change
         apply(self._state, stamped)
+        self._track(stamped.event)
         self._at = max(self._at, stamped.at)
         self._clock = max(self._clock, self._at)
 
@@ -308,4 +314,17 @@ class Room:
         stamped = Stamped(self.seq + 1, at, by, event)
         self._log.append(stamped)
         apply(self._state, stamped)
+        self._track(event)
         return stamped
+
+    def _track(self, event: Event) -> None:
+        """Keep ``_offline`` in step: only presence changes and leaves change who is offline."""
+        if not isinstance(event, PresenceChanged | ParticipantLeft):
+            return
+        who = event.participant
+        participant = self._state.participants.get(who)
+        since = None if participant is None else participant.offline_since
+        if since is None:
+            self._offline.pop(who, None)
+        else:
+            self._offline[who] = since

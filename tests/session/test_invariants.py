@@ -15,7 +15,7 @@ from session.grants import Grant, Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
 from session.model import AnnotationKind, ImageRef, Layout, Presentation, Voi
 from session.reducer import apply
-from session.room import Outcome, Room, Snapshot
+from session.room import DEFAULT_OFFLINE_GRACE, Outcome, Room, Snapshot
 
 PEOPLE = [ParticipantId(f"p{n}") for n in range(5)]
 STUDIES = [Uid("1.1"), Uid("2.2")]
@@ -131,6 +131,9 @@ def check_consistent(room: Room) -> None:
     assert len(state.viewports) == state.layout.viewport_count
     assert 0 <= state.active_viewport < len(state.viewports)
     assert len(state.chat) <= 200
+    offline = [p.offline_since for p in state.participants.values() if p.offline_since is not None]
+    expected = None if state.closed or not offline else min(offline) + DEFAULT_OFFLINE_GRACE
+    assert room.get_timer() == expected  # the offline index agrees with a full scan
 
 
 def check_step(room: Room, before: Snapshot, outcome: Outcome, needs_events: bool) -> None:
