@@ -218,11 +218,12 @@ class MediaPeer:
             self.send(wire.signal("rtc_offer", None, self.pc.localDescription.sdp))
 
     def _consistent(self, offer: RTCSessionDescription) -> RTCSessionDescription:
-        """The offer in the numbers the session already uses (``renumber``)."""
+        """The offer in the numbers the session already uses (``renumber``), no stale msid."""
         current = self.pc.remoteDescription
-        if current is None:
-            return offer
-        return RTCSessionDescription(renumber.keep_negotiated(offer.sdp, current.sdp), "offer")
+        sdp = wire.without_inactive_msid(offer.sdp)
+        if current is not None:
+            sdp = renumber.keep_negotiated(sdp, current.sdp)
+        return RTCSessionDescription(sdp, "offer")
 
     def _track_infos(self) -> list[TrackInfo]:
         return [

@@ -80,6 +80,20 @@ def without_empty_bundle(sdp: str) -> str:
     return "\r\n".join(line for line in lines if line.strip() != "a=group:BUNDLE")
 
 
+def without_inactive_msid(sdp: str) -> str:
+    """Inactive sections carry no track: drop their ``a=msid``. A participant who republishes
+    (a new peer connection) gets new sections for the same ``<source>-<participant>`` track id
+    while the old ones stay inactive, and browsers refuse duplicate msid lines."""
+    head, *sections = sdp.split("\r\nm=")
+    kept = [
+        "\r\n".join(line for line in s.split("\r\n") if not line.startswith("a=msid:"))
+        if "\r\na=inactive" in s
+        else s
+        for s in sections
+    ]
+    return "\r\nm=".join([head, *kept])
+
+
 def is_new_session(current: str, offer: str) -> bool:
     """Whether ``offer`` comes from a new client peer connection rather than renegotiation.
 

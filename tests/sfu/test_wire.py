@@ -81,3 +81,23 @@ def test_new_session_is_told_from_renegotiation() -> None:
     assert wire.is_new_session(established, "v=0\r\n")  # fewer m-sections
     assert wire.is_new_session(established, established.replace("abcd", "wxyz"))
     assert not wire.is_new_session("v=0\r\n", OFFER)
+
+
+def test_inactive_sections_lose_their_msid() -> None:
+    sdp = "\r\n".join(
+        [
+            "v=0",
+            "m=video 9 X 97",
+            "a=mid:1",
+            "a=inactive",
+            "a=msid:dr-wang camera-dr-wang",
+            "m=video 9 X 97",
+            "a=mid:3",
+            "a=sendonly",
+            "a=msid:dr-wang camera-dr-wang",
+            "",
+        ]
+    )
+    assert wire.without_inactive_msid(sdp) == sdp.replace(
+        "a=inactive\r\na=msid:dr-wang camera-dr-wang\r\n", "a=inactive\r\n"
+    )
