@@ -6,7 +6,8 @@ the tile's own ``<video>``) and receive Dr Li's audio (``totalAudioEnergy`` grow
 microphone beeps, so it is sound, not silence). Dr Li shares the screen (headless Chromium's
 fake screen via ``getDisplayMedia``) and mutes; Dr Wang sees both. The trainee has no publish
 buttons, and an offer it forges on its own connection is refused. A raised hand given the floor
-gets the buttons and is heard.
+gets the buttons and is heard; kicked, its call ends. A page whose WebSocket drops resumes
+and receives again.
 """
 
 from __future__ import annotations
@@ -181,6 +182,23 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     frames_advance(county, f"#media-screen {tile('dr-li', 'screen')} video")
     assert published(call_server, "dr-li") == {"mic", "camera", "screen"}
 
+    # A dropped WebSocket: the page resumes the room and starts its media afresh.
+    county.evaluate("window.__oldPc = window.__huizhen.media.neg.pc")
+    county.evaluate("window.__huizhen.ctx.conn.ws.close()")
+    county.wait_for_function(
+        "document.querySelector('#status-overlay').dataset.status === 'reconnecting'"
+    )
+    county.wait_for_function(
+        "document.querySelector('#status-overlay').dataset.status === 'connected'",
+        timeout=WAIT_MS,
+    )
+    frames_advance(county, f"{tile('dr-li')} video")
+    hears_sound(county)
+    frames_advance(county, f"{tile('dr-li', 'screen')} video")
+    restarted = "[window.__huizhen.media.neg.pc !== __oldPc, __oldPc.connectionState]"
+    assert county.evaluate(restarted) == [True, "closed"]
+    frames_advance(host, f"{tile('dr-wang')} video")  # Dr Wang publishes again, too
+
     host.click("[data-action='toggle-mic']")
     county.locator(f"{tile('dr-li')}.mic-muted .mic-off-icon").wait_for(timeout=WAIT_MS)
     trainee.locator(f"{tile('dr-li')}.mic-muted").wait_for(timeout=WAIT_MS)
@@ -233,3 +251,18 @@ def test_raised_hand_gets_the_floor(call_pages: Pages, call_server: LiveServer) 
     mic.wait_for(state="detached", timeout=WAIT_MS)
     host.locator(tile("trainee")).wait_for(state="detached", timeout=WAIT_MS)
     assert published(call_server, "trainee") == set()
+
+    # Kicked while listening: the call ends on the kicked page and on the server.
+    assert trainee.locator("#media-audio audio").count() == 1
+    kicked = host.evaluate(
+        "window.__huizhen.ctx.send({type: 'kick', participant: 'trainee', reason: 'test'})"
+    )
+    assert kicked["ok"], kicked
+    trainee.wait_for_function("!window.__huizhen.media.inCall", timeout=WAIT_MS)
+    assert trainee.locator("#media-audio audio, .media-tile").count() == 0
+    assert trainee.locator("[data-action='join-call']").count() == 1
+    room = sfu_of(call_server).rooms[RoomId(ROOM)]
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while ParticipantId("trainee") in room.peers:  # the SFU's leave runs off the room task
+        assert time.monotonic() < deadline, "the kicked participant's peer stayed"
+        host.wait_for_timeout(100)
