@@ -12,6 +12,7 @@ and receives again.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,6 +54,14 @@ FRAMES_JS = """([sel, more]) => {
 }"""
 
 
+def shot(page: Page, name: str) -> None:
+    """Keep screenshots for a human to look at when HUIZHEN_SCREENSHOTS names a folder."""
+    folder = os.environ.get("HUIZHEN_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"))
+
+
 def tile(who: str, source: str = "camera") -> str:
     return f".media-tile[data-participant='{who}'][data-source='{source}']"
 
@@ -61,7 +70,8 @@ def frames_advance(page: Page, selector: str) -> int:
     """At least 10 frames, then 10 more: a live picture, not one still frame."""
     try:
         first = page.wait_for_function(FRAMES_JS, arg=[selector, 10], timeout=WAIT_MS)
-        later = page.wait_for_function(FRAMES_JS, arg=[selector, int(first.json_value()) + 10])
+        more = int(first.json_value()) + 10
+        later = page.wait_for_function(FRAMES_JS, arg=[selector, more], timeout=WAIT_MS)
     except PlaywrightError as exc:
         raise AssertionError(f"{selector} not advancing: {call_state(page)}") from exc
     return int(later.json_value())
@@ -202,6 +212,7 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     host.click("[data-action='toggle-mic']")
     county.locator(f"{tile('dr-li')}.mic-muted .mic-off-icon").wait_for(timeout=WAIT_MS)
     trainee.locator(f"{tile('dr-li')}.mic-muted").wait_for(timeout=WAIT_MS)
+    shot(county, "call-county")
 
     forged = trainee.evaluate(FORGE_JS)
     assert forged["code"] == "forbidden", forged
@@ -209,6 +220,10 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     frames_advance(trainee, f"{tile('dr-li')} video")  # its own call is untouched
     assert county.locator(tile("trainee")).count() == 0
 
+    host.click("[data-action='toggle-camera']")
+    county.locator(f"{tile('dr-li')}.camera-off .camera-off-icon").wait_for(timeout=WAIT_MS)
+    assert county.locator(f"{tile('dr-li')} video").is_hidden()
+    assert host.evaluate("window.__huizhen.media.local.camera === undefined")  # light off
     host.click("[data-action='toggle-screen']")
     county.locator(tile("dr-li", "screen")).wait_for(state="detached", timeout=WAIT_MS)
     host.click("[data-action='leave-call']")
@@ -251,6 +266,14 @@ def test_raised_hand_gets_the_floor(call_pages: Pages, call_server: LiveServer) 
     mic.wait_for(state="detached", timeout=WAIT_MS)
     host.locator(tile("trainee")).wait_for(state="detached", timeout=WAIT_MS)
     assert published(call_server, "trainee") == set()
+
+    # The floor again: the revoked sections stay inactive, so the page starts a new connection.
+    trainee.click("#hand-btn")
+    host.click(".floor-row[data-participant='trainee'] [data-action='give-floor']")
+    mic.click()
+    host.locator(tile("trainee")).wait_for(timeout=WAIT_MS)
+    hears_sound(host)
+    assert published(call_server, "trainee") == {"mic"}
 
     # Kicked while listening: the call ends on the kicked page and on the server.
     assert trainee.locator("#media-audio audio").count() == 1

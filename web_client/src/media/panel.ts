@@ -87,9 +87,10 @@ export class MediaPanel {
     const { local, busy } = call;
     const micOn = Boolean(local.mic) && !call.micMuted;
     out.push(
-      act(micOn ? t('call_mic_off') : t('call_mic_on'), 'toggle-mic', () => call.toggleMic(), { on: micOn, busy }),
+      act(micOn ? t('call_mic_off') : t('call_mic_on'), 'toggle-mic', () => call.toggleMic(),
+        { on: micOn, warnOff: true, busy }),
       act(local.camera ? t('call_camera_stop') : t('call_camera_start'), 'toggle-camera',
-        () => call.toggleCamera(), { on: Boolean(local.camera), busy }),
+        () => call.toggleCamera(), { on: Boolean(local.camera), warnOff: true, busy }),
       act(local.screen ? t('call_share_stop') : t('call_share'), 'toggle-screen',
         () => call.toggleScreen(), { on: Boolean(local.screen), busy }),
     );
@@ -134,13 +135,14 @@ function tile(participant: string, source: 'camera' | 'screen', name: string,
   return { key: `${participant}:${source}`, participant, source, name, track, ...flags };
 }
 
-interface ActOptions { primary?: boolean; danger?: boolean; on?: boolean; busy?: boolean }
+/** `on`: a toggle's state (aria-pressed); `warnOff`: an off mic or camera is shown as such. */
+interface ActOptions { primary?: boolean; danger?: boolean; on?: boolean; warnOff?: boolean; busy?: boolean }
 
 function act(label: string, action: string, run: () => unknown, o: ActOptions = {}): HTMLButtonElement {
   const b = button(label, () => void run(), { 'data-action': action });
   b.classList.toggle('primary', Boolean(o.primary));
   b.classList.toggle('danger', Boolean(o.danger));
-  b.classList.toggle('off', o.on === false);
+  b.classList.toggle('off', Boolean(o.warnOff) && o.on === false);
   b.disabled = Boolean(o.busy);
   if (o.on !== undefined) b.setAttribute('aria-pressed', String(o.on));
   return b;
