@@ -168,6 +168,7 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     trainee = call_pages.open("trainee", Role.OBSERVER, name="Trainee")
     for page in (host, county, trainee):
         join(page)
+    county.click("[data-action='toggle-mic']")  # both fake mics beep alike: Dr Li speaks alone
 
     # The observer listens: no publish buttons, a hint saying how to get the floor.
     for action in PUBLISH:
