@@ -84,11 +84,17 @@ class MediaRoom:
         return tap
 
     def _on_failed(self, peer: MediaPeer) -> None:
-        """A peer whose connection failed is dropped (unless already replaced)."""
+        """A peer whose connection failed or was closed is dropped (unless already replaced)."""
         if self.peers.get(peer.participant) is peer:
-            task = asyncio.ensure_future(self.leave(peer.participant))
+            task = asyncio.ensure_future(self._drop(peer))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def _drop(self, peer: MediaPeer) -> None:
+        # Checked again when the task runs: a restarting client's new offer may have replaced
+        # the peer meanwhile, and that one must stay.
+        if self.peers.get(peer.participant) is peer:
+            await self.leave(peer.participant)
 
     def publications(self) -> list[Publication]:
         return [pub for peer in self.peers.values() for pub in peer.publications.values()]

@@ -90,7 +90,9 @@ class MediaPeer:
         self.pc.on("connectionstatechange", self._on_state)
 
     def _on_state(self) -> None:
-        if self.pc.connectionState == "failed":  # ICE consent lost: the client is gone
+        # ICE consent lost, or the browser closed its connection (DTLS close_notify: it left
+        # the call): the client is gone.
+        if self.pc.connectionState in ("failed", "closed"):
             self._on_failed(self)
 
     # --- client signals --------------------------------------------------------------------

@@ -229,6 +229,10 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     county.locator(tile("dr-li", "screen")).wait_for(state="detached", timeout=WAIT_MS)
     host.click("[data-action='leave-call']")
     county.locator(tile("dr-li")).wait_for(state="detached", timeout=WAIT_MS)
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while published(call_server, "dr-li"):  # the closed connection ends Dr Li's server peer
+        assert time.monotonic() < deadline, "Dr Li's tracks are still forwarded after leaving"
+        host.wait_for_timeout(100)
 
 
 # An observer's page offers a send section with its real microphone over its own room
