@@ -48,14 +48,18 @@ export class MediaCall {
   // --- from the room connection -------------------------------------------------------
   /** Media messages are consumed here (true); room events pass on to the room mirror. */
   receive(m: ServerMessage): boolean {
-    if (m.type === 'welcome') this.welcome();
-    else if (m.type === 'active_speaker') {
+    if (m.type === 'welcome') {
+      this.welcome(); // seen, and left to the room mirror
+      return false;
+    }
+    if (m.type === 'active_speaker') {
       this.speaker = typeof m.participant === 'string' ? m.participant : null;
       this.ctx.changed();
-    } else if (SIGNALS.has(m.type) || (m.type === 'error' && isSignalRef(m.ref))) {
-      this.neg?.receive(m);
-    } else return false;
-    return m.type !== 'welcome';
+      return true;
+    }
+    const signal = SIGNALS.has(m.type) || (m.type === 'error' && isSignalRef(m.ref));
+    if (signal) this.neg?.receive(m); // none while not in a call: ignored
+    return signal;
   }
 
   status(status: ConnectionStatus): void {
