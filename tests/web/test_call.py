@@ -166,6 +166,8 @@ def test_three_pages_hold_a_call(call_pages: Pages, call_server: LiveServer) -> 
     host = call_pages.open("dr-li", Role.HOST, name="Dr Li")
     county = call_pages.open("dr-wang", Role.PARTICIPANT, name="Dr Wang")
     trainee = call_pages.open("trainee", Role.OBSERVER, name="Trainee")
+    assert "microphone" in host.inner_text("#media-hint")  # what joining will ask for
+    assert "microphone" not in trainee.inner_text("#media-hint")  # an observer only listens
     for page in (host, county, trainee):
         join(page)
     county.click("[data-action='toggle-mic']")  # both fake mics beep alike: Dr Li speaks alone

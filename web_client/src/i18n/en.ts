@@ -83,6 +83,7 @@ export const en = {
   call_sharing: 'You are sharing your screen.',
   call_listen_hint: 'You can watch and listen. To speak, raise your hand: the host can give you the floor.',
   call_join_hint: 'Join the call to see and hear the others (uses your microphone and camera).',
+  call_join_hint_listen: 'Join the call to see and hear the others.',
   call_in_call: 'In the call',
   call_device_failed: 'Could not start the camera or microphone',
   call_screen_failed: 'Screen sharing did not start',

@@ -85,6 +85,7 @@ export const zh: Messages = {
   call_sharing: '您正在共享屏幕。',
   call_listen_hint: '您可以观看和收听。如需发言，请举手，主持人可允许您发言。',
   call_join_hint: '加入通话即可看到和听到其他人（将使用您的麦克风和摄像头）。',
+  call_join_hint_listen: '加入通话即可看到和听到其他人。',
   call_in_call: '通话中',
   call_device_failed: '无法启动摄像头或麦克风',
   call_screen_failed: '未能开始共享屏幕',

@@ -76,7 +76,8 @@ export class MediaPanel {
     if (call.local.screen) return t('call_sharing');
     if (call.inCall) return call.mayPublish() ? '' : t('call_listen_hint');
     const n = this.others().filter((p) => p.audio || p.video || p.screen).length;
-    return n > 0 ? `${t('call_in_call')}: ${n}` : t('call_join_hint');
+    const join = t(call.mayPublish() ? 'call_join_hint' : 'call_join_hint_listen');
+    return n > 0 ? `${t('call_in_call')}: ${n} · ${join}` : join;
   }
 
   private buttons(): HTMLElement[] {
