@@ -1,8 +1,11 @@
 // The shared view. Driver: Cornerstone changes -> throttled, de-duplicated commands (<= 30 Hz).
 // Follower: room state -> viewer (image -> VOI -> presentation -> render), coalesced per frame.
+// Cine is room state too ("playing at fps"): while it plays every page advances its own stack, the
+// driver sends no set_image per frame, and a follower jumps only when the room's image changes.
 import { Enums } from '@cornerstonejs/core';
 import { driving, type Ctx } from '../context';
 import type { Command, ImageRef, ViewportState } from '../protocol/types';
+import { cinePlaying, playCine, stopCine } from '../viewer/cine';
 
 const SEND_INTERVAL_MS = 33;
 const RETRY_MS = 1000;
@@ -66,13 +69,29 @@ export class ViewSync {
     const view = viewer.readView(i);
     if (!room || !image || !view) return [];
     const out: Command[] = [];
-    if (!same(image, room.image)) out.push({ type: 'set_image', viewport: i, image });
+    const playing = this.elementPlaying(i);
+    if (!playing && !same(image, room.image)) out.push({ type: 'set_image', viewport: i, image });
     if (voi && !same(voi, room.voi)) out.push({ type: 'set_voi', viewport: i, voi });
     if (!same(view.presentation, room.presentation)) {
       out.push({ type: 'set_presentation', viewport: i, presentation: view.presentation });
     }
     if (view.invert !== room.invert) out.push({ type: 'set_invert', viewport: i, invert: view.invert });
     return out;
+  }
+
+  private elementPlaying(i: number): boolean {
+    const el = this.ctx.viewer.elements[i];
+    return el !== undefined && cinePlaying(el);
+  }
+
+  /** The driver's cine started or stopped: one set_cine; on stop, the image it stopped on. */
+  cineChanged(i: number, playing: boolean, fps: number): void {
+    if (!driving(this.ctx)) return;
+    if (!playing) {
+      this.dirty.add(i);
+      this.flush();
+    }
+    void this.ctx.send({ type: 'set_cine', viewport: i, playing, fps });
   }
 
   private sendOnce(c: Command): void {
@@ -136,12 +155,16 @@ export class ViewSync {
 
   private async applyOne(i: number, v: ViewportState, started: number): Promise<void> {
     try {
+      const local = this.followsCine(i, v);
       const image = v.image ?? (await this.defaultImage(i));
       if (!image) return;
-      if (!(await this.ctx.viewer.showImage(i, image))) return;
+      if (!local && !(await this.ctx.viewer.showImage(i, image))) return;
+      this.shownRoomImage.set(i, v.image);
       if (!this.ctx.viewer.viewport(i)?.getImageData()) throw new Error(`image ${image.sop} not loaded`);
       if (driving(this.ctx) && this.lastInput > started) return;
       this.ctx.viewer.applyView(i, v);
+      const el = this.ctx.viewer.elements[i];
+      if (el && v.cine.playing && !driving(this.ctx)) playCine(el, v.cine.fps);
     } catch (err) {
       // A failed load (offline, server error): try again shortly, the room may not move.
       console.warn('viewport', i, 'not applied', err);
@@ -150,6 +173,24 @@ export class ViewSync {
         if (driving(this.ctx) || this.ctx.following) this.requestApply();
       }, RETRY_MS);
     }
+  }
+
+  /** The room image each viewport last applied (to tell a driver's jump from a replayed state). */
+  private readonly shownRoomImage = new Map<number, ImageRef | null>();
+
+  /**
+   * Follower cine: stop when the room stopped; while the room plays, keep advancing locally
+   * (true: skip the image) unless the room's image changed since the last apply (the driver
+   * jumped, or stopped on an image), which wins.
+   */
+  private followsCine(i: number, v: ViewportState): boolean {
+    const el = this.ctx.viewer.elements[i];
+    if (!el || driving(this.ctx)) return false;
+    if (!v.cine.playing) {
+      stopCine(el);
+      return false;
+    }
+    return cinePlaying(el) && this.shownRoomImage.has(i) && same(this.shownRoomImage.get(i), v.image);
   }
 
   private watched = new WeakSet<HTMLElement>();

@@ -1,6 +1,5 @@
 // Toolbar: primary tool, W/L presets, camera actions, cine, layout, annotation edit, pointer.
 import { utilities as csUtils, type StackViewport } from '@cornerstonejs/core';
-import { utilities as toolUtils } from '@cornerstonejs/tools';
 import { can, driving, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
@@ -8,6 +7,7 @@ import type { Layout, Voi } from '../protocol/types';
 import type { AnnotationSync } from '../sync/annotations';
 import type { PointerSync } from '../sync/pointer';
 import type { ViewSync } from '../sync/view';
+import { cinePlaying, playCine, stopCine } from '../viewer/cine';
 import { ANNOTATION_KINDS, type ToolName } from '../viewer/tools';
 import { $, button } from './dom';
 
@@ -18,6 +18,8 @@ export const PRESETS: { key: MessageKey; voi: Voi }[] = [
   { key: 'preset_brain', voi: { center: 40, width: 80, function: 'LINEAR' } },
 ];
 
+/** The room's cine rate before anyone set one (docs/protocol.md, Cine). */
+const DEFAULT_FPS = 10;
 const VIEW_TOOLS: ToolName[] = ['wl', 'pan', 'zoom', 'scroll'];
 
 export interface ToolbarDeps {
@@ -79,11 +81,12 @@ export class Toolbar {
     const i = ctx.activeViewport;
     const el = ctx.viewer.elements[i];
     if (!el) return;
-    const playing = toolUtils.cine.getToolState(el)?.intervalId !== undefined;
+    const playing = cinePlaying(el);
+    const fps = ctx.state.viewports[i]?.cine.fps ?? DEFAULT_FPS;
     this.d.beforeLocalChange();
-    if (playing) toolUtils.cine.stopClip(el);
-    else toolUtils.cine.playClip(el, { framesPerSecond: 10 });
-    if (driving(ctx)) this.d.view.command({ type: 'set_cine', viewport: i, playing: !playing, fps: 10 });
+    if (playing) stopCine(el);
+    else playCine(el, fps);
+    this.d.view.cineChanged(i, !playing, fps);
   }
 
   layout(layout: Layout): void {
