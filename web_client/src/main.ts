@@ -16,6 +16,7 @@ import { bindInput } from './ui/input';
 import { bindChat, renderChat, renderControls, renderParticipants } from './ui/panels';
 import { refreshStatus, showStatus } from './ui/status';
 import { Thumbnails } from './ui/thumbnails';
+import { askText } from './ui/textprompt';
 import { Toolbar } from './ui/toolbar';
 import { DicomWeb } from './viewer/dicomweb';
 import { initCornerstone } from './viewer/setup';
@@ -59,7 +60,7 @@ async function boot(): Promise<void> {
   const thumbs = new Thumbnails(ctx);
   const media = new MediaCall(ctx);
   notes.onError = (code) => toast(code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${code}`);
-  viewer.tools.arrowText = () => Promise.resolve(window.prompt(t('arrow_text')) ?? '');
+  viewer.tools.arrowText = () => askText('arrow_text');
   const explore = (): void => {
     if (driving(ctx) || !ctx.following) return;
     ctx.following = false;

@@ -63,6 +63,8 @@ export const en = {
   preset_bone: 'Bone',
   preset_brain: 'Brain',
   arrow_text: 'Arrow label:',
+  ok: 'Add',
+  cancel: 'Cancel',
   role_host: 'host',
   role_presenter: 'presenter',
   role_participant: 'doctor',

@@ -65,6 +65,8 @@ export const zh: Messages = {
   preset_bone: '骨窗',
   preset_brain: '脑窗',
   arrow_text: '箭头标注：',
+  ok: '添加',
+  cancel: '取消',
   role_host: '主持',
   role_presenter: '主讲',
   role_participant: '医生',

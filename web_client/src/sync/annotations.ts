@@ -4,7 +4,7 @@ import { eventTarget, getRenderingEngine } from '@cornerstonejs/core';
 import { annotation as csAnnotation, Enums as ToolEnums, utilities as toolUtils } from '@cornerstonejs/tools';
 import { can, type Ctx } from '../context';
 import type { Annotation } from '../protocol/types';
-import { allCs, fromWire, getCs, toWire, worldPoints, type WireShape } from '../viewer/annotations';
+import { allCs, fromWire, getCs, setLabel, toWire, worldPoints, type WireShape } from '../viewer/annotations';
 import { viewportId } from '../viewer/viewer';
 import { colourOf } from '../ui/colours';
 
@@ -166,7 +166,7 @@ export class AnnotationSync {
     if (!imageId) return false;
     if (cs) {
       if (cs.data.handles) cs.data.handles.points = worldPoints(a, imageId);
-      (cs.data as { text?: string }).text = a.text;
+      setLabel(cs, a.text);
       cs.invalidated = true;
     } else {
       const created = fromWire(a, this.ctx.web);

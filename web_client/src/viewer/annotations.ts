@@ -25,8 +25,18 @@ export function toWire(a: CsAnnotation, web: DicomWeb): WireShape | null {
     const ij = utilities.worldToImageCoords(imageId, p as Types.Point3) ?? [0, 0];
     return [r4(ij[0]), r4(ij[1])] as [number, number];
   });
-  const text = String((a.data as { text?: string }).text ?? '');
+  const text = labelOf(a);
   return { id: a.annotationUID, kind, image, points: pts, text };
+}
+
+/** Cornerstone 5 keeps an arrow's text in `data.label` (it draws that); older data used `text`. */
+function labelOf(a: CsAnnotation): string {
+  const data = a.data as { label?: string; text?: string };
+  return String(data.label || data.text || '');
+}
+
+export function setLabel(a: CsAnnotation, text: string): void {
+  Object.assign(a.data, { label: text, text });
 }
 
 function planeOf(imageId: string): { normal: Types.Point3; up: Types.Point3; frame: string } {
@@ -59,7 +69,7 @@ export function fromWire(a: Annotation, web: DicomWeb): CsAnnotation | null {
     },
     data: {
       text: a.text,
-      label: '',
+      label: a.text,
       handles: {
         points: worldPoints(a, imageId),
         activeHandleIndex: null,
