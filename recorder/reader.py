@@ -118,6 +118,9 @@ def _stamped(record: Record) -> Stamped | None:
         return None
 
 
+stamped_or_none = _stamped  # for other readers of the events file (recorder.studies)
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()

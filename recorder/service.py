@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -23,8 +24,10 @@ from typing import Final
 from recorder.format import MEDIA_DIR, RECORDINGS_DIR, Manifest, Status, Track, new_recording_id
 from recorder.media import TrackWriter, vp8_keyframe_size
 from recorder.recovery import recover_all
+from recorder.studies import room_recorded_studies
 from recorder.writer import RecordingWriter, WriterOptions
 from server.appstate import AppState
+from server.dicomweb.access import RECORDED_STUDIES
 from server.roomhost import RoomHost
 from session.events import RecordingChanged, Stamped
 from session.ids import ParticipantId, RoomId
@@ -194,6 +197,8 @@ async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
     state.extensions[EXTENSION_KEY] = service
+    root = state.settings.data_dir / RECORDINGS_DIR
+    state.extensions[RECORDED_STUDIES] = functools.partial(room_recorded_studies, root)
     watcher = asyncio.create_task(service.watch(state.rooms.hosts), name="recorder:watch")
     try:
         yield

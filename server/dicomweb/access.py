@@ -4,17 +4,23 @@ A room token reads a study iff the study is attached to the token's room right n
 room's own state, read from its host between awaits); a study attached with a series list
 admits only those series. The admin API key reads everything. Uploads (STOW-RS) need the
 admin key or a room token whose holder has ``manage_case`` in the room.
+
+A recording-viewer token (a trainee watching a recording) reads, never writes, the studies
+its room showed in its recordings: the recorder publishes that set as
+``state.extensions["recorded_studies"]`` (room id -> studies); without a recorder it reads
+nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, is_api_key, require_room_token
-from server.tokens import Claims
+from server.auth import ApiError, bearer_token, is_api_key, require_room_token
+from server.tokens import Claims, TokenError, TokenKind, verify_room_token
 from session.grants import Grant
 from session.ids import Uid
 from session.model import Study
@@ -31,17 +37,29 @@ class Reader:
         return self.claims is None
 
 
+RECORDED_STUDIES = "recorded_studies"
+
+
 def authenticate(conn: HTTPConnection) -> Reader:
-    """The admin key or a valid room token, else 401."""
+    """The admin key, a valid room token or a valid recording-viewer token, else 401."""
     if is_api_key(conn):
         return Reader(None)
-    return Reader(require_room_token(conn))
+    try:
+        token = bearer_token(conn)
+        return Reader(
+            verify_room_token(app_state(conn).keys, token, kind=TokenKind.RECORDING_VIEWER)
+        )
+    except TokenError:
+        return Reader(require_room_token(conn))
 
 
 def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
     """The studies the caller's room admits; None means every study (admin)."""
     if reader.claims is None:
         return None
+    if reader.claims.kind is TokenKind.RECORDING_VIEWER:
+        recorded: Callable[[str], dict[Uid, Study]] | None = state.extensions.get(RECORDED_STUDIES)
+        return recorded(reader.claims.room) if recorded is not None else {}
     host = state.rooms.get(reader.claims.room)
     if host is None or host.room.closed:
         return {}
@@ -67,12 +85,12 @@ def require_study(conn: HTTPConnection, study_uid: str, series_uid: str | None =
 
 def require_uploader(conn: HTTPConnection) -> Reader:
     """The admin, or a room token whose holder has manage_case (current room grants win)."""
-    reader = authenticate(conn)
-    if reader.claims is None:
-        return reader
-    host = app_state(conn).rooms.get(reader.claims.room)
-    member = host.member(reader.claims.sub) if host is not None else None
-    grants = member.grants if member is not None else reader.claims.effective_grants
+    if is_api_key(conn):
+        return Reader(None)
+    claims = require_room_token(conn)  # a recording-viewer token never writes
+    host = app_state(conn).rooms.get(claims.room)
+    member = host.member(claims.sub) if host is not None else None
+    grants = member.grants if member is not None else claims.effective_grants
     if host is None or Grant.MANAGE_CASE not in grants:
         raise ApiError(403, "forbidden", "uploading needs the manage_case grant in an open room")
-    return reader
+    return Reader(claims)
