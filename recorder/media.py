@@ -10,8 +10,14 @@ Time: the first frame's server time is the track's ``offset_s``; packet pts are 
 timestamps relative to the first one (32-bit wrap unwrapped), in 1/clock-rate units. So a
 frame's server time is ``offset_s + pts / clock_rate`` — the same clock as the events.
 
+Seeking: each packet is flagged as a keyframe when it is one (every Opus packet; a VP8
+frame whose header says so), so the muxer writes Cues (the keyframe index browsers seek by)
+and the duration when the file is finished. Without the flag the file had no Cues and
+Chromium could not seek it.
+
 Crash safety: Matroska survives truncation; clusters are closed at least every second and
-packets flushed as written, so a ``kill -9`` loses at most the last second.
+packets flushed as written, so a ``kill -9`` loses at most the last second. A file cut by a
+crash has no Cues (they are written at the end); it plays but seeks poorly.
 
 Muxing happens on the track's own thread behind a bounded queue; ``offer`` never blocks.
 """
@@ -114,6 +120,7 @@ class TrackWriter:
             pts = max((frame.timestamp - first) % _WRAP, previous + 1)  # unwrap, keep monotonic
             previous = pts
             packet = av.Packet(frame.data)
+            packet.is_keyframe = self._codec != "vp8" or vp8_keyframe_size(frame.data) is not None
             packet.stream = stream
             packet.pts = packet.dts = pts
             packet.time_base = fractions.Fraction(1, self.clock_rate)

@@ -20,9 +20,11 @@ from session.room import Room
 PUBLISHER = ParticipantId("doc")
 
 
-def vp8_frames(count: int) -> list[bytes]:
+def vp8_frames(count: int, gop: int = 0) -> list[bytes]:
     encoder = av.CodecContext.create("libvpx", "w")
     encoder.width, encoder.height, encoder.pix_fmt = 160, 120, "yuv420p"
+    if gop:
+        encoder.options = {"g": str(gop)}  # a keyframe every ``gop`` frames
     encoder.time_base = fractions.Fraction(1, 30)
     frames: list[bytes] = []
     for i in range(count):
@@ -124,4 +126,43 @@ async def test_video_waits_for_a_keyframe(tmp_path: Path) -> None:
     [directory] = list((tmp_path / RECORDINGS_DIR).iterdir())
     [track] = read_manifest(directory).tracks
     assert [data for data, _ in demuxed(directory / track.file)] == [video[0]]
+    await host.stop()
+
+
+def cue_times(path: Path) -> list[float]:
+    """The keyframes' times, as the demuxer reports them (the Cues point at these)."""
+    with av.open(str(path)) as container:
+        stream = container.streams[0]
+        keyframes = [float(p.pts * stream.time_base) for p in container.demux() if p.is_keyframe]
+    return keyframes
+
+
+async def test_finished_tracks_have_cues_and_a_duration(tmp_path: Path) -> None:
+    host = RoomHost(Room(RoomId("cues"), now=1.0), Metrics(), coalesce_s=0)
+    host.start()
+    service = RecorderService(tmp_path / RECORDINGS_DIR)
+    service.attach(host)
+    await host.system(SetRecording(True))
+    video = vp8_frames(90, gop=30)
+    for i, data in enumerate(video):
+        service.on_frame(host.room.id, PUBLISHER, "v", data, i * 3000, "video/VP8")
+    for i, data in enumerate(opus_frames(50)):
+        service.on_frame(host.room.id, PUBLISHER, "a", data, i * 960, "audio/opus")
+    await host.system(SetRecording(False))
+    await service.finished()
+    [directory] = (tmp_path / RECORDINGS_DIR).iterdir()
+    files = {t.kind: directory / t.file for t in read_manifest(directory).tracks}
+    for path in files.values():
+        assert bytes.fromhex("1C53BB6B") in path.read_bytes(), f"{path.name} has no Cues"
+        with av.open(str(path)) as container:
+            assert container.duration is not None and container.duration > 0
+    keyframes = [i for i, data in enumerate(video) if data[0] & 1 == 0]
+    assert len(keyframes) > 1, "the encoder made more than one keyframe"
+    assert cue_times(files["video"]) == [round(i / 30, 3) for i in keyframes]  # WebM: 1 ms
+    with av.open(str(files["video"])) as container:  # a seek lands on the keyframe before
+        stream = container.streams[0]
+        last = round(keyframes[-1] / 30 / stream.time_base)
+        container.seek(last + 20, stream=stream, backward=True)
+        landed = next(p for p in container.demux(stream) if p.size)
+        assert landed.pts == last and landed.is_keyframe
     await host.stop()
