@@ -195,8 +195,8 @@ def playback(recording_server: LiveServer, browser: Browser, recorded: Recorded)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # The host's room token: DICOMweb refuses recording-viewer tokens (see the xfail below).
-    url = f"{recording_server.base_url}/playback.html#token={recorded.host_token}"
+    # The trainee's path: a recording-viewer token minted by the host, not a room token.
+    url = f"{recording_server.base_url}/playback.html#token={recorded.viewer_token}"
     page.goto(f"{url}&recording={recorded.id}")
     page.wait_for_function(
         "() => window.__playback && window.__playback.applied() > 0"
@@ -299,11 +299,6 @@ def test_play_at_double_speed_reaches_the_question(playback: Page, ct_case: CtCa
     assert position == end
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server/dicomweb/access.py accepts room tokens only: a trainee's recording-viewer"
-    " token can list and play recordings but not load the recorded study's images (401)",
-)
 def test_viewer_token_reads_the_recorded_images(
     recording_server: LiveServer, recorded: Recorded, ct_case: CtCase
 ) -> None:
@@ -322,11 +317,6 @@ SYNCED = """() => {
 }"""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Chromium cannot seek in the recorder's Matroska files ('FFmpegDemuxer: demuxer seek"
-    " failed'): recorder/media.py would need Cues/WebM-for-seeking, or playback needs MSE",
-)
 def test_video_follows_the_player_clock(playback: Page) -> None:
     page = playback
     page.click(".chapter[data-kind=question]")
