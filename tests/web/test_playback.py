@@ -317,8 +317,26 @@ SYNCED = """() => {
 }"""
 
 
+PRESENTED = """() => {
+  window.__presented = [];
+  const v = document.querySelector('video.media-tile');
+  const seen = (now, meta) => {
+    window.__presented.push(meta.mediaTime);
+    v.requestVideoFrameCallback(seen);
+  };
+  v.requestVideoFrameCallback(seen);
+}"""
+
+# A frame at the video's position was composited (not only decoded or buffered).
+RENDERED_AT_POSITION = """() => {
+  const v = document.querySelector('video.media-tile');
+  return window.__presented.some((t) => Math.abs(t - v.currentTime) <= 0.1);
+}"""
+
+
 def test_video_follows_the_player_clock(playback: Page) -> None:
     page = playback
+    page.evaluate(PRESENTED)
     page.click(".chapter[data-kind=question]")
     page.wait_for_function(
         f"() => document.querySelector('video.media-tile')?.dataset.error || ({SYNCED})()",
@@ -326,6 +344,8 @@ def test_video_follows_the_player_clock(playback: Page) -> None:
     )
     error = page.evaluate("() => document.querySelector('video.media-tile').dataset.error")
     assert error is None, error
+    page.wait_for_function(RENDERED_AT_POSITION, timeout=WAIT_MS)
+    assert page.evaluate("() => document.querySelector('video.media-tile').currentTime") > 0.5
     assert page.evaluate("() => document.querySelector('video.media-tile').paused")
     page.select_option("#speed", "2")
     page.click("#play-btn")
