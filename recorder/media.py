@@ -138,3 +138,27 @@ class TrackWriter:
             stream = container.add_stream("opus", rate=self.clock_rate)
         stream.time_base = fractions.Fraction(1, self.clock_rate)
         return stream
+
+
+def reindex(path: Path) -> int:
+    """Remux a track cut by a crash (no Cues) into a finished WebM with Cues and a duration.
+
+    The packets are copied as they are (no decoding, flags and timestamps kept) up to the
+    last complete one, into a file beside it that then atomically replaces it: a crash in
+    the middle leaves the original. Returns the number of packets kept.
+    """
+    partial = path.with_name(path.name + ".reindex")
+    kept = 0
+    with av.open(str(path)) as source, av.open(str(partial), "w", format="webm") as out:
+        stream = source.streams[0]
+        target = out.add_stream_from_template(stream)
+        try:
+            for packet in source.demux(stream):
+                if packet.size:
+                    packet.stream = target
+                    out.mux(packet)
+                    kept += 1
+        except av.FFmpegError:  # the torn end of a crashed file: keep what came before
+            log.info("%s: stopped at a torn packet after %d", path.name, kept)
+    partial.replace(path)
+    return kept

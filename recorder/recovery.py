@@ -22,6 +22,7 @@ from recorder.format import (
     unpack_index,
     write_manifest,
 )
+from recorder.media import reindex
 from recorder.reader import RecordingReader
 from recorder.scan import last_complete_end
 
@@ -66,8 +67,18 @@ def recover(directory: Path) -> Manifest:
         reason=REASON,
     )
     write_manifest(directory, manifest)
+    _reindex_tracks(directory, manifest)
     log.warning("recording %s recovered up to %.3f", manifest.id, ended_at)
     return manifest
+
+
+def _reindex_tracks(directory: Path, manifest: Manifest) -> None:
+    """Give each media track Cues (a crash cut them off) so browsers can seek it."""
+    for track in manifest.tracks:
+        try:
+            reindex(directory / track.file)
+        except Exception:  # an unreadable track stays as it was; the recording still plays
+            log.exception("cannot reindex %s", directory / track.file)
 
 
 def _cut_torn_tails(directory: Path) -> None:

@@ -9,7 +9,7 @@ import av
 import numpy as np
 
 from recorder.format import RECORDINGS_DIR, Status, read_manifest
-from recorder.media import vp8_keyframe_size
+from recorder.media import reindex, vp8_keyframe_size
 from recorder.service import RecorderService
 from server.metrics import Metrics
 from server.roomhost import RoomHost
@@ -18,6 +18,7 @@ from session.ids import ParticipantId, RoomId
 from session.room import Room
 
 PUBLISHER = ParticipantId("doc")
+CUES_ID = bytes.fromhex("1C53BB6B")  # the Matroska Cues element (the keyframe index)
 
 
 def vp8_frames(count: int, gop: int = 0) -> list[bytes]:
@@ -166,3 +167,31 @@ async def test_finished_tracks_have_cues_and_a_duration(tmp_path: Path) -> None:
         landed = next(p for p in container.demux(stream) if p.size)
         assert landed.pts == last and landed.is_keyframe
     await host.stop()
+
+
+async def test_a_crashed_track_is_reindexed_with_cues(tmp_path: Path) -> None:
+    host = RoomHost(Room(RoomId("crash"), now=1.0), Metrics(), coalesce_s=0)
+    host.start()
+    service = RecorderService(tmp_path / RECORDINGS_DIR)
+    service.attach(host)
+    await host.system(SetRecording(True))
+    video = vp8_frames(90, gop=30)
+    for i, data in enumerate(video):
+        service.on_frame(host.room.id, PUBLISHER, "v", data, i * 3000, "video/VP8")
+    await host.system(SetRecording(False))
+    await service.finished()
+    await host.stop()
+    [directory] = (tmp_path / RECORDINGS_DIR).iterdir()
+    [track] = read_manifest(directory).tracks
+    path = directory / track.file
+    whole = path.read_bytes()
+    assert whole.count(CUES_ID) == 2  # the SeekHead's pointer to the Cues, and the Cues
+    path.write_bytes(whole[: whole.rindex(CUES_ID) - 700])  # cut as by a crash
+    assert path.read_bytes().count(CUES_ID) == 1, "no Cues element left"
+    before = demuxed_tolerant(path)
+    assert 10 < len(before) < len(video)
+
+    assert reindex(path) == len(before)
+    assert path.read_bytes().count(CUES_ID) == 2, "Cues written"
+    assert demuxed(path) == before, "the same packets, not re-encoded"
+    assert not list(directory.glob("media/*.reindex"))
