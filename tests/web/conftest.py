@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from livetools import LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 from server import dicomweb
 from server.appstate import AppState
@@ -52,15 +52,19 @@ def web_dist() -> Path:
     return ensure_build()
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def launch_chromium(pw: Playwright, flags: list[str]) -> Browser:
+    """The Debian package's Chromium (never ``playwright install``); skips when absent."""
     path = chromium_path()
     if path is None:
         pytest.skip("Debian chromium is not installed")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS, headless=True)
-        yield b
-        b.close()
+    return pw.chromium.launch(executable_path=path, args=flags, headless=True)
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    b = launch_chromium(playwright, CHROMIUM_FLAGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from livetools import LiveServer
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from server.sfu.ice import host_addresses
@@ -28,7 +28,7 @@ from server.sfu.signalling import Sfu
 from session.grants import Role
 from session.ids import ParticipantId, RoomId
 from web.case import CtCase
-from web.conftest import CHROMIUM_FLAGS, ROOM, Pages, chromium_path, room_hooks
+from web.conftest import CHROMIUM_FLAGS, ROOM, Pages, launch_chromium, room_hooks
 
 pytestmark = pytest.mark.browser
 
@@ -135,14 +135,10 @@ def published(server: LiveServer, who: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def call_browser() -> Iterator[Browser]:
-    path = chromium_path()
-    if path is None:
-        pytest.skip("Debian chromium is not installed")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=path, args=CALL_FLAGS, headless=True)
-        yield browser
-        browser.close()
+def call_browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = launch_chromium(playwright, CALL_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
