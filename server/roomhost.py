@@ -24,6 +24,7 @@ from server.metrics import Metrics
 from server.welcome import Welcomer
 from session.codec import (
     CloseCode,
+    SignalFrame,
     encode_ack,
     encode_error,
     encode_frame,
@@ -132,6 +133,11 @@ class RoomHost:
 
     def submit(self, conn: Connection, ref: int, command: Command) -> None:
         self._inbox.put_nowait(Submit(conn, ref, command))
+
+    def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
+        """False: this node's SFU serves the room. A stand-in for a room hosted on another
+        node sends the frame there instead (its SFU answers, media flows to that node)."""
+        return False
 
     async def system(self, command: Command) -> Outcome:
         """A trusted command from the server itself (admin API, demo set-up)."""

@@ -7,6 +7,7 @@ Secrets (token signing keys, admin API key) come from ``HUIZHEN_SECRET_KEYS`` /
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
@@ -78,6 +79,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     redis_url: str | None = None
     ice_servers: tuple[IceServer, ...] = ()
+    # The SFU's host candidates (the addresses browsers send media to). Empty: every
+    # interface but loopback (aioice's choice). Pin it on a multi-homed node, or to
+    # 127.0.0.1 for a loopback-only test cluster.
+    media_addresses: tuple[str, ...] = ()
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
     log_level: str = "info"
 
@@ -120,6 +125,13 @@ def parse_ice_servers(text: str) -> tuple[IceServer, ...]:
     return tuple(IceServer((url.strip(),)) for url in text.split(",") if url.strip())
 
 
+def parse_addresses(text: str) -> tuple[str, ...]:
+    """``"10.0.0.5,192.0.2.7"`` → each one checked to be an IP address."""
+    return tuple(
+        str(ipaddress.ip_address(part.strip())) for part in text.split(",") if part.strip()
+    )
+
+
 def _ice_from_json(item: Any) -> IceServer:
     urls = item["urls"]
     return IceServer(
@@ -160,6 +172,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_OFFLINE_GRACE": ("offline_grace_s", float),
     "HUIZHEN_REDIS_URL": ("redis_url", str),
     "HUIZHEN_ICE_SERVERS": ("ice_servers", parse_ice_servers),
+    "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
 }
 

@@ -186,7 +186,8 @@ async def _handle(data: bytes, state: AppState, host: RoomHost, conn: Connection
         case PingFrame(ref=ref):
             conn.send(encode_pong(ref, time.time()))
         case SignalFrame():
-            await _signal(state, conn, frame)
+            if not host.relay_signal(conn, frame):
+                await _signal(state, conn, frame)
 
 
 def _strike(conn: Connection, error: ProtocolError) -> None:

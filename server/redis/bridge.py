@@ -17,6 +17,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,9 +34,11 @@ from server.roomhost import RoomHost
 from session.codec import (
     CloseCode,
     CommandFrame,
+    SignalFrame,
     decode_client,
     decode_server_frame,
     encode_command,
+    encode_error,
     too_slow_reason,
 )
 from session.commands import Command
@@ -45,7 +48,7 @@ from session.ids import ParticipantId, RoomId
 from session.room import Outcome, Refusal, Room
 
 if TYPE_CHECKING:
-    from server.interfaces import MemberView
+    from server.interfaces import MediaSignalling, MemberView
     from server.metrics import Metrics
     from server.rooms import RoomRegistry
     from server.settings import Settings
@@ -63,6 +66,7 @@ class _Remote:
     conn: Connection
     origin: str
     writer: asyncio.Task[None] | None = None
+    signalling: asyncio.Task[None] | None = None  # the latest of its signals, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +93,21 @@ def _identity(raw: list[Any]) -> Identity:
     )
 
 
+async def _signal_after(
+    previous: asyncio.Task[None] | None,
+    media: MediaSignalling,
+    conn: Connection,
+    frame: SignalFrame,
+) -> None:
+    if previous is not None:
+        await asyncio.wait([previous])
+    try:
+        await media.on_signal(conn, frame)
+    except Exception:  # the media layer's bug must not end the bridge (as in ``server.ws``)
+        log.exception("bridged media signalling failed for %s", conn.participant)
+        conn.send(encode_error(frame.ref, ErrorCode.INTERNAL, "media signalling failed"))
+
+
 class BridgedHost(RoomHost):
     """On the client's node: the room's stand-in for ``server.ws`` (never started)."""
 
@@ -105,6 +124,10 @@ class BridgedHost(RoomHost):
 
     def submit(self, conn: Connection, ref: int, command: Command) -> None:
         self._bridge.submit(conn, ref, command)
+
+    def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
+        self._bridge.signal(conn, frame)
+        return True
 
     async def system(self, command: Command) -> Outcome:
         raise RuntimeError(f"room {self.room.id} is hosted on node {self.owner}")
@@ -123,8 +146,10 @@ class Bridge:
         settings: Settings,
         metrics: Metrics,
         health: RedisHealth,
+        media: Callable[[], MediaSignalling | None] = lambda: None,
     ) -> None:
         self.node_id = node_id
+        self._media = media
         self._redis = redis
         self._rooms = rooms
         self._settings = settings
@@ -165,6 +190,13 @@ class Bridge:
         conn_id, owner = self._ident(conn)
         if conn_id:
             self._to(owner, "cmd", self.node_id, conn_id, encode_command(ref, command))
+
+    def signal(self, conn: Connection, frame: SignalFrame) -> None:
+        """WebRTC signalling goes to the room's node: its SFU answers with its own ICE
+        candidates, so the client's media flows straight to that node (as in LiveKit)."""
+        conn_id, owner = self._ident(conn)
+        if conn_id:
+            self._to(owner, "sig", self.node_id, conn_id, [frame.ref, frame.type, frame.sdp])
 
     def leave(self, conn: Connection) -> None:
         conn_id, owner = self._ident(conn)
@@ -214,6 +246,8 @@ class Bridge:
                 self._spawn_join(_JoinRequest(origin, conn_id, _identity(identity), resume_from))
             case ["cmd", origin, conn_id, data]:
                 self._on_command(f"{origin}/{conn_id}", data)
+            case ["sig", origin, conn_id, [ref, kind, sdp]]:
+                self._on_signal(f"{origin}/{conn_id}", SignalFrame(ref, kind, sdp))
             case ["leave", origin, conn_id]:
                 self._on_leave(f"{origin}/{conn_id}")
             case ["joined", conn_id, refusal]:
@@ -273,6 +307,20 @@ class Bridge:
         frame = decode_client(data)  # encoded by our own node code: trusted
         if isinstance(frame, CommandFrame):
             remote.host.submit(remote.conn, frame.ref, frame.command)
+
+    def _on_signal(self, key: str, frame: SignalFrame) -> None:
+        remote = self._remote.get(key)
+        if remote is None:
+            return
+        media = self._media()
+        if media is None:
+            error = "media is not enabled"
+            remote.conn.send(encode_error(frame.ref, ErrorCode.UNKNOWN_COMMAND, error))
+            return
+        # One client's offers and answers are handled in order, as ``server.ws`` awaits each.
+        remote.signalling = asyncio.create_task(
+            _signal_after(remote.signalling, media, remote.conn, frame)
+        )
 
     def _on_leave(self, key: str) -> None:
         remote = self._remote.pop(key, None)

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from server.interfaces import RoomExists, RoomInfo
@@ -29,6 +29,7 @@ from session.ids import RoomId
 from session.room import Room
 
 if TYPE_CHECKING:
+    from server.interfaces import MediaSignalling
     from server.metrics import Metrics
     from server.roomhost import RoomHost
     from server.rooms import RoomRegistry
@@ -46,6 +47,7 @@ class Node:
         directory: RedisRoomDirectory,
         metrics: Metrics,
         *,
+        media: Callable[[], MediaSignalling | None] = lambda: None,
         beat_s: float = 0.5,
         ttl_s: float = 2.0,
     ) -> None:
@@ -70,6 +72,7 @@ class Node:
             settings=settings,
             metrics=metrics,
             health=self.health,
+            media=media,
         )
 
     # --- hosting ----------------------------------------------------------------------------

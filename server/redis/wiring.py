@@ -37,7 +37,7 @@ async def redis_lifespan(state: AppState) -> AsyncIterator[None]:
     if not isinstance(directory, RedisRoomDirectory):
         yield  # the embedded, in-memory default
         return
-    node = Node(state.settings, state.rooms, directory, state.metrics)
+    node = Node(state.settings, state.rooms, directory, state.metrics, media=lambda: state.media)
     state.extensions[EXTENSION] = node
     state.rooms.on_host(node.attach)
     state.rooms.router = node.route

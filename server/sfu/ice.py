@@ -35,7 +35,8 @@ def host_addresses(addresses: Sequence[str]) -> Iterator[None]:
     """Gather host candidates only on ``addresses`` (e.g. ``["127.0.0.1"]``) while active.
 
     aioice skips 127.0.0.1 when it enumerates interfaces; on a loopback-only host, or to keep
-    test traffic on ``lo``, this pins the host candidates. Process-wide: tests and benchmarks only.
+    test traffic on ``lo``, this pins the host candidates. Process-wide: the SFU lifespan uses it
+    for ``Settings.media_addresses`` (one SFU per process); tests and benchmarks too.
     """
     original = aioice.ice.get_host_addresses
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: list(addresses)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 from server.appstate import AppState
 from server.roomhost import RoomHost
+from server.sfu.ice import host_addresses
 from server.sfu.signalling import Sfu
 
 
@@ -17,13 +18,16 @@ async def sfu_lifespan(state: AppState) -> AsyncIterator[None]:
     # The recorder (if its hook runs) is looked up per frame: hook order does not matter.
     sfu = Sfu(state.settings.ice_servers, recorder=lambda: state.extensions.get("recorder"))
     state.media = sfu
+    pinned = state.settings.media_addresses
+    addresses = host_addresses(pinned) if pinned else contextlib.nullcontext()
 
     def observe(host: RoomHost) -> None:
         host.add_observer(sfu.observer(host.room.id))
 
     state.rooms.on_host(observe)
     try:
-        yield
+        with addresses:
+            yield
     finally:
         state.media = None
         await sfu.close()

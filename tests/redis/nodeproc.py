@@ -44,6 +44,7 @@ class NodeProcess:
             HUIZHEN_API_KEY=TEST_API_KEY,
             HUIZHEN_LOG_LEVEL="warning",
             HUIZHEN_WEB_DIST=str(self._workdir / "no-dist"),
+            HUIZHEN_MEDIA_ADDRESSES="127.0.0.1",  # the SFU's candidates: loopback only
         )
         args = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
         args += ["--port", str(self.port), "--data-dir", str(self._workdir / "var")]

@@ -78,3 +78,11 @@ def test_ice_servers_json() -> None:
 
 def test_public_url_wins() -> None:
     assert settings_from_env({}, public_url="https://h.example/").public_base == "https://h.example"
+
+
+def test_media_addresses_are_checked_ip_addresses() -> None:
+    env = {"HUIZHEN_MEDIA_ADDRESSES": " 10.0.0.5, ::1 ,"}
+    assert settings_from_env(env).media_addresses == ("10.0.0.5", "::1")
+    assert settings_from_env({}).media_addresses == ()
+    with pytest.raises(SettingsError, match="HUIZHEN_MEDIA_ADDRESSES"):
+        settings_from_env({"HUIZHEN_MEDIA_ADDRESSES": "node-b.example"})
