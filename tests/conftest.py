@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from livetools import LiveServer, free_port, make_settings, run_live_server
-from playwright.sync_api import Playwright, sync_playwright
 
 __all__ = ["LiveServer", "free_port", "make_settings", "run_live_server"]
 
@@ -34,10 +33,3 @@ def live_server_factory(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture
 def live_server(live_server_factory: Callable[..., LiveServer]) -> LiveServer:
     return live_server_factory()
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    """One Playwright per run: a second sync_playwright() inside the first refuses to start."""
-    with sync_playwright() as pw:
-        yield pw

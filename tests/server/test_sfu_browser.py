@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 import pytest
 from livetools import LiveServer
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import Page, sync_playwright
 
 from server.sfu.ice import host_addresses
 from session.grants import Role
@@ -104,33 +104,34 @@ def wait_audio(page: Page) -> None:
 
 
 def test_camera_mic_screen_and_mute_reach_other_browsers(
-    live_server: LiveServer, page_server: str, playwright: Playwright
+    live_server: LiveServer, page_server: str
 ) -> None:
     live_server.create_room("media")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-    try:
-        a = open_page(browser, page_server, live_server, "host", Role.HOST)
-        a.evaluate("media.publish()")
-        b = open_page(browser, page_server, live_server, "doc", Role.PARTICIPANT)
-        c = open_page(browser, page_server, live_server, "trainee", Role.OBSERVER)
-        b.evaluate("media.watch()")
-        c.evaluate("media.watch()")
-        for page in (b, c):
-            wait_frames(page, "host:camera", 10)
-            seen = frames_of(page, "host:camera")
-            wait_frames(page, "host:camera", seen + 10)  # advancing, not one still frame
-            wait_audio(page)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        try:
+            a = open_page(browser, page_server, live_server, "host", Role.HOST)
+            a.evaluate("media.publish()")
+            b = open_page(browser, page_server, live_server, "doc", Role.PARTICIPANT)
+            c = open_page(browser, page_server, live_server, "trainee", Role.OBSERVER)
+            b.evaluate("media.watch()")
+            c.evaluate("media.watch()")
+            for page in (b, c):
+                wait_frames(page, "host:camera", 10)
+                seen = frames_of(page, "host:camera")
+                wait_frames(page, "host:camera", seen + 10)  # advancing, not one still frame
+                wait_audio(page)
 
-        # Active speaker from the RFC 6464 levels of A's fake microphone (a beeping tone).
-        b.wait_for_function("media.speakers.includes('host')", timeout=WAIT_MS)
+            # Active speaker from the RFC 6464 levels of A's fake microphone (a beeping tone).
+            b.wait_for_function("media.speakers.includes('host')", timeout=WAIT_MS)
 
-        a.evaluate("media.shareScreen()")
-        wait_frames(b, "host:screen", 10)
+            a.evaluate("media.shareScreen()")
+            wait_frames(b, "host:screen", 10)
 
-        a.evaluate("media.mute()")
-        b.wait_for_function("media.muted['host'] === true", timeout=WAIT_MS)
-        assert "host muted" in b.inner_text("#status")
-        assert b.evaluate("media.errors") == []
-        print("screen source:", a.evaluate("media.screen"))
-    finally:
-        browser.close()
+            a.evaluate("media.mute()")
+            b.wait_for_function("media.muted['host'] === true", timeout=WAIT_MS)
+            assert "host muted" in b.inner_text("#status")
+            assert b.evaluate("media.errors") == []
+            print("screen source:", a.evaluate("media.screen"))
+        finally:
+            browser.close()

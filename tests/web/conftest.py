@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from livetools import LiveServer
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from server import dicomweb
 from server.appstate import AppState
@@ -50,6 +50,15 @@ def chromium_path() -> str | None:
 @pytest.fixture(scope="session")
 def web_dist() -> Path:
     return ensure_build()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """One Playwright for the web tests (they run last; every one is synchronous). A second
+    ``sync_playwright()`` inside it refuses to start, and while it runs asyncio tests cannot:
+    it holds the thread's event loop."""
+    with sync_playwright() as pw:
+        yield pw
 
 
 def launch_chromium(pw: Playwright, flags: list[str]) -> Browser:
