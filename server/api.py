@@ -20,11 +20,12 @@ from server.appstate import AppState, app_state
 from server.auth import ApiError, require_api_key, require_room_token
 from server.interfaces import RoomExists
 from server.roomhost import RoomHost
-from server.rooms import TooManyRooms
+from server.rooms import ClusterError, TooManyRooms
 from server.tokens import ROOM_ID_RE, TokenError, mint_room_token
 from session.commands import CloseRoom
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
+from session.room import Room
 
 MAX_TITLE_CHARS = 200
 
@@ -47,14 +48,18 @@ def _host(state: AppState, request: Request) -> RoomHost:
 
 
 def room_json(host: RoomHost) -> dict[str, Any]:
-    snap = host.room.snapshot()
+    return _room_json(host.room, len(host.connections))
+
+
+def _room_json(room: Room, connections: int) -> dict[str, Any]:
+    snap = room.snapshot()
     people = snap.state.participants.values()
     return {
-        "id": host.room.id,
+        "id": room.id,
         "title": snap.state.title,
         "closed": snap.state.closed,
         "seq": snap.seq,
-        "connections": len(host.connections),
+        "connections": connections,
         "participants": [
             {"id": p.id, "name": p.name, "role": p.role.value, "online": p.online} for p in people
         ],
@@ -73,18 +78,37 @@ async def create_room(request: Request) -> Response:
         raise ApiError(400, "bad_request", "id must be 1-64 of [A-Za-z0-9_-]")
     if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
         raise ApiError(400, "bad_request", f"title must be a string <= {MAX_TITLE_CHARS} chars")
+    node = body.get("node")  # pin the room to a node (as LiveKit's CreateRoom node_id)
+    if node is not None and not isinstance(node, str):
+        raise ApiError(400, "bad_request", "node must be a node id")
     try:
-        host = await state.rooms.create(RoomId(room_id), title.strip())
+        placed = await state.rooms.place(RoomId(room_id), title.strip(), node)
     except RoomExists:
         raise ApiError(409, "conflict", "room exists") from None
     except TooManyRooms:
         raise ApiError(503, "too_large", "too many rooms") from None
-    return JSONResponse(room_json(host), status_code=201)
+    except ClusterError as exc:
+        raise ApiError(400 if exc.code == "bad_request" else 503, exc.code, exc.message) from None
+    if placed.host is not None:
+        made = room_json(placed.host)
+    else:  # on another node: the room as that node just made it (same constructor, empty)
+        made = _room_json(Room(RoomId(room_id), title=title.strip(), now=time.time()), 0)
+    return JSONResponse(made | {"node": {"id": placed.node, "url": placed.url}}, status_code=201)
 
 
 async def list_rooms(request: Request) -> Response:
     require_api_key(request)
-    return JSONResponse({"rooms": [room_json(h) for h in app_state(request).rooms.hosts()]})
+    rooms = app_state(request).rooms
+    listed = [room_json(h) for h in rooms.hosts()]
+    if rooms.elsewhere is not None:  # several nodes: theirs too (details: GET the room)
+        try:
+            others = await rooms.elsewhere()
+        except ClusterError as exc:
+            raise ApiError(503, exc.code, exc.message) from None
+        listed += [
+            {"id": i.id, "title": i.title, "closed": i.closed, "here": False} for i in others
+        ]
+    return JSONResponse({"rooms": listed})
 
 
 async def get_room(request: Request) -> Response:

@@ -31,6 +31,7 @@ from server.interfaces import RoomDirectory
 from server.memory import MemoryRoomDirectory
 from server.metrics import Metrics, healthz, metrics_endpoint
 from server.redis import http as redis_http
+from server.redis.forward import ForwardToRoomNode
 from server.redis.wiring import redis_directory, redis_lifespan
 from server.rooms import RoomRegistry
 from server.settings import Settings
@@ -103,7 +104,8 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
-        middleware=[Middleware(CaptureRawSend)],
+        # Forwarding first: a request for a room on another node never reaches the routes.
+        middleware=[Middleware(ForwardToRoomNode), Middleware(CaptureRawSend)],
     )
 
 

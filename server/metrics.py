@@ -53,10 +53,15 @@ HEALTH_CHECKS = "health_checks"
 (e.g. Redis unreachable); any problem makes ``/healthz`` answer 503 "degraded"."""
 
 
+NODE_ID = "node_id"
+"""``state.extensions[NODE_ID]``: this node's id among several (``--redis``); "local" alone."""
+
+
 async def healthz(request: Request) -> Response:
     state = app_state(request)
     body: dict[str, object] = {
         "status": "ok",
+        "node": state.extensions.get(NODE_ID, "local"),
         "rooms": state.rooms.open_count(),
         "conns": state.rooms.connection_count(),
     }

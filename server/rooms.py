@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
 from server.metrics import Metrics
@@ -18,6 +19,31 @@ log = logging.getLogger(__name__)
 
 class TooManyRooms(Exception):
     """``Limits.max_rooms`` open rooms are hosted already."""
+
+
+class ClusterError(Exception):
+    """Work that needs the other nodes failed (placing a room, listing theirs): ``code`` is an
+    API error code (``unavailable``: Redis or the node is unreachable; ``bad_request``)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+LOCAL_NODE = "local"  # the node id without --redis (one node)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where a new room lives: its node, and its host when that node is this one."""
+
+    node: str
+    url: str
+    host: RoomHost | None
+
+
+Placer = Callable[[RoomId, str, str | None], Awaitable[Placed]]
 
 
 class RoomRegistry:
@@ -36,6 +62,10 @@ class RoomRegistry:
         self._on_host: list[Callable[[RoomHost], None]] = []
         # Several nodes: finds a room hosted on another node (``server.redis``), else None.
         self.router: Callable[[RoomId], Awaitable[RoomHost | None]] | None = None
+        # Several nodes: puts a new room on the least loaded node (``server.redis``).
+        self.placer: Placer | None = None
+        # Several nodes: the rooms hosted by the other nodes.
+        self.elsewhere: Callable[[], Awaitable[list[RoomInfo]]] | None = None
 
     def on_host(self, callback: Callable[[RoomHost], None]) -> None:
         """Call ``callback`` with every room hosted here: existing ones now, new ones as they
@@ -46,20 +76,37 @@ class RoomRegistry:
             callback(host)
 
     async def create(self, room_id: RoomId, title: str) -> RoomHost:
-        if room_id in self._hosts:
-            raise RoomExists(room_id)
-        if self.open_count() >= self._settings.limits.max_rooms:
-            raise TooManyRooms(room_id)
+        """A new room, hosted here."""
+        self._check_room(room_id)
         now = time.time()
         await self._directory.create(RoomInfo(room_id, title, now))
+        return self.host_new(RoomInfo(room_id, title, now))
+
+    async def place(self, room_id: RoomId, title: str, node: str | None = None) -> Placed:
+        """A new room on the least loaded node (or on ``node``); here with one node."""
+        if self.placer is not None:
+            return await self.placer(room_id, title, node)
+        if node not in (None, LOCAL_NODE):
+            raise ClusterError("bad_request", f"no live node {node!r}")
+        return Placed(LOCAL_NODE, self._settings.public_base, await self.create(room_id, title))
+
+    def host_new(self, info: RoomInfo) -> RoomHost:
+        """Host a new room already in the directory (made here, or placed here by a peer)."""
+        self._check_room(info.id)
         room = Room(
-            room_id,
-            title=title,
-            now=now,
+            info.id,
+            title=info.title,
+            now=info.created_at,
             log_size=self._settings.room_log_size,
             offline_grace=self._settings.offline_grace_s,
         )
         return self.adopt(room)
+
+    def _check_room(self, room_id: RoomId) -> None:
+        if room_id in self._hosts:
+            raise RoomExists(room_id)
+        if self.open_count() >= self._settings.limits.max_rooms:
+            raise TooManyRooms(room_id)
 
     def adopt(self, room: Room) -> RoomHost:
         """Host a room built here or elsewhere (restored from a ``RoomLog`` on failover)."""

@@ -154,13 +154,20 @@ def stop(process: subprocess.Popen[bytes], grace: float = 5.0) -> None:
 
 
 # --- huizhen: room and tokens through the admin API -----------------------------------------
+async def create_room_here(client: httpx.AsyncClient, room_id: str, title: str = "") -> None:
+    """Create the room on the node ``client`` talks to (pinned: with several nodes,
+    placement would pick the least loaded one)."""
+    node = (await client.get("/healthz")).json()["node"]
+    body = {"id": room_id, "title": title, "node": node}
+    (await client.post("/api/rooms", json=body)).raise_for_status()
+
+
 async def huizhen_tokens(running: Running, listeners: int) -> tuple[str, list[str]]:
     """Create the room; return (host token for the driver, one observer token per listener)."""
     base = f"http://127.0.0.1:{running.port}"
     headers = {"Authorization": f"Bearer {running.api_key}"}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-        response = await client.post("/api/rooms", json={"id": ROOM, "title": "Fan-out bench"})
-        response.raise_for_status()
+        await create_room_here(client, ROOM, "Fan-out bench")
         gate = asyncio.Semaphore(16)
 
         async def invite(role: str, identity: str) -> str:

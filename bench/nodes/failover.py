@@ -17,6 +17,7 @@ import httpx
 from websockets.asyncio.client import connect
 from websockets.exceptions import WebSocketException
 
+from bench.fanout import servers
 from bench.nodes.cluster import ROOM, cluster
 from session.codec import decode_server_frame, encode_command, encode_hello
 from session.commands import PostChat
@@ -47,7 +48,7 @@ async def _room_and_token(port: int, api_key: str) -> str:
     headers = {"Authorization": f"Bearer {api_key}"}
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, headers=headers) as http:
-        (await http.post("/api/rooms", json={"id": ROOM})).raise_for_status()
+        await servers.create_room_here(http, ROOM)
         invite = {"role": "host", "identity": "lead", "name": "lead"}
         reply = await http.post(f"/api/rooms/{ROOM}/invites", json=invite)
         return str(reply.raise_for_status().json()["token"])
@@ -62,7 +63,7 @@ async def run(rounds: int, workdir: Path) -> list[float]:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{owner.port}", headers=headers
         ) as http:
-            (await http.post("/api/rooms", json={"id": ROOM})).raise_for_status()
+            await servers.create_room_here(http, ROOM)
             reply = await http.post(
                 f"/api/rooms/{ROOM}/invites",
                 json={"role": "host", "identity": "lead", "name": "lead"},

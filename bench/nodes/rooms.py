@@ -48,10 +48,11 @@ async def _create(c: Cluster, port: int, rooms: int) -> None:
     headers = {"Authorization": f"Bearer {c.api_key}"}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
         gate = asyncio.Semaphore(16)
+        node = (await http.get("/healthz")).json()["node"]  # all on this node: no placement
 
         async def one(i: int) -> None:
             async with gate:
-                reply = await http.post("/api/rooms", json={"id": f"r{i}"})
+                reply = await http.post("/api/rooms", json={"id": f"r{i}", "node": node})
             reply.raise_for_status()
 
         await asyncio.gather(*(one(i) for i in range(rooms)))

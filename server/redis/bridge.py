@@ -17,7 +17,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -161,7 +161,10 @@ class Bridge:
         self._ids_of: dict[Connection, str] = {}
         self._joining: dict[str, asyncio.Future[Refusal | None]] = {}
         self._remote: dict[str, _Remote] = {}  # "origin/conn id" → bridged client here
+        self._placing: dict[str, asyncio.Future[str | None]] = {}  # request id → refusal
         self._tasks: set[asyncio.Task[None]] = set()
+        # Set by the node: host a room just placed here; a refusal, or None once hosted.
+        self.on_place: Callable[[RoomId], Awaitable[str | None]] | None = None
 
     # --- client side (node A) -----------------------------------------------------------------
     def host_for(self, room_id: RoomId, owner: str) -> BridgedHost:
@@ -190,6 +193,21 @@ class Bridge:
         conn_id, owner = self._ident(conn)
         if conn_id:
             self._to(owner, "cmd", self.node_id, conn_id, encode_command(ref, command))
+
+    async def place(self, node: str, room_id: RoomId, wait_s: float) -> str | None:
+        """Tell ``node`` to host a room placed on it: its refusal, or None once it hosts it."""
+        request = f"{next(self._ids)}"
+        done = asyncio.get_running_loop().create_future()
+        self._placing[request] = done
+        self._to(node, "host", self.node_id, request, room_id)
+        try:
+            async with asyncio.timeout(wait_s):
+                refusal: str | None = await done
+        except TimeoutError:
+            refusal = f"node {node} did not answer in {wait_s:g} s"
+        finally:
+            self._placing.pop(request, None)
+        return refusal
 
     def signal(self, conn: Connection, frame: SignalFrame) -> None:
         """WebRTC signalling goes to the room's node: its SFU answers with its own ICE
@@ -241,15 +259,30 @@ class Bridge:
                     self._dispatch(msgpack.unpackb(message["data"]))
 
     def _dispatch(self, message: list[Any]) -> None:
+        if not (self._dispatch_to_room(message) or self._dispatch_to_client(message)):
+            log.warning("bridge: unknown message %r", message[:1])
+
+    def _dispatch_to_room(self, message: list[Any]) -> bool:
+        """Messages for the room's node (this one): from clients' nodes, and placements."""
         match message:
             case ["join", origin, conn_id, identity, resume_from]:
-                self._spawn_join(_JoinRequest(origin, conn_id, _identity(identity), resume_from))
+                request = _JoinRequest(origin, conn_id, _identity(identity), resume_from)
+                self._spawn(self._on_join(request))
             case ["cmd", origin, conn_id, data]:
                 self._on_command(f"{origin}/{conn_id}", data)
             case ["sig", origin, conn_id, [ref, kind, sdp]]:
                 self._on_signal(f"{origin}/{conn_id}", SignalFrame(ref, kind, sdp))
             case ["leave", origin, conn_id]:
                 self._on_leave(f"{origin}/{conn_id}")
+            case ["host", origin, request, room_id]:
+                self._spawn(self._on_place(origin, request, RoomId(room_id)))
+            case _:
+                return False
+        return True
+
+    def _dispatch_to_client(self, message: list[Any]) -> bool:
+        """Replies for this node as a client's node (or as the placer)."""
+        match message:
             case ["joined", conn_id, refusal]:
                 self._on_joined(conn_id, refusal)
             case ["frame", conn_ids, data]:
@@ -258,14 +291,29 @@ class Bridge:
                 entry = self._forget(conn_id)
                 if entry is not None:
                     entry[0].close(code, reason)
+            case ["hosted", request, refusal]:
+                placing = self._placing.get(request)
+                if placing is not None and not placing.done():
+                    placing.set_result(refusal)
             case _:
-                log.warning("bridge: unknown message %r", message[:1])
+                return False
+        return True
 
     # --- room side (node B) -------------------------------------------------------------------
-    def _spawn_join(self, request: _JoinRequest) -> None:
-        task = asyncio.get_running_loop().create_task(self._on_join(request))
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _on_place(self, origin: str, request: str, room_id: RoomId) -> None:
+        refusal: str | None = "this node does not take placements"
+        if self.on_place is not None:
+            try:
+                refusal = await self.on_place(room_id)
+            except Exception as exc:  # Redis trouble or a bug: the placer hears why
+                log.exception("hosting placed room %s failed", room_id)
+                refusal = f"hosting failed: {type(exc).__name__}"
+        self._to(origin, "hosted", request, refusal)
 
     async def _on_join(self, request: _JoinRequest) -> None:
         origin, conn_id, ident = request.origin, request.conn_id, request.identity

@@ -38,14 +38,16 @@ class RedisRoomDirectory:
         # client of another node can be bridged to it as soon as ``create`` returns.
         self.node_id: str | None = None
 
-    async def create(self, info: RoomInfo) -> RoomInfo:
+    async def create(self, info: RoomInfo, owner: str | None = None) -> RoomInfo:
+        """Record a new room, owned by ``owner`` (default: this node)."""
         # SET NX is the uniqueness check: two nodes creating the same id race here, once.
         if not await self._redis.set(keys.room_info(info.id), encode_info(info), nx=True):
             raise RoomExists(info.id)
+        owner = owner or self.node_id
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.sadd(keys.ROOMS, info.id)
-            if self.node_id is not None:
-                pipe.set(keys.room_owner(info.id), self.node_id)
+            if owner is not None:
+                pipe.set(keys.room_owner(info.id), owner)
             await pipe.execute()
         return info
 
@@ -68,3 +70,11 @@ class RedisRoomDirectory:
         closed = replace(info, closed=True)
         await self._redis.set(keys.room_info(room_id), encode_info(closed))
         return closed
+
+    async def forget(self, room_id: RoomId) -> None:
+        """Undo ``create`` of a room nobody hosted (its placement failed)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(keys.room_owner(room_id))
+            pipe.delete(keys.room_info(room_id))
+            pipe.srem(keys.ROOMS, room_id)
+            await pipe.execute()

@@ -11,6 +11,7 @@ from session.ids import RoomId
 PREFIX = "hz:"
 ROOMS = PREFIX + "rooms"  # set of room ids
 NODES = PREFIX + "nodes"  # set of node ids (members whose beat key expired are dead)
+PLACEMENT_LOCK = PREFIX + "placement"  # held while a new room's node is chosen and told
 
 
 def _room(room_id: RoomId, what: str) -> str:

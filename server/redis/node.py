@@ -18,13 +18,17 @@ import uuid
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from server.interfaces import RoomExists, RoomInfo
 from server.redis.bridge import Bridge
 from server.redis.directory import RedisRoomDirectory
 from server.redis.health import RedisHealth
 from server.redis.nodes import NodeDirectory, NodeLoad
+from server.redis.placement import Placement
 from server.redis.roomlog import RedisRoomLog
 from server.redis.writer import FAILURES, LogWriter
+from server.rooms import ClusterError
 from session.ids import RoomId
 from session.room import Room
 
@@ -74,6 +78,9 @@ class Node:
             health=self.health,
             media=media,
         )
+        # Room-scoped HTTP for rooms on other nodes goes there (``server.redis.forward``).
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=2.0))
+        self.placement = Placement(self._nodes, directory, rooms, self.bridge, self.load)
 
     # --- hosting ----------------------------------------------------------------------------
     def attach(self, host: RoomHost) -> None:
@@ -105,6 +112,24 @@ class Node:
             return None
         self.health.succeeded("room lookup")
         return self.bridge.host_for(room_id, owner)
+
+    async def rooms_elsewhere(self) -> list[RoomInfo]:
+        """``RoomRegistry.elsewhere``: the directory's rooms this node does not host."""
+        try:
+            listed = await self._directory.list()
+        except FAILURES as exc:
+            raise ClusterError(
+                "unavailable", f"Redis is unreachable ({type(exc).__name__})"
+            ) from None
+        return [info for info in listed if self._rooms.get(info.id) is None]
+
+    async def owner_url(self, room_id: RoomId) -> str | None:
+        """The URL of the live node hosting the room when that is another node, else None."""
+        owner = await self._nodes.owner(room_id)
+        if owner is None or owner == self.id:
+            return None
+        load = await self._nodes.get(owner)
+        return None if load is None else load.url
 
     async def where(self, room_id: RoomId) -> NodeLoad | None:
         """The live node hosting the room (with its public URL), or None."""
@@ -179,8 +204,13 @@ class Node:
             if not held or (await self._nodes.owner(room_id)) in alive:
                 return
             info = await self._directory.get(room_id)
+            if info is None or info.closed:
+                return
             stored = await self._log.load(room_id)
-            if info is None or info.closed or stored is None:
+            await self._nodes.set_owner(room_id, self.id)
+            if stored is None:  # its node died before the first snapshot: nothing happened
+                self._rooms.host_new(info)
+                log.warning("took over room %s before its first event", room_id)
                 return
             room = Room.restore(
                 room_id,
@@ -190,7 +220,6 @@ class Node:
                 offline_grace=self._settings.offline_grace_s,
             )
             _everyone_offline(room, time.time())
-            await self._nodes.set_owner(room_id, self.id)
             self._rooms.adopt(room)
             log.warning("took over room %s at seq %d", room_id, room.seq)
 
@@ -206,6 +235,7 @@ class Node:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(*FAILURES):
             await self._nodes.leave(self.id)
+        await self.http.aclose()
 
     def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.create_task(coro)

@@ -8,8 +8,10 @@ with a token, released by a compare-and-delete script), so two nodes never both 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import secrets
+import time
 from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -21,6 +23,7 @@ from server.redis import keys
 from server.redis.directory import as_bytes
 from session.ids import RoomId
 
+LOCK_POLL_S = 0.02
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -106,9 +109,24 @@ class NodeDirectory:
     @contextlib.asynccontextmanager
     async def lock(self, room_id: RoomId) -> AsyncIterator[bool]:
         """``async with nodes.lock(room) as held:`` — ``held`` False: someone else has it."""
+        async with self._locked(keys.room_lock(room_id), wait_s=0.0) as held:
+            yield held
+
+    @contextlib.asynccontextmanager
+    async def placement_lock(self, wait_s: float) -> AsyncIterator[bool]:
+        """One placement at a time in the cluster, so each sees the loads the last one left
+        (waits up to ``wait_s`` for it; ``held`` False after that)."""
+        async with self._locked(keys.PLACEMENT_LOCK, wait_s=wait_s) as held:
+            yield held
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, name: str, *, wait_s: float) -> AsyncIterator[bool]:
         token = secrets.token_hex(8)
-        name = keys.room_lock(room_id)
-        held = bool(await self._redis.set(name, token, nx=True, px=self._lock_ms))
+        deadline = time.monotonic() + wait_s
+        while not (held := bool(await self._redis.set(name, token, nx=True, px=self._lock_ms))):
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(LOCK_POLL_S)
         try:
             yield held
         finally:

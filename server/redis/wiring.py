@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from redis.asyncio import Redis
 
-from server.metrics import HEALTH_CHECKS
+from server.metrics import HEALTH_CHECKS, NODE_ID
 from server.redis.directory import RedisRoomDirectory
 from server.redis.node import Node
 
@@ -41,6 +41,9 @@ async def redis_lifespan(state: AppState) -> AsyncIterator[None]:
     state.extensions[EXTENSION] = node
     state.rooms.on_host(node.attach)
     state.rooms.router = node.route
+    state.rooms.placer = node.placement.place
+    state.rooms.elsewhere = node.rooms_elsewhere
+    state.extensions[NODE_ID] = node.id
     state.extensions.setdefault(HEALTH_CHECKS, {})["redis"] = lambda: node.health.view().error
     beat = asyncio.create_task(node.run(), name=f"node:{node.id}")
     try:

@@ -88,9 +88,16 @@ class NodeProcess:
         headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=10)
 
+    @property
+    def node_id(self) -> str:
+        node: str = httpx.get(self.base_url + "/healthz", timeout=10).json()["node"]
+        return node
+
     def create_room(self, room_id: str, title: str = "") -> None:
+        """A room hosted by this node (pinned: placement would pick the least loaded)."""
+        body = {"id": room_id, "title": title, "node": self.node_id}
         with self.admin() as client:
-            client.post("/api/rooms", json={"id": room_id, "title": title}).raise_for_status()
+            client.post("/api/rooms", json=body).raise_for_status()
 
 
 @contextlib.contextmanager

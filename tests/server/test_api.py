@@ -37,6 +37,11 @@ def test_room_lifecycle(live_server: LiveServer) -> None:
         created = admin.post("/api/rooms", json={"id": "case-1", "title": "Chest CT"})
         assert created.status_code == 201
         assert created.json()["id"] == "case-1" and created.json()["title"] == "Chest CT"
+        assert created.json()["node"] == {"id": "local", "url": live_server.base_url}
+        assert admin.post("/api/rooms", json={"id": "x", "node": "n2"}).json()["code"] == (
+            "bad_request"  # one node: no other to pin a room to
+        )
+        assert admin.post("/api/rooms", json={"id": "x", "node": 3}).status_code == 400
         assert admin.post("/api/rooms", json={"id": "case-1"}).status_code == 409
         assert admin.post("/api/rooms", json={"id": "bad id!"}).json()["code"] == "bad_request"
         assert admin.post("/api/rooms", content=b"not json").status_code == 400
@@ -93,10 +98,20 @@ def test_session_info_for_a_room_token(live_server: LiveServer) -> None:
 async def test_healthz_and_metrics_reflect_reality(live_server: LiveServer) -> None:
     room = live_server.create_room("m")
     async with httpx.AsyncClient(base_url=live_server.base_url) as http:
-        assert (await http.get("/healthz")).json() == {"status": "ok", "rooms": 1, "conns": 0}
+        assert (await http.get("/healthz")).json() == {
+            "status": "ok",
+            "node": "local",
+            "rooms": 1,
+            "conns": 0,
+        }
         host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
         doc = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "d"))
-        assert (await http.get("/healthz")).json() == {"status": "ok", "rooms": 1, "conns": 2}
+        assert (await http.get("/healthz")).json() == {
+            "status": "ok",
+            "node": "local",
+            "rooms": 1,
+            "conns": 2,
+        }
         await host.reply(await host.send(SetVoi(0, Voi(1.0, 2.0))))
         error = await doc.reply(await doc.send(SetVoi(0, Voi(1.0, 2.0))))
         assert error["code"] == "forbidden"

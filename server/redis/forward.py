@@ -1,0 +1,133 @@
+"""Room-scoped HTTP for a room hosted on another node is proxied to that node.
+
+Any node accepts every request, as it accepts every WebSocket: an organizer's tool or a
+browser talks to one address (a load balancer) whichever node hosts the room. Room-scoped
+means ``/api/rooms/<id>/...`` (admin: get, close, invites, studies, PACS pulls) and, for a
+room token's bearer, ``/api/session`` and ``/dicom-web/...`` (the room's case is checked
+against the room's live state, which only its node has). The owner re-checks every
+credential; a forwarded request is never forwarded again. Bodies stream both ways (a series
+retrieve or a STOW upload is not held in memory).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import httpx
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.auth import bearer_token
+from server.redis.wiring import redis_node
+from server.redis.writer import FAILURES
+from server.tokens import TokenError, verify_room_token
+from session.ids import RoomId
+
+if TYPE_CHECKING:
+    from server.appstate import AppState
+    from server.redis.node import Node
+
+log = logging.getLogger(__name__)
+FORWARDED = "x-huizhen-forwarded"  # names the node that forwarded (and stops a second hop)
+_ADMIN_ROOM = re.compile(r"^/api/rooms/([A-Za-z0-9_-]{1,64})(?:/|$)")
+_BY_TOKEN = ("/dicom-web/", "/api/session")
+_NODE_ENDPOINT = "/api/session/node"  # answered by any node
+_HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"}
+)
+
+
+class ForwardToRoomNode:
+    """ASGI middleware; passes everything through unless this node is part of a cluster."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            target = await self._target(scope) if scope["type"] == "http" else None
+        except FAILURES:
+            unknown = {"code": "unavailable", "message": "Redis is unreachable; try again"}
+            await JSONResponse(unknown, 503)(scope, receive, send)
+            return
+        if target is None:
+            await self.app(scope, receive, send)
+            return
+        node, url = target
+        await _proxy(node, url, scope, receive, send)
+
+    async def _target(self, scope: Scope) -> tuple[Node, str] | None:
+        state: AppState | None = getattr(scope["app"].state, "huizhen", None)
+        node = redis_node(state) if state is not None else None
+        if node is None or state is None:
+            return None
+        conn = HTTPConnection(scope)
+        if FORWARDED in conn.headers:
+            return None
+        room = _room_of(conn, state)
+        if room is None or state.rooms.get(room) is not None:
+            return None
+        url = await node.owner_url(room)
+        return None if url is None else (node, url)
+
+
+def _room_of(conn: HTTPConnection, state: AppState) -> RoomId | None:
+    path = conn.url.path
+    if match := _ADMIN_ROOM.match(path):
+        return RoomId(match.group(1))
+    if path == _NODE_ENDPOINT or not path.startswith(_BY_TOKEN):
+        return None
+    try:  # only a valid room token names a room; anything else is answered here
+        return verify_room_token(state.keys, bearer_token(conn)).room
+    except TokenError:
+        return None
+
+
+async def _proxy(node: Node, base: str, scope: Scope, receive: Receive, send: Send) -> None:
+    conn = HTTPConnection(scope)
+    headers = [(k, v) for k, v in conn.headers.items() if k not in _HOP_BY_HOP]
+    headers = [(k, v) for k, v in headers if k != "content-length"] + [(FORWARDED, node.id)]
+    request = node.http.build_request(
+        scope["method"],
+        base + conn.url.path,
+        params=conn.url.query,
+        headers=headers,
+        content=_body(receive),
+    )
+    try:
+        response = await node.http.send(request, stream=True)
+    except httpx.HTTPError as exc:
+        log.warning("forwarding %s to %s failed: %s", conn.url.path, base, exc)
+        unreachable = {"code": "unavailable", "message": "the room's node is unreachable"}
+        await JSONResponse(unreachable, 503)(scope, receive, send)
+        return
+    try:
+        await send(_start(response))
+        async for chunk in response.aiter_raw():
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        await response.aclose()
+
+
+async def _body(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message: Message = await receive()
+        if message["type"] != "http.request":
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
+
+
+def _start(response: httpx.Response) -> Message:
+    headers = [
+        (k.lower(), v)
+        for k, v in response.headers.raw
+        if k.decode("latin-1").lower() not in _HOP_BY_HOP
+    ]
+    return {"type": "http.response.start", "status": response.status_code, "headers": headers}
