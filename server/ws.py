@@ -19,6 +19,7 @@ from server.connection import Connection, Identity
 from server.fastpath import DirectWriter, ws_binary_frame
 from server.ratelimit import Verdict
 from server.roomhost import RoomHost
+from server.rooms import ClusterError
 from server.tokens import TokenError, verify_room_token
 from session.codec import (
     CloseCode,
@@ -108,7 +109,10 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Conne
         claims = verify_room_token(state.keys, hello.token)
     except TokenError as exc:
         raise _Refused(exc.close_code, f"token {exc.reason}: {exc.message}") from None
-    host = state.rooms.get(claims.room) or await state.rooms.route(claims.room)
+    try:
+        host = state.rooms.get(claims.room) or await state.rooms.route(claims.room)
+    except ClusterError as exc:  # it exists, but cannot be reached right now
+        raise _Refused(CloseCode.TRY_AGAIN_LATER, exc.message) from None
     if host is None:
         raise _Refused(CloseCode.ROOM_NOT_FOUND, f"no room {claims.room}")
     identity = Identity(claims.room, claims.sub, claims.name, claims.role, claims.grants)
@@ -129,7 +133,9 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Conne
 _JOIN_CLOSE = {
     ErrorCode.ROOM_CLOSED: CloseCode.ROOM_CLOSED,
     ErrorCode.FORBIDDEN: CloseCode.UNAUTHORIZED,
-    ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,  # e.g. the room's node just died: retry
+    ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,
+    ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,  # e.g. the room's node just died
+    ErrorCode.TOO_LARGE: CloseCode.ROOM_FULL,
 }
 
 

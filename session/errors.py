@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     ROOM_CLOSED = "room_closed"
     UNSUPPORTED_VERSION = "unsupported_version"
     UNAUTHORIZED = "unauthorized"  # token missing, forged, expired or for another room
+    UNAVAILABLE = "unavailable"  # the room is moving to another node, or storage is down: retry
     INTERNAL = "internal"
 
 

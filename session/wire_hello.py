@@ -27,6 +27,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # server shutdown
     TOO_BIG = 1009  # frame over MAX_FRAME_BYTES
+    TRY_AGAIN_LATER = 1013  # the room is moving between nodes, or Redis is unreachable
     PROTOCOL_ERROR = 4000  # bad or missing hello
     UNAUTHORIZED = 4001  # token missing, forged, or for another room
     TOKEN_EXPIRED = 4002
@@ -37,6 +38,7 @@ class CloseCode(IntEnum):
     TOO_SLOW = 4009  # send queue overflow; reason "resume_from=<seq>"
     UNSUPPORTED_VERSION = 4010
     REPLACED = 4011  # the same identity connected again elsewhere
+    ROOM_FULL = 4012  # the room holds its maximum of participants
 
 
 _HELLO_CLOSE: Final = {

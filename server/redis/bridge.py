@@ -182,7 +182,7 @@ class Bridge:
             async with asyncio.timeout(JOIN_WAIT_S):
                 refusal: Refusal | None = await done
         except TimeoutError:
-            refusal = Refusal(ErrorCode.NOT_FOUND, "the room's node did not answer")
+            refusal = Refusal(ErrorCode.UNAVAILABLE, "the room's node did not answer")
         finally:
             self._joining.pop(conn_id, None)
         if refusal is not None:
@@ -319,7 +319,7 @@ class Bridge:
         origin, conn_id, ident = request.origin, request.conn_id, request.identity
         host = self._rooms.get(ident.room_id)
         if host is None or isinstance(host, BridgedHost):
-            self._to(origin, "joined", conn_id, [ErrorCode.NOT_FOUND.value, "room moved"])
+            self._to(origin, "joined", conn_id, [ErrorCode.UNAVAILABLE.value, "room moved"])
             return
         reply = keys.node_channel(origin)
         sink = RemoteSink(self._outbox, reply, conn_id)
@@ -415,7 +415,7 @@ class Bridge:
     def _refuse_join(self, conn_id: str) -> None:
         done = self._joining.get(conn_id)
         if done is not None and not done.done():
-            done.set_result(Refusal(ErrorCode.NOT_FOUND, "the room's node is gone"))
+            done.set_result(Refusal(ErrorCode.UNAVAILABLE, "the room's node is gone"))
 
     def reset(self) -> None:
         """Messages may have been lost: end every bridge (clients resume elsewhere)."""

@@ -102,16 +102,23 @@ class Node:
         await self._rooms.drop(room_id)
 
     async def route(self, room_id: RoomId) -> RoomHost | None:
-        """``RoomRegistry.router``: a room hosted by another live node, reached via the bridge."""
+        """``RoomRegistry.router``: a room hosted by another live node, reached via the bridge.
+
+        None: no such room. ``ClusterError`` (unavailable): it exists but is moving (its node
+        died and a survivor is taking it over) or Redis cannot say: the client retries."""
         try:
             owner = await self._nodes.owner(room_id)
-            if owner is None or owner == self.id or not await self._nodes.alive(owner):
-                return None
+            if owner is not None and owner != self.id and await self._nodes.alive(owner):
+                self.health.succeeded("room lookup")
+                return self.bridge.host_for(room_id, owner)
+            info = await self._directory.get(room_id) if owner is not None else None
         except FAILURES as exc:
             self.health.failed("room lookup", exc)
-            return None
+            raise ClusterError("unavailable", "Redis is unreachable; try again") from None
         self.health.succeeded("room lookup")
-        return self.bridge.host_for(room_id, owner)
+        if info is None or info.closed:
+            return None
+        raise ClusterError("unavailable", "the room is moving to another node; try again")
 
     async def rooms_elsewhere(self) -> list[RoomInfo]:
         """``RoomRegistry.elsewhere``: the directory's rooms this node does not host."""

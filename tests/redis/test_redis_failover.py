@@ -16,7 +16,7 @@ from room_client import RoomClient
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server.tokens import KeyRing, mint_room_token
-from session.codec import state_from_wire
+from session.codec import CloseCode, state_from_wire
 from session.commands import CreateAnnotation, PostChat
 from session.grants import Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
@@ -51,15 +51,25 @@ async def acked(client: RoomClient, command: CreateAnnotation | PostChat) -> int
     return seq
 
 
-async def reconnect(nodes: list[NodeProcess], tok: str, resume_from: int | None) -> RoomClient:
-    """Try every live node until one hosts the room again (a client's retry loop)."""
+async def reconnect(
+    nodes: list[NodeProcess],
+    tok: str,
+    resume_from: int | None,
+    refusals: list[int | None] | None = None,
+) -> RoomClient:
+    """Try every live node until one hosts the room again (a client's retry loop); the close
+    codes of the refused attempts go to ``refusals``."""
     deadline = time.monotonic() + FAILOVER_BUDGET_S
     last_error: Exception | None = None
     while True:
         for node in nodes:
             try:
                 return await RoomClient.connect(node.ws_url, tok, resume_from=resume_from)
-            except (ConnectionClosed, InvalidStatus, OSError) as exc:
+            except ConnectionClosed as exc:
+                last_error = exc
+                if refusals is not None:
+                    refusals.append(exc.rcvd.code if exc.rcvd else None)
+            except (InvalidStatus, OSError) as exc:
                 last_error = exc
         assert time.monotonic() < deadline, f"no node took the room over in time: {last_error!r}"
         await asyncio.sleep(0.1)
@@ -81,7 +91,13 @@ async def test_losing_the_rooms_node_loses_nothing(
             a.kill()
         else:  # a clean shutdown: the node leaves at once, the room moves on
             await asyncio.to_thread(a.stop)
-        lead2 = await reconnect([b], lead_token, resume_from=last)
+        refusals: list[int | None] = []
+        lead2 = await reconnect([b], lead_token, resume_from=last, refusals=refusals)
+        # While the room moves, b says "try again later", never "no such room" (a browser
+        # stops reconnecting on 4004).
+        assert set(refusals) <= {CloseCode.TRY_AGAIN_LATER}, refusals
+        if how == "kill -9":  # a's beat outlives it by up to 2 s: b must have refused first
+            assert refusals, "b let the client in before the room moved"
         welcome = lead2.welcome
         assert welcome["seq"] >= last  # seq continues from where node A stopped
 

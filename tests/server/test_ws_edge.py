@@ -58,6 +58,22 @@ async def test_token_for_unknown_room_closes_4004(live_server: LiveServer, room:
     assert code == 4004
 
 
+async def test_a_full_room_closes_4012_and_keeps_its_people(
+    live_server: LiveServer, room: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("session.presence.MAX_PARTICIPANTS", 2)  # the core's limit, made small
+    host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
+    doc = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "d"))
+    code, reason = await closed_code(
+        live_server.ws_url, encode_hello(live_server.mint(room, "third", Role.OBSERVER))
+    )
+    assert code == 4012 and "at most 2" in reason
+    reply = await doc.reply(await doc.send(PostChat("still here")))
+    assert reply["type"] == "ack"
+    await host.close()
+    await doc.close()
+
+
 async def test_token_signed_with_the_older_key_still_admits(
     live_server: LiveServer, room: str
 ) -> None:

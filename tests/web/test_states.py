@@ -1,4 +1,5 @@
-"""States users must understand: expired token, kicked, room closed, no invitation, reconnect."""
+"""States users must understand: expired token, kicked, room closed, room full, no invitation,
+reconnect."""
 
 from __future__ import annotations
 
@@ -49,6 +50,21 @@ def test_kicked_and_room_closed(pages: Pages) -> None:
     assert "removed" in status(trainee, "kicked")
     assert host.evaluate("window.__huizhen.ctx.send({type: 'close_room', reason: ''})")["ok"]
     assert "closed" in status(county, "room_closed")
+
+
+def test_a_full_room_says_so_and_does_not_retry(
+    pages: Pages, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("session.presence.MAX_PARTICIPANTS", 2)  # the live server is in-process
+    pages.open("dr-li", Role.HOST)
+    pages.open("dr-wang", Role.PARTICIPANT)
+    context = pages.browser.new_context()
+    pages.opened.append(context)
+    page = context.new_page()
+    page.goto(f"{pages.server.base_url}/join#token={pages.server.mint(ROOM, 'student')}")
+    assert "full" in status(page, "room_full")
+    page.wait_for_timeout(1500)  # past the first reconnect back-off: still the same verdict
+    assert page.evaluate("document.querySelector('#status-overlay').dataset.status") == "room_full"
 
 
 def test_reconnects_and_resumes(pages: Pages) -> None:

@@ -7,6 +7,7 @@ export const en = {
   token_expired: 'Your invitation link has expired. Ask the organizer for a new link.',
   unauthorized: 'This invitation link is not valid for this room. Ask the organizer for a new link.',
   room_not_found: 'This consultation room does not exist (any more).',
+  room_full: 'This consultation is full. Ask the organizer, or try again later.',
   unsupported_version: 'This page is out of date. Reload the page.',
   replaced: 'You joined this consultation from another window or device; this one is now inactive.',
   no_token: 'No invitation found. Open the invitation link you were sent.',

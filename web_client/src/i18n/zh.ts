@@ -9,6 +9,7 @@ export const zh: Messages = {
   token_expired: '邀请链接已过期，请向组织者索取新的链接。',
   unauthorized: '此邀请链接对本会诊室无效，请向组织者索取新的链接。',
   room_not_found: '该会诊室不存在或已被删除。',
+  room_full: '本次会诊人数已满，请联系组织者或稍后再试。',
   unsupported_version: '页面版本过旧，请刷新页面。',
   replaced: '您已在其他窗口或设备加入本次会诊，此页面已停用。',
   no_token: '未找到邀请信息，请打开收到的邀请链接。',

@@ -6,12 +6,12 @@ import type { Command, ServerMessage } from './types';
 export type ConnectionStatus =
   | 'connecting' | 'connected' | 'reconnecting'
   | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
-  | 'unsupported_version' | 'replaced';
+  | 'unsupported_version' | 'replaced' | 'room_full';
 
 /** Close codes from docs/protocol.md that must not be retried. */
 const TERMINAL: Record<number, ConnectionStatus> = {
   4001: 'unauthorized', 4002: 'token_expired', 4004: 'room_not_found', 4005: 'kicked',
-  4006: 'room_closed', 4010: 'unsupported_version', 4011: 'replaced',
+  4006: 'room_closed', 4010: 'unsupported_version', 4011: 'replaced', 4012: 'room_full',
 };
 
 export interface CommandResult { ok: boolean; seq: number | null; code?: string; message?: string }
