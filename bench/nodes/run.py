@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.nodes.run                       # 100 and 400 listeners, 5 rounds
     .venv/bin/python -m bench.nodes.run -n 100 --duration 5 --rounds 3
+    .venv/bin/python -m bench.nodes.run --only placement --placed 300
 
 Writes ``bench/results/nodes-<UTC date-time>.json``. Only 127.0.0.1; every process it
 starts is stopped and waited for.
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.fanout import servers
-from bench.nodes import failover, fanout, rooms
+from bench.nodes import failover, fanout, placement, rooms
 
 LAYOUTS = ("memory", "one", "two")
 
@@ -29,7 +30,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=5, help="failover rounds")
     parser.add_argument("--rooms", nargs="+", type=int, default=[10, 200, 800])
-    parser.add_argument("--only", choices=("fanout", "failover", "rooms"), help="one part only")
+    parser.add_argument("--placed", type=int, default=300, help="rooms created for placement")
+    parser.add_argument(
+        "--only", choices=("fanout", "failover", "rooms", "placement"), help="one part only"
+    )
     return parser.parse_args()
 
 
@@ -37,6 +41,7 @@ async def main(args: argparse.Namespace) -> None:
     rows: list[dict[str, object]] = []
     times: list[float] = []
     per_room: list[dict[str, object]] = []
+    placed: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="nodes-bench-") as tmp:
         if args.only in (None, "fanout"):
             for n in args.listeners:
@@ -50,11 +55,18 @@ async def main(args: argparse.Namespace) -> None:
             for count in args.rooms:
                 per_room.append(await rooms.run(count, Path(tmp) / f"rooms-{count}"))
                 print(per_room[-1], flush=True)
+        if args.only in (None, "placement"):
+            for nodes, concurrency in ((0, 1), (0, 16), (3, 1), (3, 16)):
+                where = Path(tmp) / f"placement-{nodes}-{concurrency}"
+                placed.append(await placement.run(args.placed, nodes, concurrency, where))
+                print(placed[-1], flush=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = servers.ROOT / "bench" / "results" / f"nodes-{stamp}.json"
-    out.write_text(json.dumps({"fanout": rows, "failover_s": times, "rooms": per_room}, indent=1))
+    results = {"fanout": rows, "failover_s": times, "rooms": per_room, "placement": placed}
+    out.write_text(json.dumps(results, indent=1))
     print(table(rows, times))
     print(rooms_table(per_room))
+    print(placement.table(placed))
 
 
 def rooms_table(rows: list[dict[str, object]]) -> str:

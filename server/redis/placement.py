@@ -8,6 +8,7 @@ burst of creations would all land on one node). The chosen node is told over the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -42,6 +43,9 @@ class Placement:
         self._rooms = rooms
         self._bridge = bridge
         self._here = here
+        # Queue this node's creations in order: only one of them polls for the Redis lock
+        # at a time (16 pollers here starved some for ~1 s: docs/benchmarks.md, placement).
+        self._queue = asyncio.Lock()
         bridge.on_place = self.host_placed
 
     async def place(self, room_id: RoomId, title: str, wanted: str | None) -> Placed:
@@ -53,7 +57,7 @@ class Placement:
             raise ClusterError("unavailable", "Redis is unreachable; try again") from None
 
     async def _place(self, room_id: RoomId, title: str, wanted: str | None) -> Placed:
-        async with self._nodes.placement_lock(PLACE_WAIT_S) as held:
+        async with self._queue, self._nodes.placement_lock(PLACE_WAIT_S) as held:
             if not held:
                 raise ClusterError("unavailable", "another placement is slow; try again")
             target = await self._target(wanted)

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -21,8 +21,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class NodeProcess:
-    def __init__(self, redis_url: str, workdir: Path, name: str) -> None:
+    def __init__(
+        self, redis_url: str, workdir: Path, name: str, web_dist: Path | None = None
+    ) -> None:
         self.port = free_port()
+        self._web_dist = web_dist
         self.name = name
         self._redis_url = redis_url
         self._workdir = workdir / name
@@ -43,7 +46,7 @@ class NodeProcess:
             HUIZHEN_SECRET_KEYS=",".join(f"{k.kid}:{k.secret}" for k in TEST_KEYS),
             HUIZHEN_API_KEY=TEST_API_KEY,
             HUIZHEN_LOG_LEVEL="warning",
-            HUIZHEN_WEB_DIST=str(self._workdir / "no-dist"),
+            HUIZHEN_WEB_DIST=str(self._web_dist or self._workdir / "no-dist"),
             HUIZHEN_MEDIA_ADDRESSES="127.0.0.1",  # the SFU's candidates: loopback only
         )
         args = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
@@ -88,6 +91,17 @@ class NodeProcess:
         headers = {"Authorization": f"Bearer {TEST_API_KEY}"}
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=10)
 
+    def stow(self, paths: Sequence[Path]) -> None:
+        """Store DICOM files in this node's study store (STOW-RS, admin key)."""
+        parts = [b"--b\r\nContent-Type: application/dicom\r\n\r\n" + p.read_bytes() for p in paths]
+        body = b"\r\n".join(parts) + b"\r\n--b--\r\n"
+        content_type = 'multipart/related; type="application/dicom"; boundary=b'
+        with self.admin() as admin:
+            reply = admin.post(
+                "/dicom-web/studies", content=body, headers={"Content-Type": content_type}
+            )
+        assert reply.status_code == 200, reply.text
+
     @property
     def node_id(self) -> str:
         node: str = httpx.get(self.base_url + "/healthz", timeout=10).json()["node"]
@@ -101,8 +115,10 @@ class NodeProcess:
 
 
 @contextlib.contextmanager
-def running_nodes(redis_url: str, workdir: Path, count: int) -> Iterator[list[NodeProcess]]:
-    nodes = [NodeProcess(redis_url, workdir, f"node{i}") for i in range(count)]
+def running_nodes(
+    redis_url: str, workdir: Path, count: int, web_dist: Path | None = None
+) -> Iterator[list[NodeProcess]]:
+    nodes = [NodeProcess(redis_url, workdir, f"node{i}", web_dist) for i in range(count)]
     try:
         for node in nodes:
             node.start()

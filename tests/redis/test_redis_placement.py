@@ -26,16 +26,6 @@ def hosted(node: NodeProcess) -> int:
     return rooms
 
 
-def stow(node: NodeProcess, path: Path) -> None:
-    body = b"--b\r\nContent-Type: application/dicom\r\n\r\n" + path.read_bytes() + b"\r\n--b--\r\n"
-    content_type = 'multipart/related; type="application/dicom"; boundary=b'
-    with node.admin() as admin:
-        response = admin.post(
-            "/dicom-web/studies", content=body, headers={"Content-Type": content_type}
-        )
-    assert response.status_code == 200, response.text
-
-
 def test_new_rooms_go_to_the_least_loaded_node(redis_proc: RedisProcess, tmp_path: Path) -> None:
     with running_nodes(redis_proc.url, tmp_path, 3) as nodes:
         a = nodes[0]
@@ -72,7 +62,7 @@ async def test_a_room_on_another_node_is_managed_and_read_through_any_node(
     with running_nodes(redis_proc.url, tmp_path, 3) as (a, b, c):
         b.create_room("case-b", "Knee MR")
         c.create_room("case-c")
-        stow(b, MR)  # the case is in b's study store, where its room lives
+        b.stow([MR])  # the case is in b's study store, where its room lives
         study = pydicom.dcmread(MR).StudyInstanceUID
         with a.admin() as admin:
             # Admin calls through a reach the room on b.
