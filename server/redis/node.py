@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SCAN_EVERY = 10
+RESTORE_GRACE_S = 10.0  # after a Redis restart, unknown rooms may still be written back
 
 
 class Node:
@@ -111,11 +112,16 @@ class Node:
             if owner is not None and owner != self.id and await self._nodes.alive(owner):
                 self.health.succeeded("room lookup")
                 return self.bridge.host_for(room_id, owner)
-            info = await self._directory.get(room_id) if owner is not None else None
+            info = await self._directory.get(room_id)
+            # A Redis restarted without persistence forgot every room until the nodes write
+            # theirs back (next beat): "no such room" then would stop clients for good.
+            amnesia = info is None and await self._nodes.server_uptime_s() < RESTORE_GRACE_S
         except FAILURES as exc:
             self.health.failed("room lookup", exc)
             raise ClusterError("unavailable", "Redis is unreachable; try again") from None
         self.health.succeeded("room lookup")
+        if amnesia:
+            raise ClusterError("unavailable", "Redis restarted; rooms are being restored")
         if info is None or info.closed:
             return None
         raise ClusterError("unavailable", "the room is moving to another node; try again")

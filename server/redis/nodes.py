@@ -101,6 +101,10 @@ class NodeDirectory:
     async def room_ids(self) -> list[RoomId]:
         return [RoomId(as_bytes(m).decode()) for m in await self._redis.smembers(keys.ROOMS)]
 
+    async def server_uptime_s(self) -> float:
+        info: dict[str, Any] = await self._redis.info("server")
+        return float(info.get("uptime_in_seconds", 0))
+
     async def server_run_id(self) -> str:
         """Changes when Redis restarts (a restart without persistence forgets every key)."""
         info: dict[str, Any] = await self._redis.info("server")

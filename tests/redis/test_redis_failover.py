@@ -16,7 +16,7 @@ from room_client import RoomClient
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server.tokens import KeyRing, mint_room_token
-from session.codec import CloseCode, state_from_wire
+from session.codec import CloseCode, resume_hint, state_from_wire
 from session.commands import CreateAnnotation, PostChat
 from session.grants import Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
@@ -134,6 +134,8 @@ async def test_redis_restarted_mid_session(redis_proc: RedisProcess, tmp_path: P
         a.create_room("case-4")
         lead_token = token("case-4", "lead")
         lead = await RoomClient.connect(a.ws_url, lead_token)
+        county_token = token("case-4", "county", Role.PARTICIPANT)
+        county = await RoomClient.connect(b.ws_url, county_token)  # bridged to a
         await acked(lead, annotation(0))
 
         redis_proc.stop()
@@ -143,6 +145,14 @@ async def test_redis_restarted_mid_session(redis_proc: RedisProcess, tmp_path: P
         assert "redis" in body["failing"]  # type: ignore[operator]
 
         redis_proc.start()  # same port, and (no persistence) every key is gone
+        # The bridge could not vouch for what it carried: county was closed to resume. Back
+        # at once, before a has written its room back, it is told to retry, never "no room".
+        code, reason = await county.closed()
+        assert code == CloseCode.GOING_AWAY and "resume_from=" in reason
+        refusals: list[int | None] = []
+        county = await reconnect([b], county_token, resume_hint(reason), refusals)
+        assert set(refusals) <= {CloseCode.TRY_AGAIN_LATER}, refusals
+        await county.close()
         reply = await lead.reply(ref)
         assert reply["type"] == "ack"  # nothing dropped: the held ack arrives
         assert (await until_health(a, 200))["status"] == "ok"
