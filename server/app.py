@@ -35,6 +35,7 @@ from server.redis.forward import ForwardToRoomNode
 from server.redis.wiring import redis_directory, redis_lifespan
 from server.rooms import RoomRegistry
 from server.settings import Settings
+from server.sfu import turn
 from server.sfu.lifespan import sfu_lifespan
 from server.tokens import KeyRing
 from server.ws import ws_endpoint
@@ -50,7 +51,7 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return [*dicomweb.routes(), *recorder_api.routes(), *redis_http.routes()]
+    return [*dicomweb.routes(), *recorder_api.routes(), *redis_http.routes(), *turn.routes()]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [

@@ -83,6 +83,8 @@ class Settings:
     # interface but loopback (aioice's choice). Pin it on a multi-homed node, or to
     # 127.0.0.1 for a loopback-only test cluster.
     media_addresses: tuple[str, ...] = ()
+    # coturn's static-auth-secret: browsers get time-limited TURN credentials (server/sfu/turn)
+    turn_secret: str = field(default="", repr=False)
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
     log_level: str = "info"
 
@@ -173,6 +175,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_REDIS_URL": ("redis_url", str),
     "HUIZHEN_ICE_SERVERS": ("ice_servers", parse_ice_servers),
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
+    "HUIZHEN_TURN_SECRET": ("turn_secret", str),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
 }
 

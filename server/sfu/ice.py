@@ -25,9 +25,14 @@ def rtc_configuration(servers: Sequence[IceServer]) -> RTCConfiguration:
         iceServers=[
             RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
             for s in servers
+            if s.credential is not None or not _is_turn(s)  # minted ones are for browsers
         ],
         bundlePolicy=RTCBundlePolicy.MAX_BUNDLE,
     )
+
+
+def _is_turn(server: IceServer) -> bool:
+    return any(url.startswith(("turn:", "turns:")) for url in server.urls)
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from livetools import LiveServer
 from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from server.settings import IceServer
 from server.sfu.ice import host_addresses
 from server.sfu.lifespan import sfu_lifespan
 from server.sfu.signalling import Sfu
@@ -292,3 +293,29 @@ def test_raised_hand_gets_the_floor(call_pages: Pages, call_server: LiveServer) 
     while ParticipantId("trainee") in room.peers:  # the SFU's leave runs off the room task
         assert time.monotonic() < deadline, "the kicked participant's peer stayed"
         host.wait_for_timeout(100)
+
+
+def test_the_call_uses_the_rooms_turn_servers(
+    live_server_factory: Callable[..., LiveServer],
+    web_dist: Path,
+    ct_case: CtCase,
+    call_browser: Browser,
+) -> None:
+    """A county browser behind NAT needs the TURN server: the page's peer connection gets the
+    room's list, with credentials minted for this participant (``GET /api/session/ice``)."""
+    turn = IceServer(("turn:127.0.0.1:3478?transport=udp",))
+    server = live_server_factory(
+        web_dist=web_dist,
+        hooks=[*room_hooks(ct_case), sfu_lifespan],
+        ice_servers=(turn,),
+        turn_secret="coturn-static-auth-secret",
+    )
+    pages = Pages(server, call_browser)
+    try:
+        trainee = pages.open("trainee", Role.OBSERVER)
+        join(trainee)
+        config = trainee.evaluate("window.__huizhen.media.neg.pc.getConfiguration().iceServers")
+    finally:
+        pages.close()
+    assert [s["urls"] for s in config] == [list(turn.urls)]
+    assert config[0]["username"].endswith(":trainee") and config[0]["credential"]

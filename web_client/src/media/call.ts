@@ -31,6 +31,9 @@ export class MediaCall {
   private stale = false;
   private mayPublishBefore = false;
   private welcomed = false;
+  /** STUN/TURN for our peer connection, fetched on every welcome (TURN credentials expire). */
+  private iceServers: RTCIceServer[] = [];
+  private iceFetched: Promise<void> = Promise.resolve();
   private readonly panel: MediaPanel;
 
   constructor(private readonly ctx: Ctx) {
@@ -81,6 +84,7 @@ export class MediaCall {
     this.micMuted = false;
     this.panel.resumeAudio();
     const tracks = this.mayPublish() ? await this.devices() : {};
+    await this.iceFetched; // long done unless the page joined the call at once
     if (!this.inCall) return stopAll(tracks); // left while the prompt was open
     this.neg = this.negotiator();
     for (const [source, track] of Object.entries(tracks) as [Source, MediaStreamTrack][]) {
@@ -191,7 +195,19 @@ export class MediaCall {
       send: (message) => this.signal(message),
       onRemote: (tracks) => { this.remote = tracks; this.ctx.changed(); },
       onError: (code, message) => toast(`${t('call_error')}: ${code} ${message}`.trim()),
-    });
+    }, this.iceServers);
+  }
+
+  /** A failed fetch keeps the last list: host candidates still work off NAT. */
+  private async fetchIceServers(): Promise<void> {
+    try {
+      const r = await fetch('/api/session/ice', { headers: this.ctx.web.headers() });
+      if (!r.ok) return;
+      const body = (await r.json()) as { ice_servers: RTCIceServer[] };
+      this.iceServers = body.ice_servers;
+    } catch {
+      // offline for a moment: the next welcome fetches again
+    }
   }
 
   private signal(message: Record<string, unknown>): boolean {
@@ -215,6 +231,7 @@ export class MediaCall {
 
   /** Back after a dropped WebSocket: server offers may have been lost, so start afresh. */
   private welcome(): void {
+    this.iceFetched = this.fetchIceServers(); // a restart below still has the last list
     if (this.welcomed && this.inCall) {
       this.restart();
       if (this.publishing()) queueMicrotask(() => this.sendState());

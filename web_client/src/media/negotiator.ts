@@ -35,7 +35,7 @@ export function isSignalRef(ref: unknown): boolean {
 interface Reply { type: string; sdp?: string; code?: string; message?: string }
 
 export class Negotiator {
-  readonly pc = new RTCPeerConnection({ iceServers: [] });
+  readonly pc: RTCPeerConnection;
   private readonly sections = new Map<Source, RTCRtpTransceiver>();
   private readonly waiting = new Map<number, (reply: Reply) => void>();
   private mids = new Map<string, { participant: string; source: Source }>();
@@ -46,7 +46,11 @@ export class Negotiator {
   private offerQueued = false;
   private closed = false;
 
-  constructor(private readonly hooks: NegotiatorHooks) {}
+  /** `iceServers`: the room's STUN/TURN list (`GET /api/session/ice`); TURN is how a browser
+   *  behind a hospital's NAT reaches the SFU. */
+  constructor(private readonly hooks: NegotiatorHooks, iceServers: RTCIceServer[] = []) {
+    this.pc = new RTCPeerConnection({ iceServers });
+  }
 
   /** Open (or renegotiate) the connection: an offer with whatever sections exist. */
   offer(): void {
