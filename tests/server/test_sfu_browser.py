@@ -3,8 +3,8 @@
 Page A publishes camera + mic; pages B and C show A's video advancing
 (``requestVideoFrameCallback``) and receive A's audio; A's screen share appears at B; A's mute
 (``set_media``, a room command) shows on B; B is told A is the active speaker. The page is a
-minimal media client served by this test (``tests/sfu/page/media.html``); the web client's
-media slot is still a placeholder.
+minimal media client served by this test (``tests/sfu/page/media.html``), so a failure here
+points at the SFU; the web client's own call panel is covered by ``tests/web/test_call.py``.
 """
 
 import functools
