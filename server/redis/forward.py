@@ -4,7 +4,8 @@ Any node accepts every request, as it accepts every WebSocket: an organizer's to
 browser talks to one address (a load balancer) whichever node hosts the room. Room-scoped
 means ``/api/rooms/<id>/...`` (admin: get, close, invites, studies, PACS pulls) and, for a
 room token's bearer, ``/api/session`` and ``/dicom-web/...`` (the room's case is checked
-against the room's live state, which only its node has). The owner re-checks every
+against the room's live state, which only its node has). Recordings live on the node that
+wrote them: ``server.redis.recordings`` finds them. The owner re-checks every
 credential; a forwarded request is never forwarded again. Bodies stream both ways (a series
 retrieve or a STOW upload is not held in memory).
 """
@@ -13,15 +14,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 import httpx
 from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.auth import bearer_token
+from server.redis import recordings
+from server.redis.proxying import FORWARDED, forward_headers, request_body, stream_response
 from server.redis.wiring import redis_node
 from server.redis.writer import FAILURES
 from server.tokens import TokenError, verify_room_token
@@ -32,13 +34,9 @@ if TYPE_CHECKING:
     from server.redis.node import Node
 
 log = logging.getLogger(__name__)
-FORWARDED = "x-huizhen-forwarded"  # names the node that forwarded (and stops a second hop)
 _ADMIN_ROOM = re.compile(r"^/api/rooms/([A-Za-z0-9_-]{1,64})(?:/|$)")
 _BY_TOKEN = ("/dicom-web/", "/api/session")
 _NODE_ENDPOINT = "/api/session/node"  # answered by any node
-_HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host"}
-)
 
 
 class ForwardToRoomNode:
@@ -58,7 +56,10 @@ class ForwardToRoomNode:
             await self.app(scope, receive, send)
             return
         node, url = target
-        await _proxy(node, url, scope, receive, send)
+        if url:
+            await _proxy(node, url, scope, receive, send)
+        else:  # a recording: on some node, which one is not recorded anywhere
+            await recordings.serve(self.app, node, scope, receive, send)
 
     async def _target(self, scope: Scope) -> tuple[Node, str] | None:
         state: AppState | None = getattr(scope["app"].state, "huizhen", None)
@@ -68,6 +69,8 @@ class ForwardToRoomNode:
         conn = HTTPConnection(scope)
         if FORWARDED in conn.headers:
             return None
+        if recordings.elsewhere(conn, state):
+            return node, ""
         room = _room_of(conn, state)
         if room is None or state.rooms.get(room) is not None:
             return None
@@ -89,14 +92,12 @@ def _room_of(conn: HTTPConnection, state: AppState) -> RoomId | None:
 
 async def _proxy(node: Node, base: str, scope: Scope, receive: Receive, send: Send) -> None:
     conn = HTTPConnection(scope)
-    headers = [(k, v) for k, v in conn.headers.items() if k not in _HOP_BY_HOP]
-    headers = [(k, v) for k, v in headers if k != "content-length"] + [(FORWARDED, node.id)]
     request = node.http.build_request(
         scope["method"],
         base + conn.url.path,
         params=conn.url.query,
-        headers=headers,
-        content=_body(receive),
+        headers=forward_headers(conn, node.id),
+        content=request_body(receive),
     )
     try:
         response = await node.http.send(request, stream=True)
@@ -105,29 +106,4 @@ async def _proxy(node: Node, base: str, scope: Scope, receive: Receive, send: Se
         unreachable = {"code": "unavailable", "message": "the room's node is unreachable"}
         await JSONResponse(unreachable, 503)(scope, receive, send)
         return
-    try:
-        await send(_start(response))
-        async for chunk in response.aiter_raw():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-    finally:
-        await response.aclose()
-
-
-async def _body(receive: Receive) -> AsyncIterator[bytes]:
-    while True:
-        message: Message = await receive()
-        if message["type"] != "http.request":
-            return
-        yield message.get("body", b"")
-        if not message.get("more_body", False):
-            return
-
-
-def _start(response: httpx.Response) -> Message:
-    headers = [
-        (k.lower(), v)
-        for k, v in response.headers.raw
-        if k.decode("latin-1").lower() not in _HOP_BY_HOP
-    ]
-    return {"type": "http.response.start", "status": response.status_code, "headers": headers}
+    await stream_response(response, send)

@@ -136,6 +136,10 @@ class Node:
             ) from None
         return [info for info in listed if self._rooms.get(info.id) is None]
 
+    async def other_urls(self) -> list[str]:
+        """The other live nodes' URLs, least loaded first."""
+        return [node.url for node in await self._nodes.live() if node.id != self.id]
+
     async def owner_url(self, room_id: RoomId) -> str | None:
         """The URL of the live node hosting the room when that is another node, else None."""
         owner = await self._nodes.owner(room_id)
