@@ -1,6 +1,6 @@
 """The one module that reaches into aiortc's private API (pinned: aiortc==1.16.0).
 
-aiortc has no public hook for encoded media, so an SFU needs four small taps:
+aiortc has no public hook for encoded media, so an SFU needs a few small taps:
 
 * **receive**: ``RTCRtpReceiver`` hands each complete frame from its jitter buffer to a decoder
   thread through a private ``queue.Queue``. :func:`tap_receiver` swaps that queue for
@@ -9,7 +9,8 @@ aiortc has no public hook for encoded media, so an SFU needs four small taps:
 * **send**: ``RTCRtpSender`` packetizes anything that is not an ``av.Frame`` with its encoder's
   ``pack()``. :func:`tap_sender` installs a :class:`LegPacker` as that encoder, so the sender
   packetizes nothing itself: it gets the payloads a frame was packetized into once, shared by
-  every subscriber leg.
+  every subscriber leg; and it replaces the sender's RTP loop with :class:`_LegRtp`, the same
+  packets for less CPU per packet.
 * **feedback**: a subscriber's PLI/FIR calls ``sender._send_keyframe()`` and its REMB sets
   ``encoder.target_bitrate``; both are redirected to callbacks.
 * **upstream RTCP**: PLI and REMB towards the publisher go through the receiver's private
@@ -20,18 +21,31 @@ aiortc has no public hook for encoded media, so an SFU needs four small taps:
 Everything camelCase or private stays here; the rest of ``server/sfu`` sees plain callables.
 """
 
+import asyncio
+import logging
 import threading
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, Protocol
 
 import av
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCSessionDescription, clock
 from aiortc.codecs import get_encoder
 from aiortc.jitterbuffer import JitterBuffer, JitterFrame
+from aiortc.mediastreams import MediaStreamError
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, pack_remb_fci, unpack_remb_fci
+from aiortc.rtcrtpsender import random_sequence_number
+from aiortc.rtp import (
+    RTCP_PSFB_APP,
+    RTP_HISTORY_SIZE,
+    RtcpPsfbPacket,
+    RtpPacket,
+    pack_remb_fci,
+    unpack_remb_fci,
+)
+from aiortc.utils import random32, uint16_add, uint32_add
 
+log = logging.getLogger(__name__)
 FrameSink = Callable[[bytes, int, str], None]
 """Called on the event loop with (encoded frame, RTP timestamp, codec mime type)."""
 
@@ -219,11 +233,97 @@ def tap_sender(
     """Make ``sender`` forward pre-packetized frames and report PLI/FIR and REMB.
 
     ``stream_id`` becomes the msid stream id in SDP: subscribers see who published the track.
+    Must run before the sender starts (``send()``), i.e. right after ``addTransceiver``.
     """
     private: Any = sender
     private._RTCRtpSender__encoder = packer
     private._send_keyframe = on_keyframe_request
     private._stream_id = stream_id
+    private._run_rtp = _LegRtp(sender).run
+
+
+class _LegRtp:
+    """A subscriber leg's RTP loop: aiortc's ``RTCRtpSender._run_rtp`` made lean for frames
+    that arrive packetized.
+
+    Same packets on the wire (payload type, SSRC, sequence numbers, marker, the negotiated mid
+    and abs-send-time extensions) and the same bookkeeping (RTX history for NACKs, counters and
+    timestamps for sender reports). Per frame instead of per packet: the clock is read once
+    (aiortc read it twice per packet, through ``datetime``) and the header is serialized once
+    by aiortc, then copied with each packet's sequence number and marker. This loop runs once
+    per packet per subscriber: it is most of the SFU's per-leg cost.
+    """
+
+    def __init__(self, sender: RTCRtpSender) -> None:
+        self._sender: Any = sender
+
+    async def run(self, codec: RTCRtpCodecParameters) -> None:
+        s = self._sender
+        s._RTCRtpSender__rtp_started.set()
+        try:
+            await self._forward(codec)
+        except (asyncio.CancelledError, ConnectionError, MediaStreamError):
+            pass
+        except Exception:  # as aiortc: stop() waits for __rtp_exited, so never leave without it
+            log.exception("subscriber leg RTP loop failed")
+        track = s._RTCRtpSender__track
+        if track is not None:
+            track.stop()
+            s._RTCRtpSender__track = None
+        s._RTCRtpSender__encoder = None
+        s._RTCRtpSender__rtp_exited.set()
+
+    async def _forward(self, codec: RTCRtpCodecParameters) -> None:
+        s = self._sender
+        sequence_number = random_sequence_number()
+        timestamp_origin = random32()
+        while True:
+            if not s._RTCRtpSender__track:
+                await asyncio.sleep(0.02)
+                continue
+            frame = await s._next_encoded_frame(codec)
+            if frame is None:
+                continue
+            timestamp = uint32_add(timestamp_origin, frame.timestamp)
+            ntp = clock.current_ntp_time()
+            await self._send_frame(codec, frame.payloads, timestamp, ntp, sequence_number)
+            sequence_number = uint16_add(sequence_number, len(frame.payloads))
+            s._RTCRtpSender__ntp_timestamp = ntp
+            s._RTCRtpSender__rtp_timestamp = timestamp
+
+    async def _send_frame(
+        self,
+        codec: RTCRtpCodecParameters,
+        payloads: list[bytes],
+        timestamp: int,
+        ntp: int,
+        first_sequence_number: int,
+    ) -> None:
+        s = self._sender
+        history = s._RTCRtpSender__rtp_history
+        send_rtp = s.transport._send_rtp
+        payload_type = int(codec.payloadType or 0)  # negotiated: always set by now
+        abs_send_time = (ntp >> 14) & 0x00FFFFFF
+        last = len(payloads) - 1
+        header = bytearray()
+        for i, payload in enumerate(payloads):
+            sequence_number = (first_sequence_number + i) & 0xFFFF
+            packet = RtpPacket(payload_type, int(i == last), sequence_number, timestamp, s._ssrc)
+            packet.payload = payload
+            packet.extensions.abs_send_time = abs_send_time
+            packet.extensions.mid = s._RTCRtpSender__mid
+            history[sequence_number % RTP_HISTORY_SIZE] = packet  # for NACK → RTX
+            if not header:  # aiortc serializes the frame's first packet: its header is ours
+                data = packet.serialize(s._RTCRtpSender__rtp_header_extensions_map)
+                header = bytearray(data[: len(data) - len(payload)])
+            else:
+                header[1] = (header[1] & 0x7F) | (0x80 if i == last else 0)
+                header[2] = sequence_number >> 8
+                header[3] = sequence_number & 0xFF
+                data = bytes(header) + payload
+            await send_rtp(data)
+        s._RTCRtpSender__octet_count += sum(map(len, payloads))
+        s._RTCRtpSender__packet_count += len(payloads)
 
 
 async def create_offer(pc: RTCPeerConnection) -> RTCSessionDescription:

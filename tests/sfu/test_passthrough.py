@@ -5,9 +5,11 @@ receiver) → Forwarder → SFU legs (tapped senders) → subscribers that decod
 """
 
 import asyncio
+from typing import Any
 
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpReceiver
 from aiortc.rtp import RtpPacket
+from aiortc.stats import RTCRemoteOutboundRtpStreamStats
 from av import VideoFrame
 from sfu_peers import PatternTrack, Peers, negotiate
 
@@ -134,3 +136,58 @@ def test_cut_through_buffer_releases_every_audio_packet() -> None:
     buffer = passthrough._CutThroughJitterBuffer(64, is_video=False)
     frames = [buffer.add(rtp(n, 960 * n, bytes([n])))[1] for n in range(3)]
     assert [f.data for f in frames if f is not None] == [b"\x00", b"\x01", b"\x02"]
+
+
+async def test_a_lost_packet_is_resent_over_rtx_from_the_legs_history(peers: Peers) -> None:
+    """The leg's own RTP loop keeps aiortc's history: a subscriber's NACK gets the packet back
+    as RTX (with the mid extension, or BUNDLE could not route it)."""
+    forwarder, _, _ = await publish(peers)
+    _, frames = await subscribe(peers, forwarder, "s")
+    receiver: Any = peers.pcs[-1].getTransceivers()[0].receiver
+    handle = receiver._handle_rtp_packet
+    media: list[int] = []  # the media SSRC, then every media sequence number seen
+    dropped: list[int] = []
+    resent: list[int] = []
+
+    async def lossy(packet: RtpPacket, arrival_time_ms: int) -> None:
+        if not media:
+            media.append(packet.ssrc)
+        if packet.ssrc != media[0]:  # RTX: the original sequence number leads the payload
+            resent.append(int.from_bytes(packet.payload[:2], "big"))
+        elif len(media) == 60 and not dropped:
+            dropped.append(packet.sequence_number)
+            return  # lost on the way
+        else:
+            media.append(packet.sequence_number)
+        await handle(packet, arrival_time_ms=arrival_time_ms)
+
+    receiver._handle_rtp_packet = lossy
+    async with asyncio.timeout(20):  # a safety net, not a timing assertion
+        while not (dropped and dropped[0] in resent):
+            await decoded(frames, 1)
+    await decoded(frames, 5)  # and the picture goes on
+
+
+async def test_sender_reports_count_what_the_leg_sent(peers: Peers) -> None:
+    """Browsers align audio and video with the RTCP sender reports: the leg's own loop must keep
+    their packet and octet counts and RTP timestamps advancing."""
+    forwarder, _, _ = await publish(peers)
+    _, frames = await subscribe(peers, forwarder, "s")
+    receiver = peers.pcs[-1].getTransceivers()[0].receiver
+    first = await sender_report(receiver, frames, after=0)
+    later = await sender_report(receiver, frames, after=first.packetsSent)
+    assert later.bytesSent > first.bytesSent
+    assert later.bytesSent / later.packetsSent > 100  # VP8 payloads, not empty packets
+    assert later.remoteTimestamp > first.remoteTimestamp
+
+
+async def sender_report(
+    receiver: RTCRtpReceiver, frames: asyncio.Queue[VideoFrame], after: int
+) -> RTCRemoteOutboundRtpStreamStats:
+    """The subscriber's view of the newest sender report counting more than ``after`` packets."""
+    async with asyncio.timeout(20):  # reports come every 0.5-1.5 s
+        while True:
+            await decoded(frames, 3)
+            for stats in (await receiver.getStats()).values():
+                if isinstance(stats, RTCRemoteOutboundRtpStreamStats) and stats.packetsSent > after:
+                    return stats
