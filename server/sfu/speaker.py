@@ -17,6 +17,9 @@ class ActiveSpeaker:
     hold: float = 0.5
     interval: float = 0.25  # evaluate at most this often
     _loudness: dict[ParticipantId, float] = field(default_factory=dict)
+    # The loudest each was since the last evaluation: a short burst between two evaluations
+    # (a one-word answer, a beep) still counts, whatever the phase of the evaluation clock.
+    _peak: dict[ParticipantId, float] = field(default_factory=dict)
     _current: ParticipantId | None = None
     _candidate_since: float | None = None
     _last_eval: float = float("-inf")
@@ -29,22 +32,27 @@ class ActiveSpeaker:
         """Record a level; True when the active speaker changed (then read ``current``)."""
         loud = 127 - dbov
         old = self._loudness.get(participant, 0.0)
-        self._loudness[participant] = old + self.alpha * (loud - old)
+        smoothed = old + self.alpha * (loud - old)
+        self._loudness[participant] = smoothed
+        self._peak[participant] = max(self._peak.get(participant, 0.0), smoothed)
         if now - self._last_eval < self.interval:
             return False
         self._last_eval = now
-        return self._evaluate(now)
+        changed = self._evaluate(now)
+        self._peak = dict(self._loudness)  # the next window starts from where each one is
+        return changed
 
     def forget(self, participant: ParticipantId) -> bool:
         self._loudness.pop(participant, None)
+        self._peak.pop(participant, None)
         if self._current == participant:
             self._current = None
             return True
         return False
 
     def _evaluate(self, now: float) -> bool:
-        loudest = max(self._loudness, key=self._loudness.__getitem__, default=None)
-        if loudest is None or self._loudness[loudest] < self.threshold:
+        loudest = max(self._peak, key=self._peak.__getitem__, default=None)
+        if loudest is None or self._peak[loudest] < self.threshold:
             loudest = None
         if loudest == self._current:
             self._candidate_since = None

@@ -75,6 +75,19 @@ def test_active_speaker_needs_a_loud_voice_and_holds_against_flicker() -> None:
     assert not s.forget(a)
 
 
+def test_a_burst_between_two_evaluations_still_makes_a_speaker() -> None:
+    """Levels are evaluated every 0.25 s; a 120 ms burst that is over by then still counts."""
+    s = ActiveSpeaker(interval=0.25)
+    a = ParticipantId("a")
+    assert not s.level(a, 127, 0.0)  # evaluated: silence
+    for k in range(1, 7):  # 20 ms packets, loud from 0.02 to 0.12 s
+        assert not s.level(a, 10, k * 0.02)
+    for k in range(7, 12):  # then quiet again before the next evaluation
+        assert not s.level(a, 127, k * 0.02)
+    assert s.level(a, 127, 0.26) and s.current == a
+    assert s.level(a, 127, 0.52) and s.current is None  # the next window was silent
+
+
 def test_new_session_is_told_from_renegotiation() -> None:
     established = OFFER.replace("a=mid:0", "a=ice-ufrag:abcd\r\na=mid:0")
     assert not wire.is_new_session(established, established)

@@ -52,11 +52,12 @@ def web_dist() -> Path:
     return ensure_build()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    """One Playwright for the web tests (they run last; every one is synchronous). A second
+    """One Playwright for the web tests (every one is synchronous). A second
     ``sync_playwright()`` inside it refuses to start, and while it runs asyncio tests cannot:
-    it holds the thread's event loop."""
+    it holds the thread's event loop. Package scope: it ends with the last web test, whatever
+    runs after."""
     with sync_playwright() as pw:
         yield pw
 
@@ -69,7 +70,7 @@ def launch_chromium(pw: Playwright, flags: list[str]) -> Browser:
     return pw.chromium.launch(executable_path=path, args=flags, headless=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     b = launch_chromium(playwright, CHROMIUM_FLAGS)
     yield b
