@@ -143,8 +143,15 @@ class Forwarder:
             self._keyframes.keyframe_seen()
         self.frames_in += 1
         frame = EncodedFrame(data, timestamp, mime_type, keyframe)
+        waiting = False
         for leg in self._legs.values():
             leg.offer(frame)
+            waiting = waiting or leg.waiting_for_keyframe
+        if waiting and not keyframe:
+            # A leg still waits: ask again (coalesced; repeated once ``retry`` has passed). The
+            # waiting leg sends nothing, so its subscriber has nothing to ask a keyframe for,
+            # and a publisher may ignore a PLI that came too soon after its last keyframe.
+            self.request_keyframe()
         if self._tap is not None and self._tap(data, timestamp, mime_type):
             self.request_keyframe()
 

@@ -110,3 +110,35 @@ async def test_a_stalled_subscriber_is_bounded_and_does_not_hold_back_the_others
     await asyncio.sleep(0)  # let the PLI tasks run
     assert plis  # the stalled leg's overflow asked for a keyframe
     await forwarder.close()
+
+
+async def test_a_waiting_leg_keeps_asking_until_a_keyframe_comes() -> None:
+    """A late leg's PLI may go unanswered (a browser ignores one right after its last
+    keyframe); the leg sends nothing meanwhile, so nobody else will ask: the forwarder must."""
+    now = [0.0]
+    plis: list[float] = []
+
+    async def send_pli() -> bool:
+        plis.append(now[0])
+        return True
+
+    forwarder = Forwarder("video", send_pli, clock=lambda: now[0], max_frames=1000)
+    first = forwarder.subscribe("doc", "t1")
+    forwarder.push(bytes([0x10]), 0, "video/vp8")  # the keyframe the first PLI asked for
+    now[0] = 0.3
+    late = forwarder.subscribe("trainee", "t2")  # its PLI goes out, no keyframe follows
+    for n in range(1, 40):  # 30 fps of delta frames
+        now[0] = 0.3 + n / 30
+        forwarder.push(bytes([0x11]), n, "video/vp8")
+        await asyncio.sleep(0)
+    assert late.waiting_for_keyframe and not first.waiting_for_keyframe
+    # The subscriptions' two, then one retry per 0.5 s of waiting (1.3 s here): not a storm.
+    assert 3 <= len(plis) <= 5, plis
+    forwarder.push(bytes([0x10]), 40, "video/vp8")
+    sent = len(plis)
+    for n in range(41, 80):
+        now[0] = 0.3 + n / 30
+        forwarder.push(bytes([0x11]), n, "video/vp8")
+        await asyncio.sleep(0)
+    assert not late.waiting_for_keyframe and len(plis) == sent  # answered: no more asking
+    await forwarder.close()
