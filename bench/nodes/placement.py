@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from bench.nodes.cluster import cluster
+from bench.nodes.tables import joined, markdown_table
 
 
 async def run(rooms: int, nodes: int, concurrency: int, workdir: Path) -> dict[str, object]:
@@ -57,14 +58,25 @@ async def run(rooms: int, nodes: int, concurrency: int, workdir: Path) -> dict[s
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    lines = [
-        "| rooms | nodes | concurrent | rooms per node | create p50 ms | p99 ms | rooms/s |",
-        "| ---: | ---: | ---: | --- | ---: | ---: | ---: |",
+    header = [
+        "rooms",
+        "nodes",
+        "concurrent",
+        "rooms per node",
+        "create p50 ms",
+        "p99 ms",
+        "rooms/s",
     ]
-    for row in rows:
-        spread = ", ".join(str(x) for x in row["per_node"])  # type: ignore[attr-defined]
-        lines.append(
-            f"| {row['rooms']} | {row['nodes'] or '1, no Redis'} | {row['concurrency']} | {spread} "
-            f"| {row['p50_ms']} | {row['p99_ms']} | {row['rooms_per_s']} |"
-        )
-    return "\n".join(lines)
+    cells = [
+        [
+            r["rooms"],
+            r["nodes"] or "1, no Redis",
+            r["concurrency"],
+            joined(r["per_node"]),
+            r["p50_ms"],
+            r["p99_ms"],
+            r["rooms_per_s"],
+        ]
+        for r in rows
+    ]
+    return markdown_table(header, "rrrlrrr", cells)

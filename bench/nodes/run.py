@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.fanout import servers
 from bench.nodes import failover, fanout, placement, rooms
+from bench.nodes.tables import joined, markdown_table
 
 LAYOUTS = ("memory", "one", "two")
 
@@ -70,37 +71,36 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def rooms_table(rows: list[dict[str, object]]) -> str:
-    lines = [
-        "| idle rooms | idle CPU % (room node, other) | RSS MB | adopt all after kill -9 |",
-        "| ---: | --- | ---: | ---: |",
+    header = ["idle rooms", "idle CPU % (room node, other)", "RSS MB", "adopt all after kill -9"]
+    cells = [
+        [r["rooms"], joined(r["idle_cpu_pct"]), r["rss_mb"], f"{r['adopt_all_s']} s"] for r in rows
     ]
-    for row in rows:
-        cpu = ", ".join(str(x) for x in row["idle_cpu_pct"])  # type: ignore[attr-defined]
-        lines.append(f"| {row['rooms']} | {cpu} | {row['rss_mb']} | {row['adopt_all_s']} s |")
-    return "\n".join(lines)
+    return markdown_table(header, "rlrr", cells)
 
 
 def table(rows: list[dict[str, object]], times: list[float]) -> str:
     if not rows and not times:
         return ""
-    lines = [
-        "| listeners | layout | p50 ms | p99 ms | lost | node CPU % (room node, other) |",
-        "| ---: | --- | ---: | ---: | ---: | --- |",
+    header = ["listeners", "layout", "p50 ms", "p99 ms", "lost", "node CPU % (room node, other)"]
+    cells = [
+        [
+            r["listeners"],
+            r["layout"],
+            r["p50_ms"],
+            r["p99_ms"],
+            r["lost"],
+            joined(r["node_cpu_pct"]),
+        ]
+        for r in rows
     ]
-    for row in rows:
-        cpu = ", ".join(str(x) for x in row["node_cpu_pct"])  # type: ignore[attr-defined]
-        lines.append(
-            f"| {row['listeners']} | {row['layout']} | {row['p50_ms']} | {row['p99_ms']} "
-            f"| {row['lost']} | {cpu} |"
-        )
-    if not times:
-        return "\n".join(lines)
-    lines.append("")
-    rounded = ", ".join(f"{t:.2f}" for t in times)
-    lines.append(
-        f"Failover (kill -9 → welcome on another node), {len(times)} rounds: "
-        f"median {statistics.median(times):.2f} s, max {max(times):.2f} s ({rounded})"
-    )
+    lines = [markdown_table(header, "rlrrrl", cells)]
+    if times:
+        rounded = ", ".join(f"{t:.2f}" for t in times)
+        lines += [
+            "",
+            f"Failover (kill -9 → welcome on another node), {len(times)} rounds: "
+            f"median {statistics.median(times):.2f} s, max {max(times):.2f} s ({rounded})",
+        ]
     return "\n".join(lines)
 
 
