@@ -14,7 +14,7 @@ aiortc has no public hook for encoded media, so an SFU needs a few small taps:
 * **feedback**: a subscriber's PLI/FIR calls ``sender._send_keyframe()`` and its REMB sets
   ``encoder.target_bitrate``; both are redirected to callbacks.
 * **upstream RTCP**: PLI and REMB towards the publisher go through the receiver's private
-  ``_send_rtcp``.
+  ``_send_rtcp``; :class:`UplinkRemb` caps the receiver's own REMB by the room's aggregate.
 * **renegotiation**: :func:`create_offer` keeps the negotiated codecs and header extensions
   that aiortc's ``createOffer`` would reset.
 
@@ -151,36 +151,48 @@ async def send_pli(receiver: RTCRtpReceiver) -> bool:
     return True
 
 
-async def send_remb(receiver: RTCRtpReceiver, bitrate: int) -> bool:
-    ssrc = media_ssrc(receiver)
-    private: Any = receiver
-    own = private._RTCRtpReceiver__rtcp_ssrc
-    if ssrc is None or own is None:
-        return False
-    fci = pack_remb_fci(bitrate, [ssrc])
-    await private._send_rtcp(RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=own, media_ssrc=0, fci=fci))
-    return True
+class UplinkRemb:
+    """The REMB a publisher hears: its uplink's own estimate, never above the room's aggregate.
 
+    aiortc's receiver estimates the publisher's uplink and sends REMB about once a second;
+    that estimate is capped by ``room_limit()`` on its way out. When the room's aggregate moves,
+    :meth:`send_room_limit` tells the publisher at once, still capped by the uplink's last
+    estimate: the two REMB streams must agree, or the later one would undo the earlier (a room
+    limit above the uplink estimate would skip the uplink's slow start).
+    """
 
-def cap_remb(receiver: RTCRtpReceiver, cap: Callable[[], int | None]) -> None:
-    """Lower the receiver's own REMB estimate to ``cap()`` (the room's aggregate), if set."""
-    private: Any = receiver
-    send = private._send_rtcp
+    def __init__(self, receiver: RTCRtpReceiver, room_limit: Callable[[], int | None]) -> None:
+        private: Any = receiver
+        self._receiver = receiver
+        self._send = private._send_rtcp
+        self._room_limit = room_limit
+        self.uplink: int | None = None  # the receiver's last own estimate, uncapped
+        private._send_rtcp = self._send_own
 
-    async def send_capped(packet: Any) -> None:
-        limit = cap()
-        if limit is not None and isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+    async def _send_own(self, packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             bitrate, ssrcs = unpack_remb_fci(packet.fci)
-            if bitrate > limit:
-                packet = RtcpPsfbPacket(
-                    fmt=RTCP_PSFB_APP,
-                    ssrc=packet.ssrc,
-                    media_ssrc=0,
-                    fci=pack_remb_fci(limit, ssrcs),
-                )
-        await send(packet)
+            self.uplink = bitrate
+            limit = self._room_limit()
+            if limit is not None and bitrate > limit:
+                packet = _remb(packet.ssrc, limit, ssrcs)
+        await self._send(packet)
 
-    private._send_rtcp = send_capped
+    async def send_room_limit(self, limit: int) -> bool:
+        """Send the room's new aggregate now; False if the publisher has sent nothing yet."""
+        ssrc = media_ssrc(self._receiver)
+        private: Any = self._receiver
+        own = private._RTCRtpReceiver__rtcp_ssrc
+        if ssrc is None or own is None:
+            return False
+        bitrate = limit if self.uplink is None else min(limit, self.uplink)
+        await self._send(_remb(own, bitrate, [ssrc]))
+        return True
+
+
+def _remb(sender_ssrc: int, bitrate: int, ssrcs: list[int]) -> RtcpPsfbPacket:
+    fci = pack_remb_fci(bitrate, ssrcs)
+    return RtcpPsfbPacket(fmt=RTCP_PSFB_APP, ssrc=sender_ssrc, media_ssrc=0, fci=fci)
 
 
 class SharedPacker:

@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
@@ -41,7 +41,8 @@ class Publication:
     source: Source
     forwarder: Forwarder
     transceiver: RTCRtpTransceiver
-    bandwidth: BandwidthAggregate = field(default_factory=BandwidthAggregate)
+    bandwidth: BandwidthAggregate
+    remb: passthrough.UplinkRemb
 
     @property
     def key(self) -> PubKey:
@@ -132,8 +133,9 @@ class MediaPeer:
         tap = self._tap_for(self.participant, f"{source}-{self.participant}")
         forwarder = Forwarder(track.kind, lambda: passthrough.send_pli(receiver), tap=tap)
         passthrough.tap_receiver(receiver, forwarder.push)
-        publication = Publication(self.participant, source, forwarder, transceiver)
-        passthrough.cap_remb(receiver, lambda: publication.bandwidth.value(_now()))
+        bandwidth = BandwidthAggregate()
+        remb = passthrough.UplinkRemb(receiver, lambda: bandwidth.value(_now()))
+        publication = Publication(self.participant, source, forwarder, transceiver, bandwidth, remb)
         self.publications[source] = publication
         self._on_publication(publication)
         self._new.append(publication)
@@ -259,7 +261,7 @@ class MediaPeer:
 async def _send_remb(publication: Publication, bitrate: int) -> None:
     # The coroutine is created inside the task, so a task cancelled early leaves none behind.
     with contextlib.suppress(ConnectionError):
-        await passthrough.send_remb(publication.transceiver.receiver, bitrate)
+        await publication.remb.send_room_limit(bitrate)
 
 
 def _now() -> float:

@@ -7,16 +7,18 @@ The WebSocket path is covered by ``tests/server/test_sfu*.py``; these use an in-
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
 import pytest
 from aiortc.mediastreams import AudioStreamTrack
+from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from sfu_peers import MediaClient, PatternTrack, received
 
 from server.interfaces import MemberView
+from server.sfu.peer import Publication
 from server.sfu.signalling import Sfu
 from session.events import GrantsChanged, Stamped
 from session.grants import Grant, Role, default_grants
@@ -233,21 +235,74 @@ async def test_a_failed_peer_connection_is_dropped(room: Room) -> None:
     assert all("w" not in p.forwarder.legs for p in media_room.publications())
 
 
-async def test_publisher_adapts_to_the_room_bandwidth(room: Room) -> None:
+async def camera_with_a_watcher(room: Room) -> tuple[MediaClient, Publication]:
     publisher = await join_publishing(room)
     watcher = await join_watching(room, "w")
     await received(watcher.queue("host", "camera"), 5)
     (camera,) = [p for p in room.sfu.rooms[ROOM].publications() if p.source.kind == "video"]
-    camera.bandwidth.update("slow-county-link", 300_000, asyncio.get_running_loop().time())
-    sender = next(t.sender for t in publisher.pc.getTransceivers() if t.kind == "video")
+    return publisher, camera
 
-    def publisher_target() -> int:
-        encoder = sender._RTCRtpSender__encoder  # type: ignore[attr-defined]
-        return int(encoder.target_bitrate) if encoder is not None else 0
 
-    async with asyncio.timeout(15):  # the SFU's REMB (capped by the aggregate) reaches it
-        while publisher_target() != 300_000:  # noqa: ASYNC110 (aiortc exposes no event)
+async def until(check: Callable[[], bool]) -> None:
+    while not check():  # noqa: ASYNC110 - aiortc's state changes with no event to wait on
+        await asyncio.sleep(0.1)
+
+
+def rembs_heard(publisher: MediaClient) -> list[int]:
+    """The REMB bitrates the publisher's video sender receives from the SFU, in order."""
+    sender: Any = next(t.sender for t in publisher.pc.getTransceivers() if t.kind == "video")
+    heard: list[int] = []
+    handle = sender._handle_rtcp_packet
+
+    async def spy(packet: Any) -> None:
+        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            heard.append(unpack_remb_fci(packet.fci)[0])
+        await handle(packet)
+
+    sender._handle_rtcp_packet = spy
+    return heard
+
+
+async def test_publisher_hears_the_slowest_subscriber(room: Room) -> None:
+    publisher, camera = await camera_with_a_watcher(room)
+    heard = rembs_heard(publisher)
+    # Below any uplink estimate this stream reaches, so whichever REMB path runs (the uplink's
+    # own estimate, capped, or the room's report) the publisher hears exactly the slow link.
+    camera.bandwidth.floor = 10_000
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(30):
+        while 40_000 not in heard:
+            camera.bandwidth.update("slow-county-link", 40_000, loop.time())  # it keeps reporting
             await asyncio.sleep(0.1)
+        first = heard.index(40_000)
+        while len(heard) < first + 4:  # the uplink's own REMBs, about 1 a second, are capped too
+            camera.bandwidth.update("slow-county-link", 40_000, loop.time())
+            await asyncio.sleep(0.1)
+    assert heard[first : first + 4] == [40_000] * 4
+
+
+async def test_the_room_never_lifts_a_publisher_above_its_uplink_estimate(room: Room) -> None:
+    publisher, camera = await camera_with_a_watcher(room)
+    heard = rembs_heard(publisher)
+    sent: list[tuple[int, int | None]] = []
+    send_room_limit = camera.remb.send_room_limit
+
+    async def spy(limit: int) -> bool:
+        sent.append((limit, camera.remb.uplink))
+        return await send_room_limit(limit)
+
+    camera.remb.send_room_limit = spy  # type: ignore[method-assign]
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(30):
+        await until(lambda: camera.remb.uplink is not None)  # its first own estimate, ~1 s
+        while not any(limit == 10_000_000 for limit, _ in sent):
+            camera.bandwidth.update("fast-link", 10_000_000, loop.time())
+            await asyncio.sleep(0.1)
+        uplink = next(u for limit, u in sent if limit == 10_000_000)
+        assert uplink is not None
+        await until(lambda: uplink in heard)  # the room's limit, capped by the uplink's
+    assert uplink < 10_000_000
+    assert 10_000_000 not in heard
 
 
 async def test_more_than_three_sending_sections_are_refused(room: Room) -> None:
