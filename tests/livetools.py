@@ -11,11 +11,12 @@ lifespan ``hooks``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,16 @@ TEST_KEYS = (
     SigningKey("k2", "active-secret-0123456789abcdef-0123456789"),
     SigningKey("k1", "older-secret-0123456789abcdefgh-0123456789"),
 )
+
+
+async def eventually(check: Callable[[], bool], within: float = 15.0) -> None:
+    """Poll a condition another thread or library makes true, with no event to wait on.
+
+    ``within`` is a safety net against hangs, not a timing assertion.
+    """
+    async with asyncio.timeout(within):
+        while not check():  # noqa: ASYNC110 - no shared Event: set by the server thread or aiortc
+            await asyncio.sleep(0.02)
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import httpx
-from livetools import LiveServer
+from livetools import LiveServer, eventually
 from rec_scripted import image, random_command
 from rec_support import RoomClient
 
@@ -36,12 +36,6 @@ class Spy:
     def __call__(self, stamped: Stamped, message: bytes) -> None:
         if stamped.seq is not None:
             self.seen.append((stamped, self.snapshot()))
-
-
-async def wait_for(check: Callable[[], bool]) -> None:
-    async with asyncio.timeout(15):  # a safety net, not a timing assertion
-        while not check():  # noqa: ASYNC110 - the server thread makes it true
-            await asyncio.sleep(0.02)
 
 
 def recordings(server: LiveServer) -> list[Path]:
@@ -86,7 +80,7 @@ async def test_recording_replays_the_live_states(
     room = server.create_room("consult", "Lung nodule")
     host, spy = await drive(server, room, 250)
     await host.reply(await host.send(SetRecording(False)))
-    await wait_for(lambda: status(server) == [Status.COMPLETE.value])
+    await eventually(lambda: status(server) == [Status.COMPLETE.value])
     [directory] = recordings(server)
     reader = RecordingReader(directory)
     assert reader.manifest.room == room and reader.manifest.title == "Lung nodule"
@@ -114,7 +108,7 @@ async def test_api_authorization_and_queries(
     other = server.create_room("other")
     host, spy = await drive(server, room, 60)
     await host.reply(await host.send(SetRecording(False)))
-    await wait_for(lambda: status(server) == [Status.COMPLETE.value])
+    await eventually(lambda: status(server) == [Status.COMPLETE.value])
     base = server.base_url
 
     def client(token: str) -> httpx.Client:
@@ -197,7 +191,7 @@ async def test_running_recording_cannot_be_deleted_and_shutdown_finalizes(
     server = live_server_factory()
     room = server.create_room("busy")
     host, _ = await drive(server, room, 10)
-    await wait_for(lambda: len(recordings(server)) == 1)
+    await eventually(lambda: len(recordings(server)) == 1)
     with server.admin() as admin:
         [listed] = admin.get("/api/recordings").json()["recordings"]
         assert listed["status"] == Status.RECORDING.value

@@ -4,14 +4,13 @@ not another room's study, not one attached after the recording, never a write.""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pydicom
-from livetools import LiveServer
+from livetools import LiveServer, eventually
 from pydicom.data import get_testdata_file
 from rec_support import RoomClient
 
@@ -37,9 +36,7 @@ async def wait_complete(server: LiveServer) -> None:
         except OSError:
             return False  # the directory is there, its manifest not yet
 
-    async with asyncio.timeout(15):  # a safety net, not a timing assertion
-        while not complete():  # noqa: ASYNC110 - the server thread makes it true
-            await asyncio.sleep(0.02)
+    await eventually(complete)
 
 
 def attach(server: LiveServer, room: str, ds: pydicom.Dataset) -> None:

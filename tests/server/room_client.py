@@ -135,10 +135,3 @@ async def closed_code(url: str, first_frame: bytes | str) -> tuple[int | None, s
     client = await RoomClient.open(url)
     await client.ws.send(first_frame)
     return await client.closed()
-
-
-async def eventually(check: Callable[[], bool]) -> None:
-    """Poll a condition the server thread makes true (safety timeout, not a timing test)."""
-    async with asyncio.timeout(WAIT):
-        while not check():  # noqa: ASYNC110 - set by another thread's loop: no shared Event
-            await asyncio.sleep(0.01)

@@ -5,8 +5,8 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from livetools import LiveServer
-from room_client import RoomClient, eventually
+from livetools import LiveServer, eventually
+from room_client import RoomClient
 from websockets.frames import Frame, Opcode
 
 from server.fastpath import ws_binary_frame

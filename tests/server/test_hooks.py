@@ -3,8 +3,8 @@
 import contextlib
 from collections.abc import AsyncIterator, Callable
 
-from livetools import LiveServer
-from room_client import RoomClient, eventually
+from livetools import LiveServer, eventually
+from room_client import RoomClient
 
 from server.appstate import AppState
 from server.interfaces import SignalFrameLike, SignalPeer

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiortc.mediastreams import AudioStreamTrack
-from livetools import LiveServer, make_settings, run_live_server
+from livetools import LiveServer, eventually, make_settings, run_live_server
 from room_client import RoomClient
 
 from server.sfu.ice import host_addresses
@@ -152,10 +152,10 @@ async def test_revoked_grant_and_kick_stop_the_tracks(join: Any, live_server: Li
     await received(host.media.queue("doc", "camera"), 3)
     ref = await host.room.send(SetGrants(ParticipantId("doc"), frozenset({Grant.CHAT})))
     assert (await host.reply(ref))["type"] == "ack"
-    await wait_until(lambda: not _published(live_server, "doc"))
+    await eventually(lambda: not _published(live_server, "doc"))
     ref = await host.room.send(Kick(ParticipantId("doc")))
     assert (await host.reply(ref))["type"] == "ack"
-    await wait_until(lambda: "doc" not in _peers(live_server))
+    await eventually(lambda: "doc" not in _peers(live_server))
     assert doc.media.pc is not None
 
 
@@ -172,12 +172,6 @@ def _peers(live_server: LiveServer) -> set[str]:
 def _published(live_server: LiveServer, who: str) -> bool:
     room = _room(live_server)
     return room is not None and any(p.participant == who for p in room.publications())
-
-
-async def wait_until(condition: Any) -> None:
-    async with asyncio.timeout(10):
-        while not condition():  # noqa: ASYNC110 (state of the server thread: no event to await)
-            await asyncio.sleep(0.05)
 
 
 async def test_shutdown_closes_every_peer_connection(tmp_path: Path) -> None:
@@ -202,8 +196,8 @@ async def test_closing_the_room_releases_its_media(join: Any, live_server: LiveS
     pcs = [peer.pc for peer in _room(live_server).peers.values()]
     ref = await host.room.send(CloseRoom("done"))
     assert (await host.reply(ref))["type"] == "ack"
-    await wait_until(lambda: _room(live_server) is None)
-    await wait_until(lambda: all(pc.connectionState == "closed" for pc in pcs))
+    await eventually(lambda: _room(live_server) is None)
+    await eventually(lambda: all(pc.connectionState == "closed" for pc in pcs))
 
 
 async def test_host_gives_the_floor_to_a_raised_hand(join: Any, live_server: LiveServer) -> None:

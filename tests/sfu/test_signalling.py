@@ -7,7 +7,7 @@ The WebSocket path is covered by ``tests/server/test_sfu*.py``; these use an in-
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ import msgpack
 import pytest
 from aiortc.mediastreams import AudioStreamTrack
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
+from livetools import eventually
 from sfu_peers import MediaClient, PatternTrack, received
 
 from server.interfaces import MemberView
@@ -243,11 +244,6 @@ async def camera_with_a_watcher(room: Room) -> tuple[MediaClient, Publication]:
     return publisher, camera
 
 
-async def until(check: Callable[[], bool]) -> None:
-    while not check():  # noqa: ASYNC110 - aiortc's state changes with no event to wait on
-        await asyncio.sleep(0.1)
-
-
 def rembs_heard(publisher: MediaClient) -> list[int]:
     """The REMB bitrates the publisher's video sender receives from the SFU, in order."""
     sender: Any = next(t.sender for t in publisher.pc.getTransceivers() if t.kind == "video")
@@ -270,14 +266,11 @@ async def test_publisher_hears_the_slowest_subscriber(room: Room) -> None:
     # own estimate, capped, or the room's report) the publisher hears exactly the slow link.
     camera.bandwidth.floor = 10_000
     loop = asyncio.get_running_loop()
-    async with asyncio.timeout(30):
-        while 40_000 not in heard:
+    async with asyncio.timeout(30):  # then 3 more: the uplink's own REMBs (~1/s) capped too
+        while 40_000 not in heard or len(heard) < heard.index(40_000) + 4:
             camera.bandwidth.update("slow-county-link", 40_000, loop.time())  # it keeps reporting
             await asyncio.sleep(0.1)
-        first = heard.index(40_000)
-        while len(heard) < first + 4:  # the uplink's own REMBs, about 1 a second, are capped too
-            camera.bandwidth.update("slow-county-link", 40_000, loop.time())
-            await asyncio.sleep(0.1)
+    first = heard.index(40_000)
     assert heard[first : first + 4] == [40_000] * 4
 
 
@@ -294,13 +287,13 @@ async def test_the_room_never_lifts_a_publisher_above_its_uplink_estimate(room: 
     camera.remb.send_room_limit = spy  # type: ignore[method-assign]
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(30):
-        await until(lambda: camera.remb.uplink is not None)  # its first own estimate, ~1 s
+        await eventually(lambda: camera.remb.uplink is not None)  # its first own estimate, ~1 s
         while not any(limit == 10_000_000 for limit, _ in sent):
             camera.bandwidth.update("fast-link", 10_000_000, loop.time())
             await asyncio.sleep(0.1)
         uplink = next(u for limit, u in sent if limit == 10_000_000)
         assert uplink is not None
-        await until(lambda: uplink in heard)  # the room's limit, capped by the uplink's
+        await eventually(lambda: uplink in heard)  # the room's limit, capped by the uplink's
     assert uplink < 10_000_000
     assert 10_000_000 not in heard
 
