@@ -76,9 +76,10 @@ export class Inbox {
     if (e.type.startsWith('annotation_')) notes.reconcile();
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);
-    if (e.type === 'control_changed' && !wasDriving && driving(ctx)) {
-      ctx.following = true;
-      view.announce();
+    if (e.type === 'control_changed') {
+      const gained = !wasDriving && driving(ctx);
+      if (gained) ctx.following = true;
+      view.controlChanged(gained);
     }
     if (e.type === 'active_viewport_changed' && !driving(ctx) && ctx.following) {
       ctx.activeViewport = e.viewport;
