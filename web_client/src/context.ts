@@ -1,5 +1,5 @@
 // What the sync and UI modules share: the mirrored room, who I am, and the I/O objects.
-import type { Connection, CommandResult } from './protocol/connection';
+import type { CommandResult } from './protocol/connection';
 import type { Command, Grant, RoomState } from './protocol/types';
 import type { DicomWeb } from './viewer/dicomweb';
 import type { Viewer } from './viewer/viewer';
@@ -7,7 +7,6 @@ import type { Viewer } from './viewer/viewer';
 export interface Ctx {
   state: RoomState;
   me: string;
-  conn: Connection;
   viewer: Viewer;
   web: DicomWeb;
   /** Local: false while exploring (detached from the driver). */

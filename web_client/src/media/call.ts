@@ -2,14 +2,13 @@
 // (`set_media`), and what we receive. Signalling lives in the Negotiator; the DOM in MediaPanel.
 import { can, type Ctx } from '../context';
 import type { ConnectionStatus } from '../protocol/connection';
-import { encodeMessage } from '../protocol/codec';
 import type { ServerMessage } from '../protocol/types';
 import { t } from '../i18n';
 import { toast } from '../ui/dom';
 import {
-  isSignalRef, Negotiator, SOURCES, type AudioStats, type RemoteTrack, type Source,
+  isSignalRef, Negotiator, SOURCES, type AudioStats, type RemoteTrack, type SignalMessage, type Source,
 } from './negotiator';
-import { MediaPanel } from './panel';
+import { MediaPanel, type CallControls } from './panel';
 
 const CAMERA: MediaTrackConstraints = {
   width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 20, max: 30 },
@@ -18,7 +17,10 @@ const SCREEN: DisplayMediaStreamOptions = { video: { frameRate: { max: 15 } }, a
 const SIGNALS = new Set(['rtc_offer', 'rtc_answer', 'media_tracks']);
 const LIVE: ReadonlySet<ConnectionStatus> = new Set(['connecting', 'connected', 'reconnecting']);
 
-export class MediaCall {
+/** Sends one signalling message on the room WebSocket; false while it is not open. */
+export type SignalSender = (message: SignalMessage) => boolean;
+
+export class MediaCall implements CallControls {
   inCall = false;
   /** A device prompt is open: the buttons wait for it. */
   busy = false;
@@ -36,7 +38,7 @@ export class MediaCall {
   private iceFetched: Promise<void> = Promise.resolve();
   private readonly panel: MediaPanel;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(private readonly ctx: Ctx, private readonly signal: SignalSender) {
     this.panel = new MediaPanel(ctx, this);
   }
 
@@ -56,7 +58,7 @@ export class MediaCall {
       return false;
     }
     if (m.type === 'active_speaker') {
-      this.speaker = typeof m.participant === 'string' ? m.participant : null;
+      this.speaker = m.participant;
       this.ctx.changed();
       return true;
     }
@@ -87,8 +89,9 @@ export class MediaCall {
     await this.iceFetched; // long done unless the page joined the call at once
     if (!this.inCall) return stopAll(tracks); // left while the prompt was open
     this.neg = this.negotiator();
-    for (const [source, track] of Object.entries(tracks) as [Source, MediaStreamTrack][]) {
-      this.publish(source, track);
+    for (const source of SOURCES) {
+      const track = tracks[source];
+      if (track) this.publish(source, track);
     }
     this.neg.offer(); // a listener opens with no sections at all
     if (this.publishing()) this.sendState();
@@ -181,11 +184,10 @@ export class MediaCall {
   }
 
   private sendState(): void {
-    const command = {
+    void this.ctx.send({
       type: 'set_media', audio: Boolean(this.local.mic), video: Boolean(this.local.camera),
       screen: Boolean(this.local.screen), audio_muted: this.micMuted, video_muted: false,
-    } as const;
-    void this.ctx.send(command).then((r) => {
+    }).then((r) => {
       if (!r.ok && r.code !== 'offline') toast(`${t('error_generic')}: ${r.code ?? ''}`);
     });
   }
@@ -210,21 +212,15 @@ export class MediaCall {
     }
   }
 
-  private signal(message: Record<string, unknown>): boolean {
-    const ws = this.ctx.conn.ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(encodeMessage(message));
-    return true;
-  }
-
   /** A new peer connection (the server replaces our old one): same local tracks, new offer. */
   private restart(): void {
     this.neg?.close();
     this.neg = this.negotiator();
     this.stale = false;
     this.remote = [];
-    for (const [source, track] of Object.entries(this.local) as [Source, MediaStreamTrack][]) {
-      this.neg.setTrack(source, track);
+    for (const source of SOURCES) {
+      const track = this.local[source];
+      if (track) this.neg.setTrack(source, track);
     }
     this.neg.offer();
   }
@@ -241,14 +237,14 @@ export class MediaCall {
 
   private revoked(): void {
     const had = SOURCES.some((source) => this.neg?.has(source));
-    for (const source of Object.keys(this.local) as Source[]) this.unpublish(source);
+    for (const source of SOURCES) if (this.local[source]) this.unpublish(source);
     this.stale = had;
     if (had) this.sendState();
   }
 
   private teardown(): void {
     stopAll(this.local);
-    for (const source of Object.keys(this.local) as Source[]) delete this.local[source];
+    for (const source of SOURCES) delete this.local[source];
     this.neg?.close();
     this.neg = null;
     this.remote = [];

@@ -4,7 +4,7 @@
 // answer its offer, then offer again). A restart is a new Negotiator; until the new connection's
 // first offer is answered, server offers still in flight belong to the replaced session and are
 // dropped.
-import type { ServerMessage } from '../protocol/types';
+import type { ErrorMessage, MediaTracks, RtcAnswer, ServerMessage } from '../protocol/types';
 
 export type Source = 'mic' | 'camera' | 'screen';
 /** Send-section order the server reads: 1st audio = mic, 1st video = camera, 2nd = screen. */
@@ -20,7 +20,7 @@ export interface AudioStats { bytes: number; samples: number; energy: number }
 
 export interface NegotiatorHooks {
   /** Queue one client message on the room WebSocket; false when offline. */
-  send(message: Record<string, unknown>): boolean;
+  send(message: SignalMessage): boolean;
   onRemote(tracks: RemoteTrack[]): void;
   onError(code: string, message: string): void;
 }
@@ -28,11 +28,15 @@ export interface NegotiatorHooks {
 /** Signalling refs start far above the command refs `Connection` hands out, so an `error`
  *  answering a signal never settles a pending command (and the other way round). */
 let nextRef = 1_500_000_000;
-export function isSignalRef(ref: unknown): boolean {
+export function isSignalRef(ref: unknown): ref is number {
   return typeof ref === 'number' && ref >= 1_500_000_000;
 }
 
-interface Reply { type: string; sdp?: string; code?: string; message?: string }
+/** What this client sends: our offer, or our answer to the server's. */
+export interface SignalMessage { type: 'rtc_offer' | 'rtc_answer'; ref: number; sdp: string }
+
+/** The server's reply to an offer, or a local failure (`offline`, `closed`). */
+type Reply = RtcAnswer | ErrorMessage | { type: 'error'; code: 'offline' | 'closed'; message?: undefined };
 
 export class Negotiator {
   readonly pc: RTCPeerConnection;
@@ -83,9 +87,9 @@ export class Negotiator {
     if (this.closed) return false;
     if (m.type === 'media_tracks') this.tracks(m);
     else if (m.type === 'rtc_offer') {
-      if (!this.fresh) this.enqueue(() => this.answer(String(m.sdp)));
+      if (!this.fresh) this.enqueue(() => this.answer(m.sdp));
     } else if ((m.type === 'rtc_answer' || m.type === 'error') && isSignalRef(m.ref)) {
-      this.replied(m.ref as number, m as Reply);
+      this.replied(m.ref, m);
     } else return false;
     return true;
   }
@@ -96,7 +100,7 @@ export class Negotiator {
     const resolve = this.waiting.get(ref);
     this.waiting.delete(ref);
     if (resolve) resolve(reply);
-    else if (reply.type === 'error') this.hooks.onError(reply.code ?? 'error', reply.message ?? '');
+    else if (reply.type === 'error') this.hooks.onError(reply.code, reply.message ?? '');
   }
 
   close(): void {
@@ -145,13 +149,13 @@ export class Negotiator {
     const reply = await this.request('rtc_offer', this.pc.localDescription?.sdp ?? '');
     if (this.closed) return;
     if (reply.type === 'rtc_answer') {
-      await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp ?? '' });
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
       this.refresh();
     } else if (reply.code === 'conflict') {
       this.reoffer = true; // the server's pending offer (queued next) rolls ours back
     } else {
       await this.pc.setLocalDescription({ type: 'rollback' });
-      this.hooks.onError(reply.code ?? 'error', reply.message ?? '');
+      this.hooks.onError(reply.code, reply.message ?? '');
     }
   }
 
@@ -167,7 +171,7 @@ export class Negotiator {
     }
   }
 
-  private request(type: string, sdp: string): Promise<Reply> {
+  private request(type: 'rtc_offer', sdp: string): Promise<Reply> {
     const ref = nextRef++;
     if (!this.hooks.send({ type, ref, sdp })) return Promise.resolve({ type: 'error', code: 'offline' });
     return new Promise((resolve) => this.waiting.set(ref, resolve));
@@ -188,12 +192,9 @@ export class Negotiator {
     });
   }
 
-  private tracks(m: ServerMessage): void {
+  private tracks(m: MediaTracks): void {
     if (this.fresh) return;
-    const list = Array.isArray(m.tracks) ? (m.tracks as Record<string, unknown>[]) : [];
-    this.mids = new Map(list.map((t) => [String(t.mid), {
-      participant: String(t.participant), source: t.source as Source,
-    }]));
+    this.mids = new Map(m.tracks.map((t) => [t.mid, { participant: t.participant, source: t.source }]));
     this.refresh();
   }
 

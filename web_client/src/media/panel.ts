@@ -4,15 +4,33 @@ import { can, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { Grant, Participant } from '../protocol/types';
 import { $, button, toast } from '../ui/dom';
-import type { MediaCall } from './call';
+import type { RemoteTrack, Source } from './negotiator';
 import { AudioSinks, TileGrid, type TileModel } from './tiles';
+
+/** What the panel reads from and asks of the call (media/call.ts implements it; the panel
+ *  does not import the call, so the two modules do not depend on each other). */
+export interface CallControls {
+  readonly inCall: boolean;
+  readonly busy: boolean;
+  readonly micMuted: boolean;
+  readonly speaker: string | null;
+  readonly remote: readonly RemoteTrack[];
+  readonly local: Readonly<Partial<Record<Source, MediaStreamTrack>>>;
+  publishing(): boolean;
+  mayPublish(): boolean;
+  join(): Promise<void>;
+  leave(): void;
+  toggleMic(): Promise<void>;
+  toggleCamera(): Promise<void>;
+  toggleScreen(): Promise<void>;
+}
 
 export class MediaPanel {
   private readonly screens = new TileGrid($('#media-screen'));
   private readonly cameras = new TileGrid($('#media-tiles'));
   private readonly sinks = new AudioSinks($('#media-audio'));
 
-  constructor(private readonly ctx: Ctx, private readonly call: MediaCall) {}
+  constructor(private readonly ctx: Ctx, private readonly call: CallControls) {}
 
   render(): void {
     const call = this.call;

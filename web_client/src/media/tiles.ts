@@ -1,7 +1,7 @@
 // Video tiles and audio sinks, reconciled in place: an element, once made for a participant's
 // camera or screen, lives until that tile goes, so its video keeps playing across re-renders.
 import { t } from '../i18n';
-import { colourOf } from '../ui/colours';
+import { colourOf } from '../colours';
 
 export interface TileModel {
   key: string; // `${participant}:${source}`

@@ -1,8 +1,8 @@
 // The recording API (docs/recording.md) with the viewer's Bearer token: manifest + chapters,
 // state at t (one snapshot message), events by time range (one server frame), media files.
 import { decode } from '@msgpack/msgpack';
-import { decodeServerFrame } from '../protocol/codec';
-import type { RoomEvent } from '../protocol/types';
+import { decodeServerFrame, isServerMessage } from '../protocol/codec';
+import type { RoomEvent, ServerMessage, SnapshotMessage } from '../protocol/types';
 
 export type ChapterKind = 'case' | 'series' | 'measurement' | 'control' | 'question';
 export interface Chapter { at: number; seq: number | null; kind: ChapterKind; label: string }
@@ -11,7 +11,6 @@ export interface Recording {
   id: string; room: string; title: string; status: string; started_at: number;
   ended_at: number | null; tracks: Track[]; chapters: Chapter[];
 }
-export interface Snapshot { seq: number; at: number; state: Record<string, unknown> }
 
 export class RecordingApi {
   constructor(private readonly token: string) {}
@@ -31,15 +30,17 @@ export class RecordingApi {
     return (await (await this.get(this.base(id))).json()) as Recording;
   }
 
-  async state(id: string, t: number): Promise<Snapshot> {
+  async state(id: string, t: number): Promise<SnapshotMessage> {
     const r = await this.get(`${this.base(id)}/state?t=${t}`);
-    return decode(new Uint8Array(await r.arrayBuffer())) as Snapshot;
+    const message: unknown = decode(new Uint8Array(await r.arrayBuffer()));
+    if (!isServerMessage(message) || message.type !== 'snapshot') throw new Error('not a snapshot');
+    return message;
   }
 
   /** Recorded events with from <= at <= to, in recorded order. */
   async events(id: string, from: number, to: number): Promise<RoomEvent[]> {
     const r = await this.get(`${this.base(id)}/events?from=${from}&to=${to}`);
-    return decodeServerFrame(await r.arrayBuffer()) as RoomEvent[];
+    return decodeServerFrame(await r.arrayBuffer()).filter(isEvent);
   }
 
   /** A media file as an object URL (media elements cannot send the Authorization header). */
@@ -52,4 +53,9 @@ export class RecordingApi {
   private base(id: string): string {
     return `/api/recordings/${encodeURIComponent(id)}`;
   }
+}
+
+/** The recording's frame holds room events only; anything else (none expected) is dropped. */
+function isEvent(m: ServerMessage): m is RoomEvent {
+  return 'by' in m;
 }

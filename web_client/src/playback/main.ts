@@ -5,9 +5,8 @@ import '../style.css';
 import './playback.css';
 import type { Ctx } from '../context';
 import { currentLang, onLangChange, setLang, translateStatic } from '../i18n';
-import type { Connection } from '../protocol/connection';
-import type { RoomEvent } from '../protocol/types';
-import { apply } from '../room/reducer';
+import type { RoomEvent, SnapshotMessage } from '../protocol/types';
+import { apply, VIEW_EVENTS } from '../room/reducer';
 import { emptyState, stateFromWire } from '../room/snapshot';
 import { readClaims } from '../session';
 import { AnnotationSync } from '../sync/annotations';
@@ -18,7 +17,7 @@ import { renderChat, renderParticipants } from '../ui/panels';
 import { DicomWeb } from '../viewer/dicomweb';
 import { initCornerstone } from '../viewer/setup';
 import { Viewer } from '../viewer/viewer';
-import { RecordingApi, type Recording, type Snapshot } from './api';
+import { RecordingApi, type Recording } from './api';
 import { SPEEDS } from './clock';
 import { Explore } from './explore';
 import { MediaTiles } from './media';
@@ -28,10 +27,6 @@ import { Timeline } from './timeline';
 import { bindTools } from './toolbar';
 
 const TOKEN_KEY = 'huizhen.playback.token';
-const VIEW_EVENTS = new Set([
-  'layout_changed', 'active_viewport_changed', 'image_changed', 'voi_changed',
-  'presentation_changed', 'invert_changed', 'cine_changed',
-]);
 
 function takeParams(): { token: string | null; recording: string | null } {
   const hash = new URLSearchParams(window.location.hash.slice(1));
@@ -107,7 +102,6 @@ class PlaybackPage {
     const viewer = new Viewer($('#viewer-grid'), web);
     this.ctx = {
       state: emptyState(rec.room), me, viewer, web, following: true, activeViewport: 0,
-      conn: null as unknown as Connection, // playback never talks to a live room
       send: (c) => this.explore.send(c),
       changed: () => this.queueRender(),
     };
@@ -191,7 +185,7 @@ class PlaybackPage {
     await this.player.seek(t);
   }
 
-  private load(s: Snapshot): void {
+  private load(s: SnapshotMessage): void {
     for (const id of this.ctx.state.participants.keys()) this.pointer.forget(id);
     this.ctx.state = stateFromWire(s.state);
     this.ctx.activeViewport = this.ctx.state.active_viewport;
@@ -211,8 +205,8 @@ class PlaybackPage {
       apply(this.ctx.state, e);
       if (VIEW_EVENTS.has(e.type)) view = true;
       else panels = true;
-      if (e.type === 'participant_left') this.pointer.forget(String(e.participant));
-      if (e.type === 'active_viewport_changed') this.ctx.activeViewport = Number(e.viewport);
+      if (e.type === 'participant_left') this.pointer.forget(e.participant);
+      if (e.type === 'active_viewport_changed') this.ctx.activeViewport = e.viewport;
     }
     if (view) this.view.roomChanged();
     this.notes.reconcile();
@@ -251,7 +245,7 @@ class PlaybackPage {
   /** Test/debug handle (the live client exposes the same shape as window.__huizhen). */
   private expose(): void {
     const { viewer } = this.ctx;
-    (window as unknown as Record<string, unknown>).__playback = {
+    Object.assign(window, { __playback: {
       ctx: this.ctx, player: this.player, notes: this.notes, recording: this.rec,
       applied: () => this.applied,
       seeks: () => this.player.seeks,
@@ -261,7 +255,7 @@ class PlaybackPage {
         image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),
         index: viewer.viewport(i)?.getCurrentImageIdIndex() ?? null,
       }),
-    };
+    } });
   }
 }
 

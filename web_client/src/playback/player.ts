@@ -2,7 +2,8 @@
 // it, fetched in chunks ahead of the clock; each tick hands the events now due to the page, which
 // feeds them to the same reducer and viewer sync the live room uses.
 import type { RoomEvent } from '../protocol/types';
-import type { RecordingApi, Snapshot } from './api';
+import type { SnapshotMessage } from '../protocol/types';
+import type { RecordingApi } from './api';
 import { PlayerClock } from './clock';
 
 const CHUNK_S = 20;
@@ -10,7 +11,7 @@ const PREFETCH_S = 8;
 
 export interface PlayerHost {
   /** A new state replaces the mirrored one (after a seek). */
-  load(snapshot: Snapshot): void;
+  load(snapshot: SnapshotMessage): void;
   /** Recorded events now due, in order. */
   events(events: RoomEvent[]): void;
   /** Position, play/pause or speed changed. */

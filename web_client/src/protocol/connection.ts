@@ -1,7 +1,7 @@
 // One WebSocket to /ws: hello (token + resume_from), acks by ref, reconnect with backoff.
 // Terminal close codes (kicked, room closed, token problems) stop reconnecting.
 import { decodeServerFrame, encodeMessage } from './codec';
-import type { Command, ServerMessage } from './types';
+import { CLOSE_CODE, type Ack, type Command, type ErrorMessage, type ServerMessage } from './types';
 
 export type ConnectionStatus =
   | 'connecting' | 'connected' | 'reconnecting'
@@ -9,9 +9,11 @@ export type ConnectionStatus =
   | 'unsupported_version' | 'replaced' | 'room_full';
 
 /** Close codes from docs/protocol.md that must not be retried. */
-const TERMINAL: Record<number, ConnectionStatus> = {
-  4001: 'unauthorized', 4002: 'token_expired', 4004: 'room_not_found', 4005: 'kicked',
-  4006: 'room_closed', 4010: 'unsupported_version', 4011: 'replaced', 4012: 'room_full',
+const TERMINAL: Partial<Record<number, ConnectionStatus>> = {
+  [CLOSE_CODE.UNAUTHORIZED]: 'unauthorized', [CLOSE_CODE.TOKEN_EXPIRED]: 'token_expired',
+  [CLOSE_CODE.ROOM_NOT_FOUND]: 'room_not_found', [CLOSE_CODE.KICKED]: 'kicked',
+  [CLOSE_CODE.ROOM_CLOSED]: 'room_closed', [CLOSE_CODE.UNSUPPORTED_VERSION]: 'unsupported_version',
+  [CLOSE_CODE.REPLACED]: 'replaced', [CLOSE_CODE.ROOM_FULL]: 'room_full',
 };
 
 export interface CommandResult { ok: boolean; seq: number | null; code?: string; message?: string }
@@ -46,7 +48,7 @@ export class Connection {
 
   stop(): void {
     this.stopped = true;
-    this.ws?.close(1000);
+    this.ws?.close(CLOSE_CODE.NORMAL);
   }
 
   /** Send a command; resolves with the ack or error the server returns for its ref. */
@@ -58,6 +60,14 @@ export class Connection {
     }
     ws.send(encodeMessage({ ...command, ref }));
     return new Promise((resolve) => this.pending.set(ref, { resolve }));
+  }
+
+  /** Send a message that is not a command (WebRTC signalling); false while not open. */
+  sendRaw(message: object): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(encodeMessage(message));
+    return true;
   }
 
   private open(status: ConnectionStatus): void {
@@ -86,18 +96,17 @@ export class Connection {
       this.attempts = 0;
       this.handlers.onStatus('connected', '');
     }
-    if (typeof m.seq === 'number' && m.type !== 'ack') this.lastSeq = m.seq;
     if (m.type === 'ack' || m.type === 'error') this.settle(m);
+    else if ('seq' in m && m.seq !== null) this.lastSeq = m.seq;
   }
 
-  private settle(m: ServerMessage): void {
-    const ref = typeof m.ref === 'number' ? m.ref : null;
-    if (ref === null) return;
-    const p = this.pending.get(ref);
-    this.pending.delete(ref);
+  private settle(m: Ack | ErrorMessage): void {
+    if (m.ref === null) return;
+    const p = this.pending.get(m.ref);
+    this.pending.delete(m.ref);
     if (!p) return;
-    if (m.type === 'ack') p.resolve({ ok: true, seq: (m.seq as number | null) ?? null });
-    else p.resolve({ ok: false, seq: null, code: String(m.code), message: String(m.message) });
+    if (m.type === 'ack') p.resolve({ ok: true, seq: m.seq });
+    else p.resolve({ ok: false, seq: null, code: m.code, message: m.message });
   }
 
   private closed(ws: WebSocket, code: number, reason: string): void {

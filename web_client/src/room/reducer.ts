@@ -1,95 +1,92 @@
 // Mirrors session/reducer.py: applies one stamped event to the local RoomState copy.
+// Events arrive already checked by protocol/codec.ts, so each handler reads its own event type.
 import {
-  LAYOUT_VIEWPORTS, defaultViewport, type Annotation, type Grant, type Layout, type RoomEvent,
-  type RoomState, type Study, type ViewportState, type Participant, type Role,
+  LAYOUT_VIEWPORTS, defaultViewport, type Participant, type RoomEvent, type RoomEventMap,
+  type RoomState, type ViewportState,
 } from '../protocol/types';
 
-type Handler = (s: RoomState, e: RoomEvent) => void;
+/** The room keeps this many chat messages (session/state.py CHAT_HISTORY). */
+const CHAT_HISTORY = 200;
 
-function patchParticipant(s: RoomState, id: unknown, patch: Partial<Participant>): void {
-  const p = s.participants.get(String(id));
+/** Events that change only the shared view (the panels need no re-render for them). */
+export const VIEW_EVENTS: ReadonlySet<string> = new Set<RoomEvent['type']>([
+  'layout_changed', 'active_viewport_changed', 'image_changed', 'voi_changed',
+  'presentation_changed', 'invert_changed', 'cine_changed',
+]);
+
+type Handlers = { [K in keyof RoomEventMap]: (s: RoomState, e: RoomEventMap[K]) => void };
+
+function patchParticipant(s: RoomState, id: string, patch: Partial<Participant>): void {
+  const p = s.participants.get(id);
   if (p) s.participants.set(p.id, { ...p, ...patch });
 }
 
-function patchViewport(s: RoomState, e: RoomEvent, patch: Partial<ViewportState>): void {
-  const i = Number(e.viewport);
-  const v = s.viewports[i];
-  if (v) s.viewports[i] = { ...v, ...patch };
+function patchViewport(s: RoomState, index: number, patch: Partial<ViewportState>): void {
+  const v = s.viewports[index];
+  if (v) s.viewports[index] = { ...v, ...patch };
 }
 
-function joined(s: RoomState, e: RoomEvent): void {
-  s.participants.set(String(e.participant), {
-    id: String(e.participant), name: String(e.name), role: e.role as Role,
-    grants: e.grants as Grant[], joined_at: e.at, online: true, following: true,
-    hand_raised: false, audio: false, video: false, screen: false,
-    audio_muted: false, video_muted: false,
-  });
-}
-
-function left(s: RoomState, e: RoomEvent): void {
-  const id = String(e.participant);
-  s.participants.delete(id);
-  s.control_requests = s.control_requests.filter((r) => r !== id);
-}
-
-function layout(s: RoomState, e: RoomEvent): void {
-  s.layout = e.layout as Layout;
-  const n = LAYOUT_VIEWPORTS[s.layout];
-  s.viewports = s.viewports.slice(0, n);
-  while (s.viewports.length < n) s.viewports.push(defaultViewport());
-  if (s.active_viewport >= n) s.active_viewport = 0;
-}
-
-function control(s: RoomState, e: RoomEvent): void {
-  s.driver = (e.driver as string | null) ?? null;
-  s.control_requests = s.control_requests.filter((r) => r !== s.driver);
-}
-
-function chat(s: RoomState, e: RoomEvent): void {
-  s.chat.push({ author: String(e.author), text: String(e.text), at: e.at, seq: e.seq ?? 0 });
-  if (s.chat.length > 200) s.chat.splice(0, s.chat.length - 200);
-}
-
-const HANDLERS: Record<string, Handler> = {
-  participant_joined: joined,
-  presence_changed: (s, e) => patchParticipant(s, e.participant, { online: Boolean(e.online) }),
-  participant_left: left,
-  grants_changed: (s, e) => patchParticipant(s, e.participant, { grants: e.grants as Grant[] }),
-  layout_changed: layout,
-  active_viewport_changed: (s, e) => { s.active_viewport = Number(e.viewport); },
-  image_changed: (s, e) => patchViewport(s, e, { image: e.image as ViewportState['image'] }),
-  voi_changed: (s, e) => patchViewport(s, e, { voi: e.voi as ViewportState['voi'] }),
-  presentation_changed: (s, e) =>
-    patchViewport(s, e, { presentation: e.presentation as ViewportState['presentation'] }),
-  invert_changed: (s, e) => patchViewport(s, e, { invert: Boolean(e.invert) }),
-  cine_changed: (s, e) =>
-    patchViewport(s, e, { cine: { playing: Boolean(e.playing), fps: Number(e.fps) } }),
-  control_requested: (s, e) => {
-    s.control_requests = [...s.control_requests.filter((r) => r !== e.participant),
-      String(e.participant)];
+const HANDLERS: Handlers = {
+  participant_joined: (s, e) => {
+    s.participants.set(e.participant, {
+      id: e.participant, name: e.name, role: e.role, grants: e.grants, joined_at: e.at,
+      online: true, following: true, hand_raised: false, audio: false, video: false,
+      screen: false, audio_muted: false, video_muted: false, offline_since: null,
+    });
   },
-  control_changed: control,
-  following_changed: (s, e) =>
-    patchParticipant(s, e.participant, { following: Boolean(e.following) }),
-  annotation_created: (s, e) => { const a = e.annotation as Annotation; s.annotations.set(a.id, a); },
-  annotation_updated: (s, e) => { const a = e.annotation as Annotation; s.annotations.set(a.id, a); },
-  annotation_deleted: (s, e) => { s.annotations.delete(String(e.id)); },
-  chat_posted: chat,
-  hand_changed: (s, e) => patchParticipant(s, e.participant, { hand_raised: Boolean(e.raised) }),
-  study_attached: (s, e) => { const st = e.study as Study; s.studies.set(st.uid, st); },
-  study_detached: (s, e) => { s.studies.delete(String(e.uid)); },
-  recording_changed: (s, e) => { s.recording = Boolean(e.recording); },
+  presence_changed: (s, e) => patchParticipant(s, e.participant, { online: e.online }),
+  participant_left: (s, e) => {
+    s.participants.delete(e.participant);
+    s.control_requests = s.control_requests.filter((r) => r !== e.participant);
+  },
+  grants_changed: (s, e) => patchParticipant(s, e.participant, { grants: e.grants }),
+  layout_changed: (s, e) => {
+    s.layout = e.layout;
+    const n = LAYOUT_VIEWPORTS[s.layout];
+    s.viewports = s.viewports.slice(0, n);
+    while (s.viewports.length < n) s.viewports.push(defaultViewport());
+    if (s.active_viewport >= n) s.active_viewport = 0;
+  },
+  active_viewport_changed: (s, e) => { s.active_viewport = e.viewport; },
+  image_changed: (s, e) => patchViewport(s, e.viewport, { image: e.image }),
+  voi_changed: (s, e) => patchViewport(s, e.viewport, { voi: e.voi }),
+  presentation_changed: (s, e) => patchViewport(s, e.viewport, { presentation: e.presentation }),
+  invert_changed: (s, e) => patchViewport(s, e.viewport, { invert: e.invert }),
+  cine_changed: (s, e) =>
+    patchViewport(s, e.viewport, { cine: { playing: e.playing, fps: e.fps } }),
+  control_requested: (s, e) => {
+    s.control_requests = [...s.control_requests.filter((r) => r !== e.participant), e.participant];
+  },
+  control_changed: (s, e) => {
+    s.driver = e.driver;
+    s.control_requests = s.control_requests.filter((r) => r !== s.driver);
+  },
+  following_changed: (s, e) => patchParticipant(s, e.participant, { following: e.following }),
+  annotation_created: (s, e) => { s.annotations.set(e.annotation.id, e.annotation); },
+  annotation_updated: (s, e) => { s.annotations.set(e.annotation.id, e.annotation); },
+  annotation_deleted: (s, e) => { s.annotations.delete(e.id); },
+  pointer_moved: () => {}, // ephemeral presence: sync/pointer.ts draws it, the state keeps nothing
+  chat_posted: (s, e) => {
+    s.chat.push({ author: e.author, text: e.text, at: e.at, seq: e.seq ?? 0 });
+    if (s.chat.length > CHAT_HISTORY) s.chat.splice(0, s.chat.length - CHAT_HISTORY);
+  },
+  hand_changed: (s, e) => patchParticipant(s, e.participant, { hand_raised: e.raised }),
+  study_attached: (s, e) => { s.studies.set(e.study.uid, e.study); },
+  study_detached: (s, e) => { s.studies.delete(e.uid); },
+  recording_changed: (s, e) => { s.recording = e.recording; },
   media_changed: (s, e) => patchParticipant(s, e.participant, {
-    audio: Boolean(e.audio), video: Boolean(e.video), screen: Boolean(e.screen),
-    audio_muted: Boolean(e.audio_muted), video_muted: Boolean(e.video_muted),
+    audio: e.audio, video: e.video, screen: e.screen,
+    audio_muted: e.audio_muted, video_muted: e.video_muted,
   }),
   room_closed: (s) => { s.closed = true; },
 };
 
-/** Apply a durable event; returns false for types this reducer does not know. */
-export function apply(state: RoomState, event: RoomEvent): boolean {
-  const handler = HANDLERS[event.type];
-  if (!handler) return false;
-  handler(state, event);
-  return true;
+/** Apply one event (every type the generated schema knows has a handler, checked by tsc). */
+export function apply(state: RoomState, event: RoomEvent): void {
+  applyTyped(state, event.type, event);
+}
+
+function applyTyped<K extends keyof RoomEventMap>(s: RoomState, type: K, e: RoomEventMap[K]): void {
+  const handler: Handlers[K] = HANDLERS[type];
+  handler(s, e);
 }

@@ -6,7 +6,7 @@ import { can, type Ctx } from '../context';
 import type { Annotation } from '../protocol/types';
 import { allCs, fromWire, getCs, setLabel, toWire, worldPoints, type WireShape } from '../viewer/annotations';
 import { viewportId } from '../viewer/viewer';
-import { colourOf } from '../ui/colours';
+import { colourOf } from '../colours';
 
 interface Edit { before: WireShape | null; after: WireShape | null }
 const MODIFY_DEBOUNCE_MS = 250;

@@ -2,8 +2,8 @@
 // coloured dots over the viewport, mapped back through the local camera.
 import { utilities, type Types } from '@cornerstonejs/core';
 import { can, type Ctx } from '../context';
-import type { RoomEvent } from '../protocol/types';
-import { colourOf } from '../ui/colours';
+import type { PointerMoved } from '../protocol/types';
+import { colourOf } from '../colours';
 
 const INTERVAL_MS = 33;
 
@@ -54,11 +54,10 @@ export class PointerSync {
     this.next = null;
   }
 
-  received(e: RoomEvent): void {
-    const who = String(e.participant);
+  received(e: PointerMoved): void {
+    const who = e.participant;
     if (who === this.ctx.me) return;
-    const pos = e.position as [number, number] | null;
-    if (pos) this.remote.set(who, { viewport: Number(e.viewport), position: pos });
+    if (e.position) this.remote.set(who, { viewport: e.viewport, position: e.position });
     else this.remote.delete(who);
     this.draw();
   }

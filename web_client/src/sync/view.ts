@@ -1,4 +1,5 @@
-// The shared view. Driver: Cornerstone changes -> throttled, de-duplicated commands (<= 30 Hz).
+// The shared view. Driver: Cornerstone changes -> throttled commands (<= 30 Hz) for what differs
+// from the room state; a command is held back only while the same one is still unanswered.
 // Follower: room state -> viewer (image -> VOI -> presentation -> render), coalesced per frame.
 // Cine is room state too ("playing at fps"): while it plays every page advances its own stack, the
 // driver sends no set_image per frame, and a follower jumps only when the room's image changes.
@@ -21,7 +22,8 @@ export class ViewSync {
   private timer: number | null = null;
   private applying = 0;
   private applyQueued = false;
-  private readonly lastSent = new Map<string, string>();
+  /** Commands sent and not yet answered, by type and viewport: resending them adds nothing. */
+  private readonly inFlight = new Map<string, string>();
   /** Called when the viewer finished applying state (tests and bench observe this). */
   onApplied: () => void = () => undefined;
 
@@ -97,9 +99,13 @@ export class ViewSync {
   private sendOnce(c: Command): void {
     const key = `${c.type}:${'viewport' in c ? c.viewport : ''}`;
     const body = JSON.stringify(c);
-    if (this.lastSent.get(key) === body) return;
-    this.lastSent.set(key, body);
-    void this.ctx.send(c);
+    if (this.inFlight.get(key) === body) return;
+    this.inFlight.set(key, body);
+    // Once answered (the event, if any, came first) the room state is what to compare with:
+    // remembering more would hide a value this client sent in an earlier turn (issue 16).
+    void this.ctx.send(c).then(() => {
+      if (this.inFlight.get(key) === body) this.inFlight.delete(key);
+    });
   }
 
   /** Send a command the driver made explicitly (layout, cine, image from a thumbnail). */
@@ -209,6 +215,14 @@ export class ViewSync {
     if (!series) return null;
     const ids = await this.ctx.web.loadSeries(series.study, series.uid);
     return ids[0] ? this.ctx.web.refOf(ids[0]) : null;
+  }
+
+  /** Control moved. The new driver claims its view for the room; everyone else who follows
+   *  re-applies the room's whole view, so no page keeps a view the room no longer has. */
+  controlChanged(gained: boolean): void {
+    this.inFlight.clear();
+    if (gained) this.announce();
+    else if (!driving(this.ctx) && this.ctx.following) this.resync();
   }
 
   /** After gaining control, claim the current local view for the room. */

@@ -3,7 +3,7 @@ import { can, driving, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import type { Participant } from '../protocol/types';
-import { colourOf } from './colours';
+import { colourOf } from '../colours';
 import { $, button, toast } from './dom';
 
 function nameOf(ctx: Ctx, id: string | null): string {

@@ -72,12 +72,10 @@ export class ToolBox {
 
   /** Make `tool` the primary (left button / one finger) tool; annotations stay visible. */
   select(tool: ToolName): void {
-    const previous = TOOL_NAMES[this.active];
-    if (this.active === 'pan' || this.active === 'zoom' || this.active === 'scroll') {
-      this.restoreSecondary(this.active);
-    } else {
-      this.group.setToolPassive(previous);
-    }
+    // Passive drops only the primary binding (pan keeps the middle button, zoom the right one
+    // and two fingers, scroll the wheel): setToolActive would ADD bindings and leave the old
+    // tool on the left button too (NOTES.md; issue 16).
+    this.group.setToolPassive(TOOL_NAMES[this.active]);
     this.active = tool;
     const bindings = [{ mouseButton: MB.Primary }];
     if (tool === 'zoom') bindings.push({ mouseButton: MB.Secondary });
@@ -85,15 +83,6 @@ export class ToolBox {
     if (tool === 'scroll') bindings.push({ mouseButton: MB.Wheel });
     this.group.setToolActive(TOOL_NAMES[tool], { bindings });
     for (const k of ANNOTATION_KINDS) if (k !== tool) this.group.setToolPassive(TOOL_NAMES[k]);
-  }
-
-  private restoreSecondary(tool: 'pan' | 'zoom' | 'scroll'): void {
-    const bindings: ToolTypes.IToolBinding[] = {
-      pan: [{ mouseButton: MB.Auxiliary }],
-      zoom: [{ mouseButton: MB.Secondary }, { numTouchPoints: 2 }],
-      scroll: [{ mouseButton: MB.Wheel }, { numTouchPoints: 3 }],
-    }[tool];
-    this.group.setToolActive(TOOL_NAMES[tool], { bindings });
   }
 
   /** Observers may not draw: only view tools, annotations shown but locked. */

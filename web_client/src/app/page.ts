@@ -1,0 +1,170 @@
+// The live room page: builds the mirrors and the UI around one Connection, binds the page's
+// controls, and renders the panels at most once per animation frame.
+import { can, driving, type Ctx } from '../context';
+import { currentLang, onLangChange, setLang, t } from '../i18n';
+import { MediaCall } from '../media/call';
+import { Connection } from '../protocol/connection';
+import { emptyState } from '../room/snapshot';
+import { wsUrl, type Claims } from '../session';
+import { AnnotationSync } from '../sync/annotations';
+import { PointerSync } from '../sync/pointer';
+import { ViewSync } from '../sync/view';
+import { $, toast } from '../ui/dom';
+import { bindInput } from '../ui/input';
+import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
+import { refreshStatus, showStatus } from '../ui/status';
+import { askText } from '../ui/textprompt';
+import { Thumbnails } from '../ui/thumbnails';
+import { Toolbar } from '../ui/toolbar';
+import { DicomWeb } from '../viewer/dicomweb';
+import { Viewer } from '../viewer/viewer';
+import { Inbox } from './inbox';
+
+/** The live page's context: the shared one plus the socket (tests reach `ctx.conn.ws`). */
+export interface LiveCtx extends Ctx {
+  readonly conn: Connection;
+}
+
+export class RoomPage {
+  readonly ctx: LiveCtx;
+  readonly view: ViewSync;
+  readonly notes: AnnotationSync;
+  readonly pointer: PointerSync;
+  readonly thumbs: Thumbnails;
+  readonly media: MediaCall;
+  readonly toolbar: Toolbar;
+  private readonly inbox: Inbox;
+  private renderQueued = false;
+  private annotating: boolean | null = null;
+  private applied = 0;
+
+  constructor(token: string, claims: Claims) {
+    const web = new DicomWeb(token);
+    const viewer = new Viewer($('#viewer-grid'), web);
+    const conn = new Connection(wsUrl(), token, {
+      onMessages: (messages) => this.inbox.dispatch(messages),
+      onStatus: (status) => { showStatus(status); this.media.status(status); },
+    });
+    this.ctx = {
+      state: emptyState(claims.room), me: claims.sub, viewer, web, following: true,
+      activeViewport: 0, conn,
+      send: (command) => conn.send(command),
+      changed: () => this.queueRender(),
+    };
+    this.view = new ViewSync(this.ctx);
+    this.notes = new AnnotationSync(this.ctx);
+    this.pointer = new PointerSync(this.ctx);
+    this.thumbs = new Thumbnails(this.ctx);
+    this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
+    this.toolbar = new Toolbar({
+      ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
+      beforeLocalChange: () => this.explore(),
+    });
+    this.inbox = new Inbox(this);
+  }
+
+  start(): void {
+    this.bindHooks();
+    this.bindControls();
+    this.expose();
+    this.ctx.conn.start();
+  }
+
+  /** A follower who touches the view detaches from the driver (the "Follow" bar shows). */
+  explore(): void {
+    if (driving(this.ctx) || !this.ctx.following) return;
+    this.ctx.following = false;
+    void this.ctx.send({ type: 'set_following', following: false });
+    this.ctx.changed();
+  }
+
+  follow(): void {
+    this.ctx.following = true;
+    void this.ctx.send({ type: 'set_following', following: true });
+    this.view.resync();
+    this.ctx.changed();
+  }
+
+  /** Show a series' first image in the active viewport (a local change: detaches). */
+  async pick(study: string, series: string): Promise<void> {
+    this.explore();
+    const { web, viewer } = this.ctx;
+    const ids = await web.loadSeries(study, series);
+    const ref = ids[0] ? web.refOf(ids[0]) : null;
+    if (ref) await viewer.showImage(this.ctx.activeViewport, ref);
+    this.thumbs.mark();
+  }
+
+  /** PgUp/PgDn: previous/next series in the active viewport. */
+  async step(delta: number): Promise<void> {
+    const list = [...this.ctx.web.series.values()];
+    const cur = this.ctx.viewer.currentRef(this.ctx.activeViewport)?.series;
+    const k = list.findIndex((s) => s.uid === cur);
+    const next = list[Math.min(list.length - 1, Math.max(0, k + delta))];
+    if (next && next.uid !== cur) await this.pick(next.study, next.uid);
+  }
+
+  private bindHooks(): void {
+    this.notes.onError = (code) =>
+      toast(code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${code}`);
+    this.ctx.viewer.tools.arrowText = () => askText('arrow_text');
+    this.thumbs.onPick = (s) => void this.pick(s.study, s.uid);
+    this.view.onApplied = () => {
+      this.notes.reconcile();
+      this.pointer.draw();
+      this.applied++;
+      this.thumbs.mark();
+    };
+  }
+
+  private bindControls(): void {
+    $('#follow-btn').onclick = () => this.follow();
+    $('#lang-btn').onclick = () => setLang(currentLang() === 'en' ? 'zh-CN' : 'en');
+    onLangChange(() => { refreshStatus(); this.render(); void this.thumbs.render(); });
+    bindChat(this.ctx);
+    bindInput({
+      ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
+      explore: () => this.explore(), pick: (d) => void this.step(d),
+    });
+  }
+
+  private queueRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    requestAnimationFrame(() => { this.renderQueued = false; this.render(); });
+  }
+
+  private render(): void {
+    const { ctx } = this;
+    renderParticipants(ctx);
+    renderChat(ctx);
+    renderControls(ctx);
+    this.toolbar.render();
+    const annotate = can(ctx, 'annotate');
+    if (annotate !== this.annotating) ctx.viewer.tools.setAnnotating(annotate);
+    this.annotating = annotate;
+    $('#explore-bar').hidden = ctx.following || driving(ctx);
+    ctx.viewer.elements.forEach((el, i) => {
+      el.classList.toggle('active', i === ctx.activeViewport);
+      this.pointer.attach(el, i);
+    });
+    this.thumbs.mark();
+    this.media.render();
+  }
+
+  /** `window.__huizhen`: the mirrored state and viewer readings, for tests and tools. */
+  private expose(): void {
+    const { ctx, view, notes, pointer, toolbar, media } = this;
+    const viewer = ctx.viewer;
+    Object.assign(window, {
+      __huizhen: {
+        ctx, view, notes, pointer, toolbar, media,
+        applied: () => this.applied,
+        viewport: (i: number) => ({
+          image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),
+          index: viewer.viewport(i)?.getCurrentImageIdIndex() ?? null,
+        }),
+      },
+    });
+  }
+}
