@@ -18,9 +18,10 @@ from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError, require_api_key, require_room_token
+from server.cluster import ClusterError
 from server.interfaces import RoomExists
-from server.roomhost import RoomHost
-from server.rooms import ClusterError, TooManyRooms
+from server.roomhost import LocalRoom
+from server.rooms import TooManyRooms
 from server.tokens import ROOM_ID_RE, TokenError, mint_room_token
 from session.commands import CloseRoom
 from session.grants import Grant, Role
@@ -40,14 +41,14 @@ async def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _host(state: AppState, request: Request) -> RoomHost:
+def _host(state: AppState, request: Request) -> LocalRoom:
     host = state.rooms.get(RoomId(request.path_params["room_id"]))
     if host is None:
         raise ApiError(404, "not_found", "no such room")
     return host
 
 
-def room_json(host: RoomHost) -> dict[str, Any]:
+def room_json(host: LocalRoom) -> dict[str, Any]:
     return _room_json(host.room, len(host.connections))
 
 
@@ -82,7 +83,7 @@ async def create_room(request: Request) -> Response:
     if node is not None and not isinstance(node, str):
         raise ApiError(400, "bad_request", "node must be a node id")
     try:
-        placed = await state.rooms.place(RoomId(room_id), title.strip(), node)
+        placed = await state.cluster.place(RoomId(room_id), title.strip(), node)
     except RoomExists:
         raise ApiError(409, "conflict", "room exists") from None
     except TooManyRooms:
@@ -98,16 +99,13 @@ async def create_room(request: Request) -> Response:
 
 async def list_rooms(request: Request) -> Response:
     require_api_key(request)
-    rooms = app_state(request).rooms
-    listed = [room_json(h) for h in rooms.hosts()]
-    if rooms.elsewhere is not None:  # several nodes: theirs too (details: GET the room)
-        try:
-            others = await rooms.elsewhere()
-        except ClusterError as exc:
-            raise ApiError(503, exc.code, exc.message) from None
-        listed += [
-            {"id": i.id, "title": i.title, "closed": i.closed, "here": False} for i in others
-        ]
+    state = app_state(request)
+    listed = [room_json(h) for h in state.rooms.hosts()]
+    try:  # several nodes: theirs too (details: GET the room)
+        others = await state.cluster.rooms_elsewhere()
+    except ClusterError as exc:
+        raise ApiError(503, exc.code, exc.message) from None
+    listed += [{"id": i.id, "title": i.title, "closed": i.closed, "here": False} for i in others]
     return JSONResponse({"rooms": listed})
 
 

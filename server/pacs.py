@@ -112,8 +112,7 @@ async def pull_into_room(
 
 # --- admin endpoints ---------------------------------------------------------------------
 def configured(state: AppState) -> dict[str, PacsEndpoint]:
-    found = state.extensions.get("pacs")
-    return found if isinstance(found, dict) else endpoints_from_env()
+    return endpoints_from_env() if state.pacs is None else state.pacs
 
 
 def _endpoint(request: Request, name: str) -> PacsEndpoint:

@@ -7,13 +7,12 @@ admin key or a room token whose holder has ``manage_case`` in the room.
 
 A recording-viewer token (a trainee watching a recording) reads, never writes, the studies
 its room showed in its recordings: the recorder publishes that set as
-``state.extensions["recorded_studies"]`` (room id -> studies); without a recorder it reads
+``state.recorded_studies`` (room id -> studies); without a recorder it reads
 nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -37,9 +36,6 @@ class Reader:
         return self.claims is None
 
 
-RECORDED_STUDIES = "recorded_studies"
-
-
 def authenticate(conn: HTTPConnection) -> Reader:
     """The admin key, a valid room token or a valid recording-viewer token, else 401."""
     if is_api_key(conn):
@@ -58,7 +54,7 @@ def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
     if reader.claims is None:
         return None
     if reader.claims.kind is TokenKind.RECORDING_VIEWER:
-        recorded: Callable[[str], dict[Uid, Study]] | None = state.extensions.get(RECORDED_STUDIES)
+        recorded = state.recorded_studies
         return recorded(reader.claims.room) if recorded is not None else {}
     host = state.rooms.get(reader.claims.room)
     if host is None or host.room.closed:

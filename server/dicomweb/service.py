@@ -1,8 +1,7 @@
 """The DICOMweb service's resources, created in the app lifespan and kept on the app state.
 
-``state.extensions["studies"]`` is the study store (shared with the admin API, the demo and
-PACS pulls); ``state.extensions["dicomweb"]`` holds the derived-representation cache and the
-header cache.
+``state.studies`` is the study store (shared with the admin API, the demo and PACS pulls);
+``state.dicomweb`` holds it with the derived-representation cache and the header cache.
 """
 
 from __future__ import annotations
@@ -43,18 +42,14 @@ class DicomWeb:
 
 
 def build(state: AppState) -> DicomWeb:
-    data = state.settings.data_dir
-    store = state.extensions.get("studies")
-    if not isinstance(store, StudyStore):
-        store = StudyStore(data / "studies")
-        state.extensions["studies"] = store
-    return DicomWeb(store, Representations(data / "cache" / "dicomweb"), Headers())
+    cache = state.settings.data_dir / "cache" / "dicomweb"
+    return DicomWeb(state.studies, Representations(cache), Headers())
 
 
 @contextlib.asynccontextmanager
 async def dicomweb_lifespan(state: AppState) -> AsyncIterator[None]:
     """LIFESPAN_HOOKS entry: the store and caches live as long as the app."""
-    state.extensions["dicomweb"] = build(state)
+    state.dicomweb = build(state)
     # Loading the codecs costs ~0.5 s on a busy 2-core host: pay it now, in the background,
     # rather than in the first joiner's first frame.
     warm = asyncio.create_task(asyncio.to_thread(warm_codecs), name="dicomweb:warm-codecs")
@@ -80,7 +75,7 @@ def warm_codecs() -> None:
 
 
 def service(conn: HTTPConnection) -> DicomWeb:
-    found = app_state(conn).extensions.get("dicomweb")
-    if not isinstance(found, DicomWeb):
+    found = app_state(conn).dicomweb
+    if found is None:
         raise ApiError(503, "unavailable", "the DICOMweb service is not configured")
     return found

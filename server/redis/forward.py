@@ -23,9 +23,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.auth import bearer_token
 from server.redis import recordings
+from server.redis.health import FAILURES
 from server.redis.proxying import FORWARDED, forward_headers, request_body, stream_response
-from server.redis.wiring import redis_node
-from server.redis.writer import FAILURES
 from server.tokens import TokenError, verify_room_token
 from session.ids import RoomId
 
@@ -63,7 +62,7 @@ class ForwardToRoomNode:
 
     async def _target(self, scope: Scope) -> tuple[Node, str] | None:
         state: AppState | None = getattr(scope["app"].state, "huizhen", None)
-        node = redis_node(state) if state is not None else None
+        node = state.redis_node if state is not None else None
         if node is None or state is None:
             return None
         conn = HTTPConnection(scope)

@@ -13,14 +13,13 @@ from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
 from server.auth import ApiError, require_room_token
-from server.redis.wiring import redis_node
-from server.redis.writer import FAILURES
+from server.redis.health import FAILURES
 
 
 async def room_node(request: Request) -> Response:
     claims = require_room_token(request)
     state = app_state(request)
-    node = redis_node(state)
+    node = state.redis_node
     if node is None:
         if state.rooms.get(claims.room) is None:
             raise ApiError(404, "not_found", "no such room")

@@ -22,7 +22,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recorder.format import RECORDINGS_DIR
 from server.auth import bearer_token
-from server.dicomweb.access import RECORDED_STUDIES
 from server.redis.proxying import forward_headers, stream_response
 from server.tokens import TokenError, TokenKind, verify_room_token
 
@@ -51,7 +50,7 @@ def _viewer_of_another_node(conn: HTTPConnection, state: AppState) -> bool:
         claims = verify_room_token(state.keys, bearer_token(conn), kind=TokenKind.RECORDING_VIEWER)
     except TokenError:
         return False
-    recorded = state.extensions.get(RECORDED_STUDIES)
+    recorded = state.recorded_studies
     return recorded is None or not recorded(claims.room)
 
 

@@ -87,7 +87,7 @@ def _attach_hook(case: CtCase) -> Callable[[AppState], Any]:
 
     @contextlib.asynccontextmanager
     async def hook(state: AppState) -> AsyncIterator[None]:
-        store = state.extensions["studies"]
+        store = state.studies
         report = await asyncio.to_thread(store.import_paths, list(case.files))
         assert not report.errors, report.errors
         host = await state.rooms.create(RoomId(ROOM), "Ward round")

@@ -27,15 +27,13 @@ from recorder.recovery import recover_all
 from recorder.studies import room_recorded_studies
 from recorder.writer import RecordingWriter, WriterOptions
 from server.appstate import AppState
-from server.dicomweb.access import RECORDED_STUDIES
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from session.events import RecordingChanged, Stamped
 from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY: Final = "recorder"
 POLL_S: Final = 0.05
 
 
@@ -43,7 +41,7 @@ class RecorderService:
     def __init__(self, root: Path, options: WriterOptions | None = None) -> None:
         self.root = root
         self._options = options
-        self._attached: dict[RoomId, RoomHost] = {}
+        self._attached: dict[RoomId, LocalRoom] = {}
         self._observers: dict[RoomId, Callable[[Stamped, bytes], None]] = {}
         self.active: dict[RoomId, RecordingWriter] = {}
         self._finishing: set[asyncio.Task[Manifest]] = set()
@@ -55,7 +53,7 @@ class RecorderService:
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
         return await asyncio.to_thread(recover_all, self.root)
 
-    async def watch(self, hosts: Callable[[], list[RoomHost]]) -> None:
+    async def watch(self, hosts: Callable[[], list[LocalRoom]]) -> None:
         """Attach to each new room host, forever (cancel to stop)."""
         while True:
             for host in hosts():
@@ -72,7 +70,7 @@ class RecorderService:
         await asyncio.gather(*self._finishing, return_exceptions=True)
 
     # --- observing --------------------------------------------------------------------------
-    def attach(self, host: RoomHost) -> None:
+    def attach(self, host: LocalRoom) -> None:
         room_id = host.room.id
         self._attached[room_id] = host
         observer = self._observer(host)
@@ -82,7 +80,7 @@ class RecorderService:
         if snap.state.recording and not snap.state.closed:
             self._start(host, snap, snap.at)  # it started before we looked: record from now
 
-    def _observer(self, host: RoomHost) -> Callable[[Stamped, bytes], None]:
+    def _observer(self, host: LocalRoom) -> Callable[[Stamped, bytes], None]:
         room_id = host.room.id
 
         def observe(stamped: Stamped, message: bytes) -> None:
@@ -97,7 +95,7 @@ class RecorderService:
 
         return observe
 
-    def _start(self, host: RoomHost, snap: Snapshot, at: float) -> None:
+    def _start(self, host: LocalRoom, snap: Snapshot, at: float) -> None:
         room_id = host.room.id
         if room_id in self.active:
             return
@@ -196,9 +194,9 @@ async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
     """The lifespan hook: recover, then watch every room until shutdown."""
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
-    state.extensions[EXTENSION_KEY] = service
+    state.recorder = service
     root = state.settings.data_dir / RECORDINGS_DIR
-    state.extensions[RECORDED_STUDIES] = functools.partial(room_recorded_studies, root)
+    state.recorded_studies = functools.partial(room_recorded_studies, root)
     watcher = asyncio.create_task(service.watch(state.rooms.hosts), name="recorder:watch")
     try:
         yield

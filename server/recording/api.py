@@ -40,13 +40,13 @@ from recorder.format import (
     read_manifest,
 )
 from recorder.reader import RecordingReader
-from recorder.service import EXTENSION_KEY, RecorderService
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.auth import ApiError, bearer_token, is_api_key
 from server.cases.deid import store_secret, uid_mapper
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
+from server.recording.service import RecorderService
 from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
 from session.codec import encode_frame, encode_snapshot
 from session.grants import Grant, Role
@@ -89,8 +89,7 @@ def _root(request: Request) -> Path:
 
 
 def _service(request: Request) -> RecorderService | None:
-    service: RecorderService | None = app_state(request).extensions.get(EXTENSION_KEY)
-    return service
+    return app_state(request).recorder
 
 
 async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
@@ -273,7 +272,7 @@ async def teaching_copy(request: Request) -> Response:
         raise ApiError(403, "forbidden", "only hosts export teaching copies")
     if manifest.status is Status.RECORDING:
         raise ApiError(409, "conflict", "the recording is running; stop it first")
-    store = app_state(request).extensions.get("studies")
+    store = app_state(request).studies
     out = app_state(request).settings.data_dir / TEACHING_DIR
     try:
         package = await asyncio.to_thread(_export, directory, out, store)
