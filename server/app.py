@@ -23,10 +23,10 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from server import api, dicomweb, static
 from server.appstate import AppState, MediaSlot
-from server.auth import ApiError
 from server.cases.store import StudyStore
 from server.cluster import Cluster, LocalCluster, local_journal
 from server.demo import prepare_demo_case
+from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory, RoomLog
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
@@ -152,13 +152,10 @@ async def _create_demo(state: AppState) -> None:
         log.exception("preparing the demo case failed")
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
-
-
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if isinstance(exc, ApiError):
         code, message = exc.code, exc.message
-    else:
-        code, message = _CODES.get(exc.status_code, "error"), str(exc.detail)
-    return JSONResponse({"code": code, "message": message}, exc.status_code, exc.headers)
+    else:  # starlette's own: no such route, wrong method
+        code, message = code_for_status(exc.status_code), str(exc.detail)
+    return JSONResponse({"code": code.value, "message": message}, exc.status_code, exc.headers)

@@ -1,10 +1,6 @@
 """HTTP authentication helpers for route handlers (admin API, DICOMweb, session).
 
-Exception tree::
-
-    ApiError (a starlette HTTPException)   mapped to JSON ``{code, message}`` by ``server.app``
-      .status_code, .code, .message
-
+Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
 ``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message.
 """
 
@@ -12,20 +8,13 @@ from __future__ import annotations
 
 import hmac
 
-from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection
 
 from server.appstate import app_state
+from server.errors import ApiError
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from session.errors import ErrorCode
 from session.ids import RoomId
-
-
-class ApiError(HTTPException):
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-        super().__init__(status_code, message, headers)
-        self.code = code
-        self.message = message
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -42,7 +31,7 @@ def require_room_token(
     try:
         return verify_room_token(app_state(conn).keys, bearer_token(conn), room, kind=kind)
     except TokenError as exc:
-        raise ApiError(401, "unauthorized", f"token {exc.reason}: {exc.message}") from None
+        raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
 
 
 def is_api_key(conn: HTTPConnection) -> bool:
@@ -54,4 +43,7 @@ def is_api_key(conn: HTTPConnection) -> bool:
 
 def require_api_key(conn: HTTPConnection) -> None:
     if not is_api_key(conn):
-        raise ApiError(401, "unauthorized", "admin API key required")
+        raise ApiError(ErrorCode.UNAUTHORIZED, "admin API key required")
+
+
+__all__ = ["ApiError", "bearer_token", "is_api_key", "require_api_key", "require_room_token"]

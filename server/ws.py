@@ -137,7 +137,7 @@ _JOIN_CLOSE = {
     ErrorCode.FORBIDDEN: CloseCode.UNAUTHORIZED,
     ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,
     ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,  # e.g. the room's node just died
-    ErrorCode.TOO_LARGE: CloseCode.ROOM_FULL,
+    ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
 }
 
 

@@ -20,6 +20,7 @@ from starlette.requests import HTTPConnection
 from server.appstate import AppState, app_state
 from server.auth import ApiError, bearer_token, is_api_key, require_room_token
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from session.errors import ErrorCode
 from session.grants import Grant
 from session.ids import Uid
 from session.model import Study
@@ -75,7 +76,7 @@ def require_study(conn: HTTPConnection, study_uid: str, series_uid: str | None =
     """401 without credentials, 403 if the caller's room does not admit the study/series."""
     reader = authenticate(conn)
     if not admits(room_studies(app_state(conn), reader), study_uid, series_uid):
-        raise ApiError(403, "forbidden", "the study is not attached to this token's room")
+        raise ApiError(ErrorCode.FORBIDDEN, "the study is not attached to this token's room")
     return reader
 
 
@@ -88,5 +89,5 @@ def require_uploader(conn: HTTPConnection) -> Reader:
     member = host.member(claims.sub) if host is not None else None
     grants = member.grants if member is not None else claims.effective_grants
     if host is None or Grant.MANAGE_CASE not in grants:
-        raise ApiError(403, "forbidden", "uploading needs the manage_case grant in an open room")
+        raise ApiError(ErrorCode.FORBIDDEN, "uploading needs the manage_case grant in an open room")
     return Reader(claims)

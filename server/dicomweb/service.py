@@ -20,6 +20,7 @@ from server.auth import ApiError
 from server.cases.store import InstanceRecord, StudyStore
 from server.dicomweb.qido import Headers
 from server.dicomweb.transcode import Representations
+from session.errors import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +32,13 @@ class DicomWeb:
     def instance(self, study: str, series: str, sop: str) -> InstanceRecord:
         record = self.store.instance(study, series, sop)
         if record is None:
-            raise ApiError(404, "not_found", f"no instance {sop} in series {series}")
+            raise ApiError(ErrorCode.NOT_FOUND, f"no instance {sop} in series {series}")
         return record
 
     def instances(self, study: str, series: str | None = None) -> list[InstanceRecord]:
         records = self.store.instances(study, series)
         if not records:
-            raise ApiError(404, "not_found", f"no instances for study {study} series {series}")
+            raise ApiError(ErrorCode.NOT_FOUND, f"no instances for study {study} series {series}")
         return records
 
 
@@ -77,5 +78,5 @@ def warm_codecs() -> None:
 def service(conn: HTTPConnection) -> DicomWeb:
     found = app_state(conn).dicomweb
     if found is None:
-        raise ApiError(503, "unavailable", "the DICOMweb service is not configured")
+        raise ApiError(ErrorCode.UNAVAILABLE, "the DICOMweb service is not configured")
     return found

@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING
 
 import httpx
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.auth import bearer_token
+from server.errors import error_response
 from server.redis import recordings
 from server.redis.health import FAILURES
 from server.redis.proxying import FORWARDED, forward_headers, request_body, stream_response
 from server.tokens import TokenError, verify_room_token
+from session.errors import ErrorCode
 from session.ids import RoomId
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ class ForwardToRoomNode:
         try:
             target = await self._target(scope) if scope["type"] == "http" else None
         except FAILURES:
-            unknown = {"code": "unavailable", "message": "Redis is unreachable; try again"}
-            await JSONResponse(unknown, 503)(scope, receive, send)
+            unknown = error_response(ErrorCode.UNAVAILABLE, "Redis is unreachable; try again")
+            await unknown(scope, receive, send)
             return
         if target is None:
             await self.app(scope, receive, send)
@@ -102,7 +103,7 @@ async def _proxy(node: Node, base: str, scope: Scope, receive: Receive, send: Se
         response = await node.http.send(request, stream=True)
     except httpx.HTTPError as exc:
         log.warning("forwarding %s to %s failed: %s", conn.url.path, base, exc)
-        unreachable = {"code": "unavailable", "message": "the room's node is unreachable"}
-        await JSONResponse(unreachable, 503)(scope, receive, send)
+        unreachable = error_response(ErrorCode.UNAVAILABLE, "the room's node is unreachable")
+        await unreachable(scope, receive, send)
         return
     await stream_response(response, send)
