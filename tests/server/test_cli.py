@@ -66,6 +66,32 @@ def test_serve_demo_subprocess(tmp_path: Path) -> None:
     assert api_key not in output
 
 
+@pytest.mark.slow
+def test_serve_outside_the_repository_finds_the_web_client(tmp_path: Path) -> None:
+    from web.build import ensure_build
+
+    index = (ensure_build() / "index.html").read_text(encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUIZHEN_")}
+    env |= {"HUIZHEN_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        cwd=tmp_path,  # no web_client/ here: the package must find its own
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_healthy(port, process)
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert page.status_code == 200
+    assert page.text == index
+
+
 def _wait_healthy(port: int, process: subprocess.Popen[str]) -> dict[str, object]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
