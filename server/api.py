@@ -7,7 +7,6 @@ fragment to a server, so the token stays out of every access log.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from typing import Any
@@ -17,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, require_api_key, require_room_token
+from server.auth import ApiError, json_body, require_api_key, require_room_token
 from server.cluster import ClusterError
 from server.interfaces import RoomExists
 from server.roomhost import LocalRoom
@@ -30,16 +29,6 @@ from session.ids import ParticipantId, RoomId
 from session.room import Room
 
 MAX_TITLE_CHARS = 200
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
-    return body
 
 
 def _host(state: AppState, request: Request) -> LocalRoom:
@@ -73,7 +62,7 @@ def _room_json(room: Room, connections: int) -> dict[str, Any]:
 async def create_room(request: Request) -> Response:
     require_api_key(request)
     state = app_state(request)
-    body = await _body(request)
+    body = await json_body(request)
     room_id = body.get("id") or secrets.token_urlsafe(9)
     title = body.get("title", "")
     if not isinstance(room_id, str) or not ROOM_ID_RE.match(room_id):
@@ -132,7 +121,7 @@ async def create_invite(request: Request) -> Response:
     host = _host(state, request)
     if host.room.closed:
         raise ApiError(ErrorCode.ROOM_CLOSED, "the room is closed")
-    body = await _body(request)
+    body = await json_body(request)
     token, expires_at, identity = _mint(state, host.room.id, body)
     url = f"{state.settings.public_base}/join#token={token}"
     payload = {"token": token, "url": url, "expires_at": expires_at, "identity": identity}

@@ -1,4 +1,5 @@
-"""HTTP authentication helpers for route handlers (admin API, DICOMweb, session).
+"""HTTP helpers for route handlers (admin API, DICOMweb, session, recordings): who is asking,
+and the JSON body.
 
 Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
 ``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message.
@@ -7,14 +8,27 @@ Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from server.appstate import app_state
 from server.errors import ApiError
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.ids import RoomId
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body (an empty body is ``{}``), else 400 ``bad_request``."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
+    return body
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -46,4 +60,11 @@ def require_api_key(conn: HTTPConnection) -> None:
         raise ApiError(ErrorCode.UNAUTHORIZED, "admin API key required")
 
 
-__all__ = ["ApiError", "bearer_token", "is_api_key", "require_api_key", "require_room_token"]
+__all__ = [
+    "ApiError",
+    "bearer_token",
+    "is_api_key",
+    "json_body",
+    "require_api_key",
+    "require_room_token",
+]

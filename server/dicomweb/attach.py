@@ -6,14 +6,12 @@ series?} and ``DELETE /api/rooms/{id}/studies/{uid}``.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, require_api_key
+from server.auth import ApiError, json_body, require_api_key
 from server.dicomweb.service import service
 from session.commands import AttachStudy, DetachStudy
 from session.errors import ErrorCode
@@ -39,7 +37,7 @@ async def attach_study(
 async def attach_endpoint(request: Request) -> Response:
     require_api_key(request)
     room_id = RoomId(request.path_params["room_id"])
-    body = await _json_body(request)
+    body = await json_body(request)
     uid = body.get("uid")
     if not isinstance(uid, str) or not uid:
         raise ApiError(ErrorCode.BAD_REQUEST, "body needs a study uid")
@@ -67,13 +65,3 @@ async def detach_endpoint(request: Request) -> Response:
 def _raise_refusal(outcome: Outcome) -> None:
     if outcome.refusal is not None:
         raise ApiError(outcome.refusal.code, outcome.refusal.message)
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
-    return body

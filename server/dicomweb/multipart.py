@@ -6,7 +6,6 @@ so spelled: Cornerstone3D's loader finds the first part by scanning for those by
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,10 +19,6 @@ class Part:
     content_type: str
     body: bytes
     location: str | None = None
-
-
-def new_boundary() -> str:
-    return f"huizhen-{secrets.token_hex(12)}"
 
 
 def encode_multipart(parts: Sequence[Part], boundary: str) -> bytes:

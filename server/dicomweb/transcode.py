@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
@@ -177,9 +176,3 @@ def _write_atomic(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
-
-
-def native_frame_array(data: bytes, ds: Dataset) -> np.ndarray:
-    """Helper for tests and benchmarks: native little-endian frame bytes as an array."""
-    dtype = np.dtype(f"<{'i' if ds.PixelRepresentation else 'u'}{int(ds.BitsAllocated) // 8}")
-    return np.frombuffer(data, dtype=dtype).reshape(int(ds.Rows), int(ds.Columns), -1).squeeze()

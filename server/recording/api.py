@@ -18,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
@@ -42,7 +40,7 @@ from recorder.format import (
 from recorder.reader import RecordingReader
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
-from server.auth import ApiError, bearer_token, is_api_key
+from server.auth import ApiError, bearer_token, is_api_key, json_body
 from server.cases.deid import store_secret, uid_mapper
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
@@ -244,7 +242,7 @@ async def mint_viewer_token(request: Request) -> Response:
     _, manifest = await _recording(request, access)
     if not access.manage:
         raise ApiError(ErrorCode.FORBIDDEN, "only hosts mint viewer tokens")
-    body = await _json(request)
+    body = await json_body(request)
     ttl = body.get("ttl_s", VIEWER_TTL_S)
     name = body.get("name", "Trainee")
     if not isinstance(ttl, int | float) or not 0 < ttl <= VIEWER_TTL_S:
@@ -299,16 +297,6 @@ def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
         return uid_mapper(secret, study)(uid)
 
     return export_teaching_copy(directory, out, remap)
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
-    return body
 
 
 def routes() -> list[BaseRoute]:
