@@ -1,10 +1,10 @@
 """The recorder service: watches every room like any subscriber and records on demand.
 
-It finds rooms by polling the registry (``RoomRegistry`` has no creation hook, and a poll is
-harmless: attaching is synchronous on the event loop, so no event can slip between the
-snapshot taken and the observer added). A recording starts on the room's own
-``RecordingChanged(True)`` (or at attach, if the room is already recording) and stops on
-``RecordingChanged(False)``; ``RoomClosed`` is always preceded by the latter.
+It attaches to every room the registry hosts (``RoomRegistry.on_host``: existing rooms at
+once, new ones before any client joins; attaching is synchronous on the event loop, so no
+event can slip between the snapshot taken and the observer added). A recording starts on
+the room's own ``RecordingChanged(True)`` (or at attach, if the room is already recording)
+and stops on ``RecordingChanged(False)``; ``RoomClosed`` is always preceded by the latter.
 
 Everything here runs on the event loop and is quick; files are the writers' business
 (``recorder.writer``). Any exception in the observer is caught by the room host and logged.
@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Final
 
 from recorder.format import MEDIA_DIR, RECORDINGS_DIR, Manifest, Status, Track, new_recording_id
 from recorder.media import TrackWriter, vp8_keyframe_size
@@ -33,8 +32,6 @@ from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 
 log = logging.getLogger(__name__)
-
-POLL_S: Final = 0.05
 
 
 class RecorderService:
@@ -52,14 +49,6 @@ class RecorderService:
         """Finalize recordings a previous process left open (before any room runs)."""
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
         return await asyncio.to_thread(recover_all, self.root)
-
-    async def watch(self, hosts: Callable[[], list[LocalRoom]]) -> None:
-        """Attach to each new room host, forever (cancel to stop)."""
-        while True:
-            for host in hosts():
-                if host.room.id not in self._attached:
-                    self.attach(host)
-            await asyncio.sleep(POLL_S)
 
     async def close(self) -> None:
         """Server shutdown: finalize every open recording as complete."""
@@ -191,17 +180,14 @@ def _noop(stamped: Stamped, message: bytes) -> None:
 
 @contextlib.asynccontextmanager
 async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
-    """The lifespan hook: recover, then watch every room until shutdown."""
+    """The lifespan hook: recover, then observe every room until shutdown."""
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
     state.recorder = service
     root = state.settings.data_dir / RECORDINGS_DIR
     state.recorded_studies = functools.partial(room_recorded_studies, root)
-    watcher = asyncio.create_task(service.watch(state.rooms.hosts), name="recorder:watch")
+    state.rooms.on_host(service.attach)
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
         await service.close()
