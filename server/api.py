@@ -7,7 +7,6 @@ fragment to a server, so the token stays out of every access log.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from typing import Any
@@ -17,12 +16,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, require_api_key, require_room_token
+from server.auth import ApiError, json_body, require_api_key, require_room_token
+from server.cluster import ClusterError
 from server.interfaces import RoomExists
-from server.roomhost import RoomHost
-from server.rooms import ClusterError, TooManyRooms
+from server.roomhost import LocalRoom
+from server.rooms import TooManyRooms
 from server.tokens import ROOM_ID_RE, TokenError, mint_room_token
 from session.commands import CloseRoom
+from session.errors import ErrorCode
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
 from session.room import Room
@@ -30,24 +31,14 @@ from session.room import Room
 MAX_TITLE_CHARS = 200
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(400, "bad_request", "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "body must be a JSON object")
-    return body
-
-
-def _host(state: AppState, request: Request) -> RoomHost:
+def _host(state: AppState, request: Request) -> LocalRoom:
     host = state.rooms.get(RoomId(request.path_params["room_id"]))
     if host is None:
-        raise ApiError(404, "not_found", "no such room")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such room")
     return host
 
 
-def room_json(host: RoomHost) -> dict[str, Any]:
+def room_json(host: LocalRoom) -> dict[str, Any]:
     return _room_json(host.room, len(host.connections))
 
 
@@ -71,24 +62,24 @@ def _room_json(room: Room, connections: int) -> dict[str, Any]:
 async def create_room(request: Request) -> Response:
     require_api_key(request)
     state = app_state(request)
-    body = await _body(request)
+    body = await json_body(request)
     room_id = body.get("id") or secrets.token_urlsafe(9)
     title = body.get("title", "")
     if not isinstance(room_id, str) or not ROOM_ID_RE.match(room_id):
-        raise ApiError(400, "bad_request", "id must be 1-64 of [A-Za-z0-9_-]")
+        raise ApiError(ErrorCode.BAD_REQUEST, "id must be 1-64 of [A-Za-z0-9_-]")
     if not isinstance(title, str) or len(title) > MAX_TITLE_CHARS:
-        raise ApiError(400, "bad_request", f"title must be a string <= {MAX_TITLE_CHARS} chars")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"title must be a string <= {MAX_TITLE_CHARS} chars")
     node = body.get("node")  # pin the room to a node (as LiveKit's CreateRoom node_id)
     if node is not None and not isinstance(node, str):
-        raise ApiError(400, "bad_request", "node must be a node id")
+        raise ApiError(ErrorCode.BAD_REQUEST, "node must be a node id")
     try:
-        placed = await state.rooms.place(RoomId(room_id), title.strip(), node)
+        placed = await state.cluster.place(RoomId(room_id), title.strip(), node)
     except RoomExists:
-        raise ApiError(409, "conflict", "room exists") from None
+        raise ApiError(ErrorCode.CONFLICT, "room exists") from None
     except TooManyRooms:
-        raise ApiError(503, "too_large", "too many rooms") from None
+        raise ApiError(ErrorCode.UNAVAILABLE, "this node hosts its maximum of rooms") from None
     except ClusterError as exc:
-        raise ApiError(400 if exc.code == "bad_request" else 503, exc.code, exc.message) from None
+        raise ApiError(exc.code, exc.message) from None
     if placed.host is not None:
         made = room_json(placed.host)
     else:  # on another node: the room as that node just made it (same constructor, empty)
@@ -98,16 +89,13 @@ async def create_room(request: Request) -> Response:
 
 async def list_rooms(request: Request) -> Response:
     require_api_key(request)
-    rooms = app_state(request).rooms
-    listed = [room_json(h) for h in rooms.hosts()]
-    if rooms.elsewhere is not None:  # several nodes: theirs too (details: GET the room)
-        try:
-            others = await rooms.elsewhere()
-        except ClusterError as exc:
-            raise ApiError(503, exc.code, exc.message) from None
-        listed += [
-            {"id": i.id, "title": i.title, "closed": i.closed, "here": False} for i in others
-        ]
+    state = app_state(request)
+    listed = [room_json(h) for h in state.rooms.hosts()]
+    try:  # several nodes: theirs too (details: GET the room)
+        others = await state.cluster.rooms_elsewhere()
+    except ClusterError as exc:
+        raise ApiError(exc.code, exc.message) from None
+    listed += [{"id": i.id, "title": i.title, "closed": i.closed, "here": False} for i in others]
     return JSONResponse({"rooms": listed})
 
 
@@ -120,10 +108,10 @@ async def close_room(request: Request) -> Response:
     require_api_key(request)
     host = _host(app_state(request), request)
     if host.room.closed:
-        raise ApiError(409, "conflict", "room already closed")
+        raise ApiError(ErrorCode.CONFLICT, "room already closed")
     outcome = await host.system(CloseRoom("closed by the organizer"))
     if outcome.refusal is not None:
-        raise ApiError(409, outcome.refusal.code.value, outcome.refusal.message)
+        raise ApiError(outcome.refusal.code, outcome.refusal.message)
     return JSONResponse(room_json(host))
 
 
@@ -132,8 +120,8 @@ async def create_invite(request: Request) -> Response:
     state = app_state(request)
     host = _host(state, request)
     if host.room.closed:
-        raise ApiError(409, "room_closed", "the room is closed")
-    body = await _body(request)
+        raise ApiError(ErrorCode.ROOM_CLOSED, "the room is closed")
+    body = await json_body(request)
     token, expires_at, identity = _mint(state, host.room.id, body)
     url = f"{state.settings.public_base}/join#token={token}"
     payload = {"token": token, "url": url, "expires_at": expires_at, "identity": identity}
@@ -148,9 +136,9 @@ def _mint(state: AppState, room: RoomId, body: dict[str, Any]) -> tuple[str, flo
         grant_set = None if grants is None else frozenset(Grant(g) for g in grants)
         ttl = float(body.get("ttl_s", settings.token_ttl_s))
     except (ValueError, TypeError) as exc:
-        raise ApiError(400, "bad_request", str(exc)) from None
+        raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
     if not 0 < ttl <= settings.max_token_ttl_s:
-        raise ApiError(400, "bad_request", f"ttl_s must be in (0, {settings.max_token_ttl_s}]")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"ttl_s must be in (0, {settings.max_token_ttl_s}]")
     identity = body.get("identity") or f"p-{secrets.token_urlsafe(6)}"
     now = time.time()
     try:
@@ -165,7 +153,7 @@ def _mint(state: AppState, room: RoomId, body: dict[str, Any]) -> tuple[str, flo
             now=now,
         )
     except TokenError as exc:
-        raise ApiError(400, "bad_request", exc.message) from None
+        raise ApiError(ErrorCode.BAD_REQUEST, exc.message) from None
     return token, float(int(now + ttl)), str(identity)
 
 

@@ -1,9 +1,10 @@
 """Composition root: ``create_app(settings)`` wires every part; the lifespan owns resources.
 
-Other features plug in with ONE line each:
+The cluster is chosen here, once (``LocalCluster`` alone, ``RedisCluster`` with ``--redis``),
+and passed to what needs it. Other features plug in with ONE line each:
 - routes: add to ``extension_routes()`` (mounted before the web client's catch-all);
 - resources: add a hook to ``LIFESPAN_HOOKS`` — an async context manager factory taking the
-  ``AppState``; it may set ``state.media`` (the SFU) or ``state.extensions[...]``.
+  ``AppState``; it fills the state's typed field for its part (``state.media`` for the SFU).
 """
 
 from __future__ import annotations
@@ -20,19 +21,21 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from recorder import api as recorder_api
-from recorder.service import recorder_lifespan
 from server import api, dicomweb, static
-from server.appstate import AppState
-from server.auth import ApiError
+from server.appstate import AppState, MediaSlot
+from server.cases.store import StudyStore
+from server.cluster import Cluster, LocalCluster, local_journal
 from server.demo import prepare_demo_case
+from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
-from server.interfaces import RoomDirectory
-from server.memory import MemoryRoomDirectory
+from server.interfaces import RoomDirectory, RoomLog
+from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.metrics import Metrics, healthz, metrics_endpoint
+from server.recording import api as recorder_api
+from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
 from server.redis.forward import ForwardToRoomNode
-from server.redis.wiring import redis_directory, redis_lifespan
+from server.redis.wiring import build_redis_node
 from server.rooms import RoomRegistry
 from server.settings import Settings
 from server.sfu import turn
@@ -71,29 +74,26 @@ def core_routes() -> list[BaseRoute]:
     ]
 
 
-def _directory(settings: Settings) -> RoomDirectory:
-    # The seam for several nodes: with --redis the node joins the others (server/redis).
-    if settings.redis_url:
-        return redis_directory(settings)
-    return MemoryRoomDirectory()
-
-
 def create_app(
     settings: Settings,
     *,
     demo: bool = False,
     hooks: Sequence[LifespanHook] | None = None,
+    directory: RoomDirectory | None = None,
+    log: RoomLog | None = None,
 ) -> Starlette:
+    """The app. ``directory`` and ``log``: a single node's durable stores (see ``build_state``)."""
     settings = settings.with_secrets()
     chosen_hooks = list(LIFESPAN_HOOKS if hooks is None else hooks)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state = _build_state(settings)
+        state = build_state(settings, directory=directory, log=log)
         app.state.huizhen = state
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(state.rooms.stop)
-            await stack.enter_async_context(redis_lifespan(state))  # no-op without Redis
+            await state.cluster.start()
+            stack.push_async_callback(state.cluster.stop)
             for hook in chosen_hooks:
                 await stack.enter_async_context(hook(state))
             if demo:
@@ -110,14 +110,38 @@ def create_app(
     )
 
 
-def _build_state(settings: Settings) -> AppState:
+def build_state(
+    settings: Settings,
+    *,
+    directory: RoomDirectory | None = None,
+    log: RoomLog | None = None,
+) -> AppState:
+    """Every part, made once. ``directory`` and ``log`` are a single node's stores (default:
+    in memory, so nothing survives a restart); ``--redis`` uses the shared ones instead."""
     metrics = Metrics()
-    directory = _directory(settings)
-    holder: list[AppState] = []
-    rooms = RoomRegistry(settings, metrics, directory, media=lambda: holder[0].media)
-    state = AppState(settings, KeyRing(settings.signing_keys), metrics, directory, rooms)
-    holder.append(state)
-    return state
+    media = MediaSlot()
+    node = None
+    cluster: Cluster
+    if settings.redis_url:  # the seam for several nodes (server/redis)
+        node = build_redis_node(settings, metrics, media.get)
+        directory, rooms, cluster = node.directory, node.rooms, node.cluster
+    else:
+        directory = directory or MemoryRoomDirectory()
+        journal = local_journal(log or MemoryRoomLog())
+        rooms = RoomRegistry(settings, metrics, directory, journal, media.get)
+        cluster = LocalCluster(settings, rooms, directory, journal)
+    return AppState(
+        settings,
+        KeyRing(settings.signing_keys),
+        metrics,
+        directory,
+        rooms,
+        cluster,
+        StudyStore(settings.data_dir / "studies"),
+        media_slot=media,
+        redis_node=None if node is None else node.cluster.node,
+        health_checks=cluster.health_checks(),
+    )
 
 
 async def _create_demo(state: AppState) -> None:
@@ -128,13 +152,10 @@ async def _create_demo(state: AppState) -> None:
         log.exception("preparing the demo case failed")
 
 
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
-
-
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if isinstance(exc, ApiError):
         code, message = exc.code, exc.message
-    else:
-        code, message = _CODES.get(exc.status_code, "error"), str(exc.detail)
-    return JSONResponse({"code": code, "message": message}, exc.status_code, exc.headers)
+    else:  # starlette's own: no such route, wrong method
+        code, message = code_for_status(exc.status_code), str(exc.detail)
+    return JSONResponse({"code": code.value, "message": message}, exc.status_code, exc.headers)

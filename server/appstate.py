@@ -1,23 +1,50 @@
 """The one typed object every request handler reaches through ``app.state.huizhen``.
 
-Built by the lifespan in ``server.app`` (no module-level singletons); plugins (SFU, study
-store) attach themselves in their lifespan hook: ``state.media = ...`` or
-``state.extensions["studies"] = ...``.
+Built by the composition root (``server.app``; no module-level singletons). Every part that
+other code reaches is a typed field here; the optional ones are filled by the lifespan hook
+that owns the resource (the SFU sets ``media``, the recorder ``recorder`` and
+``recorded_studies``, DICOMweb ``dicomweb``) and are None while that part is not running.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
+    from server.cases.store import StudyStore
+    from server.cluster import Cluster
+    from server.dicomweb.service import DicomWeb
     from server.interfaces import MediaSignalling, RoomDirectory
     from server.metrics import Metrics
+    from server.pacs import PacsEndpoint
+    from server.recording.service import RecorderService
+    from server.redis.node import Node
     from server.rooms import RoomRegistry
     from server.settings import Settings
     from server.tokens import KeyRing
+    from session.ids import Uid
+    from session.model import Study
+
+HealthCheck = Callable[[], str]
+"""Returns "" while fine, else the problem (e.g. Redis unreachable): ``/healthz`` degrades."""
+
+RecordedStudies = Callable[[str], "dict[Uid, Study]"]
+"""Room id → every study its recordings showed (what a recording-viewer token may read)."""
+
+
+class MediaSlot:
+    """Where the SFU plugs in: made before the rooms (which ask it on a leave or close) and
+    filled by the SFU's lifespan hook, so neither has to be built before the other."""
+
+    def __init__(self) -> None:
+        self.current: MediaSignalling | None = None
+
+    def get(self) -> MediaSignalling | None:
+        return self.current
 
 
 @dataclass(eq=False)
@@ -27,8 +54,23 @@ class AppState:
     metrics: Metrics
     directory: RoomDirectory
     rooms: RoomRegistry
-    media: MediaSignalling | None = None
-    extensions: dict[str, Any] = field(default_factory=dict)
+    cluster: Cluster
+    studies: StudyStore
+    media_slot: MediaSlot = field(default_factory=MediaSlot)
+    dicomweb: DicomWeb | None = None
+    recorder: RecorderService | None = None
+    recorded_studies: RecordedStudies | None = None
+    pacs: dict[str, PacsEndpoint] | None = None  # None: read from the environment
+    redis_node: Node | None = None  # --redis: this process as one node of several
+    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
+
+    @property
+    def media(self) -> MediaSignalling | None:
+        return self.media_slot.current
+
+    @media.setter
+    def media(self, media: MediaSignalling | None) -> None:
+        self.media_slot.current = media
 
 
 def app_state(conn: HTTPConnection) -> AppState:

@@ -1,31 +1,34 @@
-"""HTTP authentication helpers for route handlers (admin API, DICOMweb, session).
+"""HTTP helpers for route handlers (admin API, DICOMweb, session, recordings): who is asking,
+and the JSON body.
 
-Exception tree::
-
-    ApiError (a starlette HTTPException)   mapped to JSON ``{code, message}`` by ``server.app``
-      .status_code, .code, .message
-
+Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
 ``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
-from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection
+from starlette.requests import HTTPConnection, Request
 
 from server.appstate import app_state
+from server.errors import ApiError
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from session.errors import ErrorCode
 from session.ids import RoomId
 
 
-class ApiError(HTTPException):
-    def __init__(self, status_code: int, code: str, message: str) -> None:
-        headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-        super().__init__(status_code, message, headers)
-        self.code = code
-        self.message = message
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body (an empty body is ``{}``), else 400 ``bad_request``."""
+    try:
+        body = json.loads(await request.body() or b"{}")
+    except ValueError:
+        raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
+    if not isinstance(body, dict):
+        raise ApiError(ErrorCode.BAD_REQUEST, "body must be a JSON object")
+    return body
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -42,7 +45,7 @@ def require_room_token(
     try:
         return verify_room_token(app_state(conn).keys, bearer_token(conn), room, kind=kind)
     except TokenError as exc:
-        raise ApiError(401, "unauthorized", f"token {exc.reason}: {exc.message}") from None
+        raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
 
 
 def is_api_key(conn: HTTPConnection) -> bool:
@@ -54,4 +57,14 @@ def is_api_key(conn: HTTPConnection) -> bool:
 
 def require_api_key(conn: HTTPConnection) -> None:
     if not is_api_key(conn):
-        raise ApiError(401, "unauthorized", "admin API key required")
+        raise ApiError(ErrorCode.UNAUTHORIZED, "admin API key required")
+
+
+__all__ = [
+    "ApiError",
+    "bearer_token",
+    "is_api_key",
+    "json_body",
+    "require_api_key",
+    "require_room_token",
+]

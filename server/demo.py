@@ -1,7 +1,7 @@
 """The demo room's case (``huizhen serve --demo``): the synthetic CT, attached and on screen.
 
 Imports the sample CT (``samples.ensure_samples()``, generated on first use) into the study
-store — the same store the DICOMweb service serves, ``state.extensions["studies"]`` — then
+store — the same store the DICOMweb service serves, ``state.studies`` — then
 attaches it to the room and opens a slice through the liver lesions in a soft-tissue window.
 Runs inside the app's lifespan after the room ``demo`` exists; the slow parts run in threads.
 Restarting is harmless: the import finds duplicates and an already attached study is kept.
@@ -14,7 +14,7 @@ import asyncio
 from samples import ensure_samples
 from server.appstate import AppState
 from server.cases.store import StudyStore
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from session.commands import AttachStudy, SetImage, SetVoi
 from session.ids import Uid
 from session.model import ImageRef, Voi
@@ -25,11 +25,7 @@ SOFT_TISSUE = Voi(center=40.0, width=400.0)
 
 
 def demo_store(app_state: AppState) -> StudyStore:
-    store = app_state.extensions.get("studies")
-    if not isinstance(store, StudyStore):  # no DICOMweb hook: open the same folder ourselves
-        store = StudyStore(app_state.settings.data_dir / "studies")
-        app_state.extensions["studies"] = store
-    return store
+    return app_state.studies
 
 
 def _import_demo_ct(store: StudyStore) -> ImageRef:
@@ -43,7 +39,7 @@ def _import_demo_ct(store: StudyStore) -> ImageRef:
     return ImageRef(Uid(chosen.study_uid), Uid(chosen.series_uid), Uid(chosen.sop_uid))
 
 
-async def prepare_demo_case(app_state: AppState, room: RoomHost) -> None:
+async def prepare_demo_case(app_state: AppState, room: LocalRoom) -> None:
     """Attach the sample CT to the demo room and show one slice in a soft-tissue window."""
     image = await asyncio.to_thread(_import_demo_ct, demo_store(app_state))
     if image.study not in room.room.snapshot().state.studies:

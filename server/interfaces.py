@@ -1,7 +1,9 @@
-"""Narrow seams between the server and what plugs into it (in-memory now, Redis later).
+"""Narrow seams between the server and what plugs into it.
 
-Each interface has a handful of methods (livekit's ``MessageSink`` style); the composition root
-(``server.app``) picks the implementations.
+Each interface has a handful of methods (livekit's ``MessageSink`` style) and an in-memory
+implementation (``server.memory``) beside the Redis one (``server.redis``); the composition
+root (``server.app``) picks the implementations. The cluster seam itself is
+``server.cluster.Cluster``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from session.grants import Grant
 from session.ids import ParticipantId, RoomId
 
 if TYPE_CHECKING:
-    from session.room import Snapshot
+    from server.connection import Connection
+    from session.codec import SignalFrame
+    from session.commands import Command
+    from session.room import Refusal, Snapshot
 
 
 class RoomExists(Exception):
@@ -33,7 +38,8 @@ class RoomInfo:
 
 
 class RoomDirectory(Protocol):
-    """Which rooms exist. Memory: ``server.memory.MemoryRoomDirectory``; Redis: later."""
+    """Which rooms exist. Memory: ``server.memory.MemoryRoomDirectory``; Redis:
+    ``server.redis.directory.RedisRoomDirectory``."""
 
     async def create(self, info: RoomInfo) -> RoomInfo: ...  # raises RoomExists
     async def get(self, room_id: RoomId) -> RoomInfo | None: ...
@@ -50,6 +56,10 @@ class StoredRoom:
     events: tuple[Stamped, ...]
 
 
+class LogLost(Exception):
+    """A ``RoomLog`` refused a write because another node owns the room now."""
+
+
 class RoomLog(Protocol):
     """Durable room state: an append-only log of durable events plus a periodic snapshot.
 
@@ -58,7 +68,9 @@ class RoomLog(Protocol):
     """
 
     async def append(self, room_id: RoomId, entries: Sequence[tuple[int, bytes]]) -> None:
-        """Append ``(seq, encode_stamped bytes)`` in seq order; a seq already logged is skipped."""
+        """Append ``(seq, encode_stamped bytes)`` in seq order; a seq already logged is skipped.
+
+        Raises ``LogLost`` when the room is another node's now."""
 
     async def save_snapshot(self, room_id: RoomId, snapshot: Snapshot) -> None:
         """Store the snapshot; events at or before its seq may then be dropped."""
@@ -127,3 +139,23 @@ class MediaSignalling(Protocol):
     async def on_signal(self, conn: SignalPeer, frame: SignalFrameLike) -> None: ...
     async def on_leave(self, room_id: RoomId, participant: ParticipantId) -> None: ...
     async def on_room_closed(self, room_id: RoomId) -> None: ...
+
+
+class RoomHandle(Protocol):
+    """What ``server.ws`` talks to for one room: ``server.roomhost.LocalRoom`` when this node
+    hosts it, ``server.redis.bridge.RemoteRoom`` when another node does."""
+
+    @property
+    def room_id(self) -> RoomId: ...
+
+    async def join(self, conn: Connection, resume_from: int | None) -> Refusal | None:
+        """Admit the connection (its welcome is queued on it), or say why not."""
+
+    def leave(self, conn: Connection) -> None: ...
+    def submit(self, conn: Connection, ref: int, command: Command) -> None: ...
+
+    def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
+        """True when the frame went to the room's own node; False: this node's SFU serves it."""
+
+    def member(self, participant: ParticipantId) -> MemberView | None:
+        """The room's view of a participant, when its state is on this node."""

@@ -48,24 +48,15 @@ async def metrics_endpoint(request: Request) -> Response:
     return Response(state.metrics.render(), media_type=CONTENT_TYPE)
 
 
-HEALTH_CHECKS = "health_checks"
-"""``state.extensions[HEALTH_CHECKS]``: name → check returning "" when fine, else the problem
-(e.g. Redis unreachable); any problem makes ``/healthz`` answer 503 "degraded"."""
-
-
-NODE_ID = "node_id"
-"""``state.extensions[NODE_ID]``: this node's id among several (``--redis``); "local" alone."""
-
-
 async def healthz(request: Request) -> Response:
     state = app_state(request)
     body: dict[str, object] = {
         "status": "ok",
-        "node": state.extensions.get(NODE_ID, "local"),
+        "node": state.cluster.node_id,
         "rooms": state.rooms.open_count(),
         "conns": state.rooms.connection_count(),
     }
-    checks = state.extensions.get(HEALTH_CHECKS, {})
+    checks = state.health_checks  # any problem makes /healthz answer 503 "degraded"
     failing = {name: problem for name, check in checks.items() if (problem := check())}
     if failing:
         body |= {"status": "degraded", "failing": failing}

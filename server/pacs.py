@@ -31,6 +31,7 @@ from server.auth import ApiError, require_api_key
 from server.cases.store import ImportReport, StudyStore
 from server.dicomweb.attach import attach_study
 from server.dicomweb.service import service
+from session.errors import ErrorCode
 from session.ids import RoomId
 
 
@@ -101,7 +102,7 @@ async def pull_into_room(
 ) -> ImportReport:
     """Retrieve a study from the PACS, store it, and attach it to ``room``."""
     if state.rooms.get(room) is None:
-        raise ApiError(404, "not_found", f"no room {room}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no room {room}")
     report = await asyncio.to_thread(retrieve_into, endpoint, study_uid, store)
     if study_uid in report.studies:
         record = await asyncio.to_thread(store.study, study_uid)
@@ -112,14 +113,13 @@ async def pull_into_room(
 
 # --- admin endpoints ---------------------------------------------------------------------
 def configured(state: AppState) -> dict[str, PacsEndpoint]:
-    found = state.extensions.get("pacs")
-    return found if isinstance(found, dict) else endpoints_from_env()
+    return endpoints_from_env() if state.pacs is None else state.pacs
 
 
 def _endpoint(request: Request, name: str) -> PacsEndpoint:
     endpoint = configured(app_state(request)).get(name)
     if endpoint is None:
-        raise ApiError(404, "not_found", f"no PACS named {name!r}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no PACS named {name!r}")
     return endpoint
 
 
@@ -135,7 +135,7 @@ async def search_endpoint(request: Request) -> Response:
     try:
         found = await asyncio.to_thread(search, endpoint, filters)
     except PacsError as exc:
-        raise ApiError(502, "bad_gateway", str(exc)) from None
+        raise ApiError(ErrorCode.BAD_GATEWAY, str(exc)) from None
     return JSONResponse(found)
 
 
@@ -143,7 +143,7 @@ async def pull_endpoint(request: Request) -> Response:
     require_api_key(request)
     body = await request.json()
     if not isinstance(body, dict) or not isinstance(body.get("study"), str):
-        raise ApiError(400, "bad_request", "body needs {pacs, study}")
+        raise ApiError(ErrorCode.BAD_REQUEST, "body needs {pacs, study}")
     endpoint = _endpoint(request, str(body.get("pacs", "")))
     room = RoomId(request.path_params["room_id"])
     try:
@@ -151,7 +151,7 @@ async def pull_endpoint(request: Request) -> Response:
             app_state(request), endpoint, body["study"], room, service(request).store
         )
     except PacsError as exc:
-        raise ApiError(502, "bad_gateway", str(exc)) from None
+        raise ApiError(ErrorCode.BAD_GATEWAY, str(exc)) from None
     return JSONResponse(_report_json(report), 200 if report.ok else 207)
 
 

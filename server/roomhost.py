@@ -33,7 +33,7 @@ from session.codec import (
 from session.commands import Command
 from session.errors import ErrorCode
 from session.events import ParticipantLeft, RoomClosed, Stamped
-from session.ids import ParticipantId
+from session.ids import ParticipantId, RoomId
 from session.room import Outcome, Refusal, Room
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,9 @@ class _Batch:
     after: list[Callable[[], object]] = field(default_factory=list)  # closes, once sent
 
 
-class RoomHost:
+class LocalRoom:
+    """The ``RoomHandle`` of a room this node hosts: its owner task and fan-out."""
+
     def __init__(
         self,
         room: Room,
@@ -93,6 +95,7 @@ class RoomHost:
         resume_max_bytes: int = 512 * 1024,
         media: Callable[[], MediaSignalling | None] = lambda: None,
         on_closed: Callable[[], Coroutine[Any, Any, object]] | None = None,
+        durable: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.room = room
@@ -108,11 +111,15 @@ class RoomHost:
         self._tasks: set[asyncio.Task[object]] = set()
         self._task: asyncio.Task[None] | None = None
         self._welcomer = Welcomer(room, resume_max_bytes)
-        # Awaited before each tick's frames go out: with a durable log (several nodes on
-        # Redis) no client sees an ack or event that a node crash could still lose.
-        self.durable: Callable[[], Awaitable[None]] | None = None
+        # Awaited before each tick's frames go out (the room's ``LogWriter.barrier``): no
+        # client sees an ack or event that a crash could still lose from the room's log.
+        self._durable = durable
 
     # --- public API (any task) --------------------------------------------------------------
+    @property
+    def room_id(self) -> RoomId:
+        return self.room.id
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"room:{self.room.id}")
 
@@ -135,8 +142,7 @@ class RoomHost:
         self._inbox.put_nowait(Submit(conn, ref, command))
 
     def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
-        """False: this node's SFU serves the room. A stand-in for a room hosted on another
-        node sends the frame there instead (its SFU answers, media flows to that node)."""
+        """False: this node's SFU serves the room (``RemoteRoom`` relays to the room's node)."""
         return False
 
     async def system(self, command: Command) -> Outcome:
@@ -170,8 +176,8 @@ class RoomHost:
                 await asyncio.sleep(self._coalesce_s)
             while not self._inbox.empty():
                 self._process(self._inbox.get_nowait())
-            if self.durable is not None:
-                await self.durable()
+            if self._durable is not None:
+                await self._durable()
             try:
                 self._flush()
             except Exception:  # never let one bad flush end the room's owner task
@@ -397,3 +403,6 @@ def _fail(item: Input, exc: Exception) -> None:
         item.done.set_result(Refusal(ErrorCode.INTERNAL, "the room failed to admit you"))
     elif isinstance(item, System) and not item.done.done():
         item.done.set_exception(exc)
+
+
+RoomHost = LocalRoom  # the name other branches still use

@@ -1,15 +1,19 @@
-"""The rooms this process hosts: one ``RoomHost`` (owner task) per room, created on demand."""
+"""The rooms this process hosts: one ``LocalRoom`` (owner task) per room, created on demand.
+
+Every hosted room gets a writer of the node's ``Journal`` (its durable log); where rooms live
+across nodes is the ``server.cluster.Cluster``'s business, not the registry's.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
+from server.journal import Journal
 from server.metrics import Metrics
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from server.settings import Settings
 from session.ids import RoomId
 from session.room import Room
@@ -21,53 +25,24 @@ class TooManyRooms(Exception):
     """``Limits.max_rooms`` open rooms are hosted already."""
 
 
-class ClusterError(Exception):
-    """Work that needs the other nodes failed (placing a room, listing theirs): ``code`` is an
-    API error code (``unavailable``: Redis or the node is unreachable; ``bad_request``)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-LOCAL_NODE = "local"  # the node id without --redis (one node)
-
-
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """Where a new room lives: its node, and its host when that node is this one."""
-
-    node: str
-    url: str
-    host: RoomHost | None
-
-
-Placer = Callable[[RoomId, str, str | None], Awaitable[Placed]]
-
-
 class RoomRegistry:
     def __init__(
         self,
         settings: Settings,
         metrics: Metrics,
         directory: RoomDirectory,
+        journal: Journal,
         media: Callable[[], MediaSignalling | None] = lambda: None,
     ) -> None:
         self._settings = settings
         self._metrics = metrics
         self._directory = directory
+        self._journal = journal
         self._media = media
-        self._hosts: dict[RoomId, RoomHost] = {}
-        self._on_host: list[Callable[[RoomHost], None]] = []
-        # Several nodes: finds a room hosted on another node (``server.redis``), else None.
-        self.router: Callable[[RoomId], Awaitable[RoomHost | None]] | None = None
-        # Several nodes: puts a new room on the least loaded node (``server.redis``).
-        self.placer: Placer | None = None
-        # Several nodes: the rooms hosted by the other nodes.
-        self.elsewhere: Callable[[], Awaitable[list[RoomInfo]]] | None = None
+        self._hosts: dict[RoomId, LocalRoom] = {}
+        self._on_host: list[Callable[[LocalRoom], None]] = []
 
-    def on_host(self, callback: Callable[[RoomHost], None]) -> None:
+    def on_host(self, callback: Callable[[LocalRoom], None]) -> None:
         """Call ``callback`` with every room hosted here: existing ones now, new ones as they
         are created (before any client can join). For observers of all rooms (SFU, recorder):
         ``registry.on_host(lambda host: host.add_observer(...))``."""
@@ -75,22 +50,14 @@ class RoomRegistry:
         for host in list(self._hosts.values()):
             callback(host)
 
-    async def create(self, room_id: RoomId, title: str) -> RoomHost:
+    async def create(self, room_id: RoomId, title: str) -> LocalRoom:
         """A new room, hosted here."""
         self._check_room(room_id)
         now = time.time()
         await self._directory.create(RoomInfo(room_id, title, now))
         return self.host_new(RoomInfo(room_id, title, now))
 
-    async def place(self, room_id: RoomId, title: str, node: str | None = None) -> Placed:
-        """A new room on the least loaded node (or on ``node``); here with one node."""
-        if self.placer is not None:
-            return await self.placer(room_id, title, node)
-        if node not in (None, LOCAL_NODE):
-            raise ClusterError("bad_request", f"no live node {node!r}")
-        return Placed(LOCAL_NODE, self._settings.public_base, await self.create(room_id, title))
-
-    def host_new(self, info: RoomInfo) -> RoomHost:
+    def host_new(self, info: RoomInfo) -> LocalRoom:
         """Host a new room already in the directory (made here, or placed here by a peer)."""
         self._check_room(info.id)
         room = Room(
@@ -108,17 +75,20 @@ class RoomRegistry:
         if self.open_count() >= self._settings.limits.max_rooms:
             raise TooManyRooms(room_id)
 
-    def adopt(self, room: Room) -> RoomHost:
-        """Host a room built here or elsewhere (restored from a ``RoomLog`` on failover)."""
+    def adopt(self, room: Room) -> LocalRoom:
+        """Host a room built here or elsewhere (restored from a ``RoomLog``)."""
         room_id = room.id
-        host = RoomHost(
+        writer = self._journal.open(room, on_lost=lambda: self.drop(room_id))
+        host = LocalRoom(
             room,
             self._metrics,
             coalesce_s=self._settings.coalesce_s,
             resume_max_bytes=self._settings.limits.resume_max_bytes,
             media=self._media,
             on_closed=lambda: self._closed(room_id),
+            durable=writer.barrier,
         )
+        host.add_observer(writer.observe)
         self._hosts[room_id] = host
         for callback in self._on_host:
             try:
@@ -129,14 +99,10 @@ class RoomRegistry:
         self._metrics.rooms.inc()
         return host
 
-    def get(self, room_id: RoomId) -> RoomHost | None:
+    def get(self, room_id: RoomId) -> LocalRoom | None:
         return self._hosts.get(room_id)
 
-    async def route(self, room_id: RoomId) -> RoomHost | None:
-        """A room this node does not host but can reach (another node's, via Redis)."""
-        return None if self.router is None else await self.router(room_id)
-
-    def hosts(self) -> list[RoomHost]:
+    def hosts(self) -> list[LocalRoom]:
         return list(self._hosts.values())
 
     def open_count(self) -> int:
@@ -148,6 +114,7 @@ class RoomRegistry:
     async def drop(self, room_id: RoomId) -> None:
         """Stop hosting a room another node owns now; its clients are closed (1001)."""
         host = self._hosts.pop(room_id, None)
+        self._journal.forget(room_id)
         if host is not None:
             await host.stop()
             if not host.room.closed:

@@ -59,13 +59,24 @@ class Limits:
     max_rooms: int = 1000
 
 
+def default_web_dist() -> Path:
+    """The built web client, wherever the server runs from: shipped in the package
+    (``server/web``, in a wheel), else the repository's ``web_client/dist`` beside the
+    ``server`` package (a source checkout or an editable install)."""
+    package = Path(__file__).resolve().parent
+    shipped = package / "web"
+    if (shipped / "index.html").is_file():
+        return shipped
+    return package.parent / "web_client" / "dist"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None  # e.g. https://huizhen.example.org; default http://host:port
     data_dir: Path = Path("var")
-    web_dist: Path = Path("web_client/dist")
+    web_dist: Path = field(default_factory=default_web_dist)
     signing_keys: tuple[SigningKey, ...] = ()  # first = active
     api_key: str = field(default="", repr=False)
     token_ttl_s: float = 8 * 3600.0

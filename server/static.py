@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
+from server.errors import error_response
+from session.errors import ErrorCode
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
@@ -48,7 +50,7 @@ async def asset(request: Request) -> Response:
     dist = _dist(request)
     wanted = (dist / request.path_params["path"]).resolve()
     if not wanted.is_relative_to(dist) or not wanted.is_file():
-        return JSONResponse({"code": "not_found", "message": "no such file"}, status_code=404)
+        return error_response(ErrorCode.NOT_FOUND, "no such file")
     hashed = wanted.is_relative_to(dist / "assets")  # vite puts content-hashed files there
     return FileResponse(wanted, headers={"Cache-Control": IMMUTABLE if hashed else NO_CACHE})
 

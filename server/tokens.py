@@ -16,12 +16,13 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import Any
 
 import jwt
 
 from server.settings import SigningKey
+from session.codec import CloseCode
 from session.grants import Grant, Role, default_grants
 from session.ids import ParticipantId, RoomId
 
@@ -46,13 +47,6 @@ class TokenFailure(StrEnum):
     BAD_CLAIMS = "bad_claims"
 
 
-class TokenCloseCode(IntEnum):
-    """Mirrors ``session.codec.CloseCode`` for the two codes a token can cause."""
-
-    UNAUTHORIZED = 4001
-    EXPIRED = 4002
-
-
 class TokenError(Exception):
     def __init__(self, reason: TokenFailure, message: str) -> None:
         super().__init__(f"{reason}: {message}")
@@ -60,10 +54,10 @@ class TokenError(Exception):
         self.message = message
 
     @property
-    def close_code(self) -> int:
+    def close_code(self) -> CloseCode:
         if self.reason is TokenFailure.EXPIRED:
-            return TokenCloseCode.EXPIRED
-        return TokenCloseCode.UNAUTHORIZED
+            return CloseCode.TOKEN_EXPIRED
+        return CloseCode.UNAUTHORIZED
 
 
 @dataclass(frozen=True, slots=True)

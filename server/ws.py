@@ -2,7 +2,8 @@
 
 A thin adapter: size check before decoding, decode at the edge, rate-limit, hand the typed
 command to the room's owner task; everything the room says comes back through the
-connection's send queue. Refusals map to close codes in one place (``_refuse``).
+connection's send queue. Refusals become ``_Refused`` and map to close codes in one place
+(``ws_endpoint``; a join's refusal through ``_JOIN_CLOSE``).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import time
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from server.appstate import AppState, app_state
+from server.cluster import ClusterError
 from server.connection import Connection, Identity
 from server.fastpath import DirectWriter, ws_binary_frame
+from server.interfaces import RoomHandle
 from server.ratelimit import Verdict
-from server.roomhost import RoomHost
-from server.rooms import ClusterError
 from server.tokens import TokenError, verify_room_token
 from session.codec import (
     CloseCode,
@@ -98,7 +99,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
         await _finish(writer)
 
 
-async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Connection]:
+async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHandle, Connection]:
     limits = state.settings.limits
     try:
         data = await asyncio.wait_for(_receive(websocket), limits.hello_timeout_s)
@@ -109,8 +110,9 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHost, Conne
         claims = verify_room_token(state.keys, hello.token)
     except TokenError as exc:
         raise _Refused(exc.close_code, f"token {exc.reason}: {exc.message}") from None
+    host: RoomHandle | None
     try:
-        host = state.rooms.get(claims.room) or await state.rooms.route(claims.room)
+        host = state.rooms.get(claims.room) or await state.cluster.route(claims.room)
     except ClusterError as exc:  # it exists, but cannot be reached right now
         raise _Refused(CloseCode.TRY_AGAIN_LATER, exc.message) from None
     if host is None:
@@ -135,7 +137,7 @@ _JOIN_CLOSE = {
     ErrorCode.FORBIDDEN: CloseCode.UNAUTHORIZED,
     ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,
     ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,  # e.g. the room's node just died
-    ErrorCode.TOO_LARGE: CloseCode.ROOM_FULL,
+    ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
 }
 
 
@@ -162,7 +164,7 @@ async def _receive(websocket: WebSocket) -> bytes | str:
     return data
 
 
-async def _serve(websocket: WebSocket, state: AppState, host: RoomHost, conn: Connection) -> None:
+async def _serve(websocket: WebSocket, state: AppState, host: RoomHandle, conn: Connection) -> None:
     max_bytes = state.settings.limits.max_frame_bytes
     with contextlib.suppress(_Closed, WebSocketDisconnect):
         while not conn.closing:
@@ -175,7 +177,7 @@ async def _serve(websocket: WebSocket, state: AppState, host: RoomHost, conn: Co
                 await _handle(data, state, host, conn)
 
 
-async def _handle(data: bytes, state: AppState, host: RoomHost, conn: Connection) -> None:
+async def _handle(data: bytes, state: AppState, host: RoomHandle, conn: Connection) -> None:
     try:
         frame = decode_client(data)
     except ProtocolError as exc:

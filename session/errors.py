@@ -1,6 +1,7 @@
 """Why the core refuses a command.
 
-Exception tree (mapped to wire error frames in one place, ``session.codec``)::
+Exception tree (mapped to wire error frames in one place, ``session.codec``; the HTTP edge
+uses the same codes, mapped to statuses in ``server.errors``)::
 
     Rejected                 a command was refused; the room is unchanged
       carries an ErrorCode   stable, documented in docs/protocol.md
@@ -25,6 +26,12 @@ class ErrorCode(StrEnum):
     UNAUTHORIZED = "unauthorized"  # token missing, forged, expired or for another room
     UNAVAILABLE = "unavailable"  # the room is moving to another node, or storage is down: retry
     INTERNAL = "internal"
+    ROOM_FULL = "room_full"  # join: the room holds its maximum of participants
+    # Only at the HTTP edge (server.errors maps every code to a status):
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"  # no representation the client accepts
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    BAD_GATEWAY = "bad_gateway"  # an upstream (a PACS) failed
 
 
 class Rejected(Exception):

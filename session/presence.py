@@ -36,7 +36,7 @@ def decide_join(
     if known is not None:
         return [] if known.online else [PresenceChanged(participant, online=True)]
     if len(state.participants) >= MAX_PARTICIPANTS:
-        raise Rejected(ErrorCode.TOO_LARGE, f"a room holds at most {MAX_PARTICIPANTS} people")
+        raise Rejected(ErrorCode.ROOM_FULL, f"a room holds at most {MAX_PARTICIPANTS} people")
     grants = default_grants(role) if grants is None else grants
     events: list[Event] = [
         ParticipantJoined(participant, clean_name(name, participant), role, grants)

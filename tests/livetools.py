@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +49,61 @@ async def eventually(check: Callable[[], bool], within: float = 15.0) -> None:
     async with asyncio.timeout(within):
         while not check():  # noqa: ASYNC110 - no shared Event: set by the server thread or aiortc
             await asyncio.sleep(0.02)
+
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+"""Headless Debian Chromium for tests: no sandbox/GPU/background traffic, fake media devices."""
+
+WEBRTC_FLAGS = [
+    *CHROMIUM_FLAGS,
+    "--allow-loopback-in-peer-connection",  # the SFU's only ICE candidate is 127.0.0.1
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+"""``CHROMIUM_FLAGS`` plus what a WebRTC call with the SFU on loopback needs."""
+
+
+def chromium_path() -> str | None:
+    """The Debian package's Chromium (never ``playwright install``), or None."""
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium")
+
+
+def wait_for_port(port: int, within: float = 20.0) -> None:
+    """Poll until something accepts TCP on 127.0.0.1:``port`` (a safety net, not a timing)."""
+    deadline = time.monotonic() + within
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        assert time.monotonic() < deadline, f"nothing listens on port {port}"
+        time.sleep(0.05)
+
+
+def wait_healthy(
+    port: int, process: subprocess.Popen[Any], within: float = 60.0
+) -> dict[str, object]:
+    """Poll a server subprocess's ``/healthz`` until it answers 200; its JSON body."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited"
+        with contextlib.suppress(httpx.TransportError):
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            if response.status_code == 200:
+                health: dict[str, object] = response.json()
+                return health
+        time.sleep(0.1)
+    raise AssertionError("server did not become healthy")
 
 
 def free_port() -> int:

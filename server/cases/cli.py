@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from server.cases.errors import DeidentificationRefused, ErrorCode, ImportError_
+from server.cases.errors import BadInput, DeidentificationRefused, InputCode
 from server.cases.store import ImportReport, Limits, StudyStore
 from server.settings import settings_from_env
 
@@ -103,15 +103,15 @@ def deidentify_command(
 
 def _deidentify(
     store: StudyStore, studies: tuple[str, ...], allow_burned_in: bool, console: Console
-) -> tuple[tuple[str, ...], tuple[ImportError_, ...]]:
+) -> tuple[tuple[str, ...], tuple[BadInput, ...]]:
     """De-identified copies of ``studies``: (their UIDs, the refusals as import errors)."""
     copies: list[str] = []
-    refused: list[ImportError_] = []
+    refused: list[BadInput] = []
     for uid in studies:
         try:
             outcome = store.deidentify(uid, allow_burned_in=allow_burned_in)
         except DeidentificationRefused as exc:
-            refused.append(ImportError_(uid, ErrorCode.BURNED_IN_ANNOTATION, str(exc)))
+            refused.append(BadInput(uid, InputCode.BURNED_IN_ANNOTATION, str(exc)))
             console.print(f"[red]{uid}: {exc.code.value}: {exc} (--allow-burned-in)[/red]")
             continue
         for warning in outcome.warnings:

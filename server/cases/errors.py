@@ -6,7 +6,7 @@ Tree::
     ├── StudyNotFound           a study UID the store does not hold
     └── DeidentificationRefused the study is flagged Burned In Annotation = YES
 
-A bad *input file* is not raised: the importer reports it as an :class:`ImportError_`
+A bad *input file* is not raised: the importer reports it as an :class:`BadInput`
 (name, stable code, human reason) and leaves the store unchanged for that study.
 """
 
@@ -16,7 +16,7 @@ import enum
 from dataclasses import dataclass
 
 
-class ErrorCode(enum.StrEnum):
+class InputCode(enum.StrEnum):
     """Stable codes for a rejected input file (clients and tests match on these)."""
 
     NOT_DICOM = "not_dicom"
@@ -34,11 +34,11 @@ class ErrorCode(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class ImportError_:  # trailing underscore: do not shadow the builtin ImportError
+class BadInput:
     """One rejected input: ``name`` is the path or archive member as given."""
 
     name: str
-    code: ErrorCode
+    code: InputCode
     reason: str
 
 
@@ -55,7 +55,7 @@ class StudyNotFound(CasesError):
 class DeidentificationRefused(CasesError):
     """Raised with code ``burned_in_annotation`` unless the caller allows it."""
 
-    code = ErrorCode.BURNED_IN_ANNOTATION
+    code = InputCode.BURNED_IN_ANNOTATION
 
     def __init__(self, study_uid: str, sop_uids: tuple[str, ...]) -> None:
         super().__init__(

@@ -37,7 +37,7 @@ from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import pixel_array
 from pydicom.uid import UID
 
-from server.cases.errors import ErrorCode, ImportError_
+from server.cases.errors import BadInput, InputCode
 from server.cases.index import InstanceRow, SeriesRow, StudyRow
 from server.cases.sources import Staged
 
@@ -58,7 +58,7 @@ class Inspected:
 
 @dataclass(frozen=True)
 class Bad:
-    error: ImportError_
+    error: BadInput
     study_uid: str | None = None
 
 
@@ -79,7 +79,7 @@ class StudyPlan:
 @dataclass(frozen=True)
 class Plan:
     studies: list[StudyPlan]
-    rejected: list[ImportError_]
+    rejected: list[BadInput]
 
 
 def valid_uid(value: object) -> bool:
@@ -96,10 +96,10 @@ def inspect(
             ds = _read(staged.path)
             return _check(staged, ds, deidentified_from, decode_first_frame)
         except _Reject as exc:
-            error = ImportError_(staged.name, exc.code, exc.reason)
+            error = BadInput(staged.name, exc.code, exc.reason)
             return Bad(error, _peek_study_uid(staged.path))
         except Exception as exc:  # a value pydicom parsed but cannot interpret
-            error = ImportError_(staged.name, ErrorCode.NOT_DICOM, f"corrupt DICOM: {exc!r}")
+            error = BadInput(staged.name, InputCode.NOT_DICOM, f"corrupt DICOM: {exc!r}")
             return Bad(error, _peek_study_uid(staged.path))
 
 
@@ -115,12 +115,12 @@ def _check(
     if problem is None and decode_first_frame and "PixelData" in ds:
         problem = _undecodable(staged.path)
     if problem is not None:
-        return Bad(ImportError_(staged.name, problem[0], problem[1]), study_uid)
+        return Bad(BadInput(staged.name, problem[0], problem[1]), study_uid)
     return _rows(staged, ds, tsuid, deidentified_from)
 
 
 class _Reject(Exception):
-    def __init__(self, code: ErrorCode, reason: str) -> None:
+    def __init__(self, code: InputCode, reason: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
@@ -137,14 +137,14 @@ def _read(path: Path) -> Dataset:
             _force(ds.file_meta)
             _force(ds)  # convert every small value so a parse error shows up now
         except InvalidDicomError as exc:
-            raise _Reject(ErrorCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
+            raise _Reject(InputCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
         except Exception as exc:  # pydicom raises almost anything on corrupt input
             raise _corrupt(exc) from exc
     if short is not None:
-        raise _Reject(ErrorCode.TRUNCATED, short)
+        raise _Reject(InputCode.TRUNCATED, short)
     for warning in caught:
         if "End of file" in str(warning.message):
-            raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
+            raise _Reject(InputCode.TRUNCATED, str(warning.message))
     return ds
 
 
@@ -155,8 +155,8 @@ def _corrupt(exc: Exception) -> _Reject:
         marker in text.lower() for marker in ("end of file", "eof", "no tag to read", "truncat")
     )
     if ran_out:
-        return _Reject(ErrorCode.TRUNCATED, f"data ends early: {text}")
-    return _Reject(ErrorCode.NOT_DICOM, f"corrupt DICOM ({type(exc).__name__}): {text}")
+        return _Reject(InputCode.TRUNCATED, f"data ends early: {text}")
+    return _Reject(InputCode.NOT_DICOM, f"corrupt DICOM ({type(exc).__name__}): {text}")
 
 
 def _deferred(raw: object) -> bool:
@@ -207,18 +207,18 @@ def _value_length(ds: Dataset, tag: int) -> int:
     return len(ds[tag].value)
 
 
-def _missing_uid(ds: Dataset) -> tuple[ErrorCode, str] | None:
+def _missing_uid(ds: Dataset) -> tuple[InputCode, str] | None:
     for key in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID"):
         value = ds.get(key)
         if value is None or str(value) == "":
-            return ErrorCode.MISSING_UID, f"{key} is missing"
+            return InputCode.MISSING_UID, f"{key} is missing"
         if not valid_uid(str(value)):
-            return ErrorCode.MISSING_UID, f"{key} {str(value)[:80]!r} is not a valid UID"
+            return InputCode.MISSING_UID, f"{key} {str(value)[:80]!r} is not a valid UID"
     return None
 
 
-def _unsupported(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
-    code = ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
+def _unsupported(ds: Dataset, tsuid: str) -> tuple[InputCode, str] | None:
+    code = InputCode.UNSUPPORTED_TRANSFER_SYNTAX
     if not UID(tsuid).is_transfer_syntax:
         return code, f"unknown transfer syntax {tsuid!r}"
     if "PixelData" not in ds:
@@ -232,8 +232,8 @@ def _unsupported(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
     return None
 
 
-def _truncated(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
-    code = ErrorCode.TRUNCATED
+def _truncated(ds: Dataset, tsuid: str) -> tuple[InputCode, str] | None:
+    code = InputCode.TRUNCATED
     if "PixelData" not in ds:
         return (code, "image without Pixel Data") if "Rows" in ds else None
     if UID(tsuid).is_encapsulated:
@@ -243,14 +243,14 @@ def _truncated(ds: Dataset, tsuid: str) -> tuple[ErrorCode, str] | None:
     return (code, f"Pixel Data has {actual} of {expected} bytes") if actual < expected else None
 
 
-def _undecodable(path: Path) -> tuple[ErrorCode, str] | None:
+def _undecodable(path: Path) -> tuple[InputCode, str] | None:
     """Decode frame 1 only (``Limits.decode_first_frame``): proves the codestream, not just
     that a decoder exists. Costs one frame's decode per instance, so it is opt-in."""
     try:
         pixel_array(path, index=0)
     except Exception as exc:  # every decoder plugin raises its own types
         reason = f"the first frame does not decode: {exc}"
-        return ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX, reason
+        return InputCode.UNSUPPORTED_TRANSFER_SYNTAX, reason
     return None
 
 
@@ -320,7 +320,7 @@ def relpath(study_uid: str, series_uid: str, sop_uid: str) -> str:
 def plan(results: Iterable[Inspected | Bad], stored_sha: Mapping[str, str]) -> Plan:
     """Group per study; reject a study whole if any of its files is bad or conflicts."""
     by_study: dict[str, StudyPlan] = {}
-    rejected: list[ImportError_] = []
+    rejected: list[BadInput] = []
     bad_studies: dict[str, str] = {}
     seen: dict[str, Inspected] = {}
     for result in results:
@@ -339,7 +339,7 @@ def plan(results: Iterable[Inspected | Bad], stored_sha: Mapping[str, str]) -> P
 
 def _classify(
     item: Inspected, stored: Mapping[str, str], seen: dict[str, Inspected], target: StudyPlan
-) -> ImportError_ | None:
+) -> BadInput | None:
     sop = item.instance.sop_uid
     previous_sha = stored.get(sop) or (seen[sop].instance.sha256 if sop in seen else None)
     if previous_sha is None:
@@ -351,11 +351,11 @@ def _classify(
         return None
     where = "stored" if sop in stored else "in this import"
     reason = f"SOP Instance UID {sop} already {where} with different content"
-    return ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason)
+    return BadInput(item.staged.name, InputCode.UID_CONFLICT, reason)
 
 
 def _apply_rejections(
-    by_study: dict[str, StudyPlan], bad_studies: dict[str, str], rejected: list[ImportError_]
+    by_study: dict[str, StudyPlan], bad_studies: dict[str, str], rejected: list[BadInput]
 ) -> Plan:
     accepted: list[StudyPlan] = []
     for study_uid, study_plan in by_study.items():
@@ -365,5 +365,5 @@ def _apply_rejections(
             continue
         for item in study_plan.new:
             reason = f"study {study_uid} not imported: {culprit} is bad (all-or-nothing)"
-            rejected.append(ImportError_(item.staged.name, ErrorCode.STUDY_REJECTED, reason))
+            rejected.append(BadInput(item.staged.name, InputCode.STUDY_REJECTED, reason))
     return Plan(accepted, rejected)

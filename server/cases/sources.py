@@ -1,7 +1,7 @@
 """Where import input comes from: files, folders, zip archives, DICOMDIRs, in-memory bytes.
 
 Each source is turned into :class:`Staged` files — copies inside the store's staging folder,
-hashed while copied — or :class:`~server.cases.errors.ImportError_` entries. Nothing here
+hashed while copied — or :class:`~server.cases.errors.BadInput` entries. Nothing here
 touches the index or the final layout, so a rejected source leaves the store unchanged.
 
 Archives are hostile until proven otherwise: member names are checked for absolute paths and
@@ -24,7 +24,7 @@ from typing import IO
 
 import pydicom
 
-from server.cases.errors import ErrorCode, ImportError_
+from server.cases.errors import BadInput, InputCode
 
 CHUNK = 1 << 20
 DICOMDIR_NAME = "DICOMDIR"
@@ -87,16 +87,16 @@ class Candidate:
     archive: str | None = None
 
 
-class Rejected(Exception):
+class Unusable(Exception):
     """A candidate (or its whole archive) cannot be imported."""
 
-    def __init__(self, code: ErrorCode, reason: str) -> None:
+    def __init__(self, code: InputCode, reason: str) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
 
 
-def enumerate_paths(paths: Sequence[Path], limits: Limits) -> Iterator[Candidate | ImportError_]:
+def enumerate_paths(paths: Sequence[Path], limits: Limits) -> Iterator[Candidate | BadInput]:
     """Candidates from files, folders (recursive, sorted), zips and explicit DICOMDIRs."""
     for path in paths:
         if path.is_dir():
@@ -115,9 +115,9 @@ def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
-def _file_candidates(path: Path, limits: Limits) -> Iterator[Candidate | ImportError_]:
+def _file_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput]:
     if not path.is_file():
-        yield ImportError_(str(path), ErrorCode.UNREADABLE, "no such file")
+        yield BadInput(str(path), InputCode.UNREADABLE, "no such file")
     elif not _has_dicm_prefix(path) and zipfile.is_zipfile(path):
         yield from _zip_candidates(path, limits)
     else:
@@ -129,13 +129,13 @@ def _has_dicm_prefix(path: Path) -> bool:
         return f.read(132)[128:] == b"DICM"
 
 
-def _dicomdir_candidates(path: Path) -> Iterator[Candidate | ImportError_]:
+def _dicomdir_candidates(path: Path) -> Iterator[Candidate | BadInput]:
     # Read the directory records directly: pydicom's FileSet would stage a temporary
     # directory we do not need just to list the referenced files.
     try:
         records = pydicom.dcmread(path).DirectoryRecordSequence
     except Exception as exc:  # pydicom raises many types on a malformed DICOMDIR
-        yield ImportError_(str(path), ErrorCode.NOT_DICOM, f"not a readable DICOMDIR: {exc}")
+        yield BadInput(str(path), InputCode.NOT_DICOM, f"not a readable DICOMDIR: {exc}")
         return
     base = path.parent.resolve()
     for record in records:
@@ -146,23 +146,23 @@ def _dicomdir_candidates(path: Path) -> Iterator[Candidate | ImportError_]:
         target = base.joinpath(*parts).resolve()
         if not target.is_relative_to(base) or any(p in ("..", "") for p in parts):
             reason = "DICOMDIR references a file outside its folder"
-            yield ImportError_("/".join(parts), ErrorCode.PATH_TRAVERSAL, reason)
+            yield BadInput("/".join(parts), InputCode.PATH_TRAVERSAL, reason)
         elif not target.is_file():
-            yield ImportError_(str(target), ErrorCode.UNREADABLE, "referenced by DICOMDIR, missing")
+            yield BadInput(str(target), InputCode.UNREADABLE, "referenced by DICOMDIR, missing")
         else:
             yield Candidate(str(target), _opener(target), target.stat().st_size)
 
 
-def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | ImportError_]:
+def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput]:
     try:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
         check_archive(members, path.stat().st_size, limits)
-    except Rejected as exc:
-        yield ImportError_(str(path), exc.code, exc.reason)
+    except Unusable as exc:
+        yield BadInput(str(path), exc.code, exc.reason)
         return
     except Exception as exc:  # BadZipFile, OSError, and whatever a mangled directory raises
-        yield ImportError_(str(path), ErrorCode.NOT_DICOM, f"unreadable zip archive: {exc!r}")
+        yield BadInput(str(path), InputCode.NOT_DICOM, f"unreadable zip archive: {exc!r}")
         return
     for member in members:
         if PurePosixPath(member.filename).name.upper() == DICOMDIR_NAME:
@@ -186,14 +186,14 @@ def _member_opener(path: Path, member: zipfile.ZipInfo) -> Opener:
 def check_archive(members: Sequence[zipfile.ZipInfo], archive_size: int, limits: Limits) -> None:
     """Reject traversal names, too many members and declared sizes/ratios over the caps."""
     if len(members) > limits.max_archive_entries:
-        raise Rejected(ErrorCode.ZIP_BOMB, f"{len(members)} members > {limits.max_archive_entries}")
+        raise Unusable(InputCode.ZIP_BOMB, f"{len(members)} members > {limits.max_archive_entries}")
     for member in members:
         check_member_name(member.filename)
         _check_ratio(member.file_size, member.compress_size, limits, member.filename)
     total = sum(m.file_size for m in members)
     if total > limits.max_archive_total:
         reason = f"uncompressed total {total} bytes > cap {limits.max_archive_total}"
-        raise Rejected(ErrorCode.ZIP_BOMB, reason)
+        raise Unusable(InputCode.ZIP_BOMB, reason)
     _check_ratio(total, archive_size, limits, "archive")
 
 
@@ -201,21 +201,21 @@ def _check_ratio(size: int, compressed: int, limits: Limits, what: str) -> None:
     ratio = size / max(compressed, 1)
     if size > limits.ratio_floor and ratio > limits.max_archive_ratio:
         reason = f"{what}: compression ratio {ratio:.0f} > cap {limits.max_archive_ratio:.0f}"
-        raise Rejected(ErrorCode.ZIP_BOMB, reason)
+        raise Unusable(InputCode.ZIP_BOMB, reason)
 
 
 def check_member_name(name: str) -> None:
     """Refuse absolute names, drive letters and any ``..`` component (either slash)."""
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-        raise Rejected(ErrorCode.PATH_TRAVERSAL, f"unsafe archive member name {name!r}")
+        raise Unusable(InputCode.PATH_TRAVERSAL, f"unsafe archive member name {name!r}")
 
 
 def stage(candidate: Candidate, staging: Path, limits: Limits, archives: Archives) -> Staged:
     """Copy a candidate into ``staging`` (hashing it), enforcing the size caps as it streams."""
     cap = limits.max_file_size
     if candidate.declared_size is not None and candidate.declared_size > cap:
-        raise Rejected(ErrorCode.TOO_LARGE, f"{candidate.declared_size} bytes > cap {cap}")
+        raise Unusable(InputCode.TOO_LARGE, f"{candidate.declared_size} bytes > cap {cap}")
     target = staging / uuid.uuid4().hex
     digest = hashlib.sha256()
     size = 0
@@ -228,27 +228,27 @@ def stage(candidate: Candidate, staging: Path, limits: Limits, archives: Archive
                 dst.write(chunk)
             dst.flush()
             os.fsync(dst.fileno())  # durable before the index may point at it
-    except Rejected:
+    except Unusable:
         target.unlink(missing_ok=True)
         raise
     except Exception as exc:  # OSError, BadZipFile, zlib.error, encrypted or unknown method
         target.unlink(missing_ok=True)
-        raise Rejected(ErrorCode.UNREADABLE, f"cannot read: {exc!r}") from exc
+        raise Unusable(InputCode.UNREADABLE, f"cannot read: {exc!r}") from exc
     return Staged(candidate.name, target, size, digest.hexdigest())
 
 
 def _check_streamed(size: int, candidate: Candidate, limits: Limits) -> None:
     if candidate.archive is not None and size > (candidate.declared_size or 0):
         # The member inflates past its declared size: the header lies, a classic bomb.
-        raise Rejected(ErrorCode.ZIP_BOMB, "member inflates past its declared size")
+        raise Unusable(InputCode.ZIP_BOMB, "member inflates past its declared size")
     if size > limits.max_file_size:
-        raise Rejected(ErrorCode.TOO_LARGE, f"more than the cap of {limits.max_file_size} bytes")
+        raise Unusable(InputCode.TOO_LARGE, f"more than the cap of {limits.max_file_size} bytes")
 
 
 def stage_bytes(name: str, data: bytes, staging: Path, limits: Limits) -> Staged:
     """Stage an in-memory file (STOW-RS part, PACS retrieve)."""
     if len(data) > limits.max_file_size:
-        raise Rejected(ErrorCode.TOO_LARGE, f"{len(data)} bytes > cap {limits.max_file_size}")
+        raise Unusable(InputCode.TOO_LARGE, f"{len(data)} bytes > cap {limits.max_file_size}")
     target = staging / uuid.uuid4().hex
     with target.open("wb") as dst:
         dst.write(data)

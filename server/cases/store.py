@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.cases import importer, sources
-from server.cases.errors import ErrorCode, ImportError_
+from server.cases.errors import BadInput, InputCode
 from server.cases.index import Index, InstanceRow, SeriesRow, StudySummary
-from server.cases.sources import Candidate, Limits, Rejected, Staged
+from server.cases.sources import Candidate, Limits, Staged, Unusable
 
 __all__ = ["ImportReport", "InstanceRecord", "Limits", "SeriesRecord", "StudyRecord", "StudyStore"]
 
@@ -84,7 +84,7 @@ class ImportReport:
     imported: tuple[str, ...]  # SOP Instance UIDs newly stored
     duplicates: tuple[str, ...]  # SOP Instance UIDs already stored with identical bytes
     studies: tuple[str, ...]  # Study Instance UIDs touched by this import (new or not)
-    errors: tuple[ImportError_, ...]
+    errors: tuple[BadInput, ...]
 
     @property
     def ok(self) -> bool:
@@ -108,7 +108,7 @@ class StudyStore:
         """Import files, folders (recursive), zip archives and DICOMDIRs."""
         found = list(sources.enumerate_paths([Path(p) for p in paths], self.limits))
         candidates = [c for c in found if isinstance(c, Candidate)]
-        early = [e for e in found if isinstance(e, ImportError_)]
+        early = [e for e in found if isinstance(e, BadInput)]
         with self._staging() as staging:
             staged, errors = self._stage_all(candidates, staging, progress)
             return self._import_staged(staged, [*early, *errors], None)
@@ -123,12 +123,12 @@ class StudyStore:
         """Stage ``items`` as they come (a generator keeps one file in memory at a time)."""
         with self._staging() as staging:
             staged: list[Staged] = []
-            errors: list[ImportError_] = []
+            errors: list[BadInput] = []
             for name, data in items:
                 try:
                     staged.append(sources.stage_bytes(name, data, staging, self.limits))
-                except Rejected as exc:
-                    errors.append(ImportError_(name, exc.code, exc.reason))
+                except Unusable as exc:
+                    errors.append(BadInput(name, exc.code, exc.reason))
             return self._import_staged(staged, errors, deidentified_from)
 
     @contextmanager
@@ -142,25 +142,25 @@ class StudyStore:
 
     def _stage_all(
         self, candidates: list[Candidate], staging: Path, progress: Progress | None
-    ) -> tuple[list[Staged], list[ImportError_]]:
+    ) -> tuple[list[Staged], list[BadInput]]:
         staged: list[Staged] = []
-        errors: list[ImportError_] = []
-        poisoned: dict[str, ImportError_] = {}  # archive -> the member error that spoiled it
+        errors: list[BadInput] = []
+        poisoned: dict[str, BadInput] = {}  # archive -> the member error that spoiled it
         with sources.Archives() as archives:
             for done, candidate in enumerate(candidates, 1):
                 try:
                     staged.append(sources.stage(candidate, staging, self.limits, archives))
-                except Rejected as exc:
-                    error = ImportError_(candidate.name, exc.code, exc.reason)
+                except Unusable as exc:
+                    error = BadInput(candidate.name, exc.code, exc.reason)
                     errors.append(error)
-                    if candidate.archive is not None and exc.code == ErrorCode.ZIP_BOMB:
+                    if candidate.archive is not None and exc.code == InputCode.ZIP_BOMB:
                         poisoned.setdefault(candidate.archive, error)
                 if progress is not None:
                     progress(done, len(candidates))
         return _drop_poisoned(staged, candidates, poisoned, errors)
 
     def _import_staged(
-        self, staged: list[Staged], errors: list[ImportError_], deidentified_from: str | None
+        self, staged: list[Staged], errors: list[BadInput], deidentified_from: str | None
     ) -> ImportReport:
         decode = self.limits.decode_first_frame
         results = [
@@ -186,7 +186,7 @@ class StudyStore:
                     failures.append(failure)
         return ImportReport(tuple(imported), tuple(duplicates), tuple(touched), tuple(failures))
 
-    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], ImportError_ | None]:
+    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], BadInput | None]:
         """Rows and renames of one study in one transaction; undone together on failure.
 
         Returns (imported, duplicates, error). Each SOP Instance UID is checked again inside
@@ -213,7 +213,7 @@ class StudyStore:
             if isinstance(exc, _Conflict):
                 return [], [], exc.error
             reason = f"study {plan.study_uid} not stored: {exc}"
-            return [], [], ImportError_(plan.study_uid, ErrorCode.STORE_FAILED, reason)
+            return [], [], BadInput(plan.study_uid, InputCode.STORE_FAILED, reason)
         return imported, duplicates, None
 
     def _place(self, item: importer.Inspected) -> Path:
@@ -284,7 +284,7 @@ def _remove_stale_staging(staging: Path) -> None:
 
 
 class _Conflict(Exception):
-    def __init__(self, error: ImportError_) -> None:
+    def __init__(self, error: BadInput) -> None:
         super().__init__(error.reason)
         self.error = error
 
@@ -296,14 +296,14 @@ def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> boo
     owner = conn.execute("SELECT study_uid FROM series WHERE series_uid=?", (series,)).fetchone()
     if owner is not None and owner[0] != item.study.study_uid:
         reason = f"Series Instance UID {series} already belongs to study {owner[0]}"
-        raise _Conflict(ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason))
+        raise _Conflict(BadInput(item.staged.name, InputCode.UID_CONFLICT, reason))
     sop = item.instance.sop_uid
     row = conn.execute("SELECT sha256 FROM instances WHERE sop_uid=?", (sop,)).fetchone()
     if row is None:
         return False
     if row[0] != item.instance.sha256:
         reason = f"SOP Instance UID {sop} was stored meanwhile with different content"
-        raise _Conflict(ImportError_(item.staged.name, ErrorCode.UID_CONFLICT, reason))
+        raise _Conflict(BadInput(item.staged.name, InputCode.UID_CONFLICT, reason))
     return True
 
 
@@ -339,9 +339,9 @@ def _series_record(row: SeriesRow, count: int) -> SeriesRecord:
 def _drop_poisoned(
     staged: list[Staged],
     candidates: list[Candidate],
-    poisoned: dict[str, ImportError_],
-    errors: list[ImportError_],
-) -> tuple[list[Staged], list[ImportError_]]:
+    poisoned: dict[str, BadInput],
+    errors: list[BadInput],
+) -> tuple[list[Staged], list[BadInput]]:
     """A zip with one bomb member is rejected whole: drop the members already staged."""
     if not poisoned:
         return staged, errors
@@ -351,7 +351,7 @@ def _drop_poisoned(
         archive = archive_of.get(item.name)
         if archive in poisoned:
             reason = f"archive rejected: {poisoned[archive].name}: {poisoned[archive].reason}"
-            errors.append(ImportError_(item.name, ErrorCode.ZIP_BOMB, reason))
+            errors.append(BadInput(item.name, InputCode.ZIP_BOMB, reason))
             item.path.unlink(missing_ok=True)
         else:
             kept.append(item)

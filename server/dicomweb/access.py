@@ -7,13 +7,12 @@ admin key or a room token whose holder has ``manage_case`` in the room.
 
 A recording-viewer token (a trainee watching a recording) reads, never writes, the studies
 its room showed in its recordings: the recorder publishes that set as
-``state.extensions["recorded_studies"]`` (room id -> studies); without a recorder it reads
+``state.recorded_studies`` (room id -> studies); without a recorder it reads
 nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -21,6 +20,7 @@ from starlette.requests import HTTPConnection
 from server.appstate import AppState, app_state
 from server.auth import ApiError, bearer_token, is_api_key, require_room_token
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from session.errors import ErrorCode
 from session.grants import Grant
 from session.ids import Uid
 from session.model import Study
@@ -35,9 +35,6 @@ class Reader:
     @property
     def admin(self) -> bool:
         return self.claims is None
-
-
-RECORDED_STUDIES = "recorded_studies"
 
 
 def authenticate(conn: HTTPConnection) -> Reader:
@@ -58,7 +55,7 @@ def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
     if reader.claims is None:
         return None
     if reader.claims.kind is TokenKind.RECORDING_VIEWER:
-        recorded: Callable[[str], dict[Uid, Study]] | None = state.extensions.get(RECORDED_STUDIES)
+        recorded = state.recorded_studies
         return recorded(reader.claims.room) if recorded is not None else {}
     host = state.rooms.get(reader.claims.room)
     if host is None or host.room.closed:
@@ -79,7 +76,7 @@ def require_study(conn: HTTPConnection, study_uid: str, series_uid: str | None =
     """401 without credentials, 403 if the caller's room does not admit the study/series."""
     reader = authenticate(conn)
     if not admits(room_studies(app_state(conn), reader), study_uid, series_uid):
-        raise ApiError(403, "forbidden", "the study is not attached to this token's room")
+        raise ApiError(ErrorCode.FORBIDDEN, "the study is not attached to this token's room")
     return reader
 
 
@@ -92,5 +89,5 @@ def require_uploader(conn: HTTPConnection) -> Reader:
     member = host.member(claims.sub) if host is not None else None
     grants = member.grants if member is not None else claims.effective_grants
     if host is None or Grant.MANAGE_CASE not in grants:
-        raise ApiError(403, "forbidden", "uploading needs the manage_case grant in an open room")
+        raise ApiError(ErrorCode.FORBIDDEN, "uploading needs the manage_case grant in an open room")
     return Reader(claims)

@@ -6,21 +6,17 @@ series?} and ``DELETE /api/rooms/{id}/studies/{uid}``.
 from __future__ import annotations
 
 import asyncio
-import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, require_api_key
+from server.auth import ApiError, json_body, require_api_key
 from server.dicomweb.service import service
 from session.commands import AttachStudy, DetachStudy
 from session.errors import ErrorCode
 from session.ids import RoomId, Uid
 from session.room import Outcome
-
-_STATUS = {ErrorCode.NOT_FOUND: 404, ErrorCode.CONFLICT: 409, ErrorCode.ROOM_CLOSED: 409}
 
 
 async def attach_study(
@@ -33,7 +29,7 @@ async def attach_study(
     """Attach a study to an open room; attaching one already attached is a ``conflict``."""
     host = state.rooms.get(room_id)
     if host is None:
-        raise ApiError(404, "not_found", f"no room {room_id}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no room {room_id}")
     command = AttachStudy(Uid(study_uid), description[:200], tuple(Uid(s) for s in series))
     return await host.system(command)
 
@@ -41,16 +37,16 @@ async def attach_study(
 async def attach_endpoint(request: Request) -> Response:
     require_api_key(request)
     room_id = RoomId(request.path_params["room_id"])
-    body = await _json_body(request)
+    body = await json_body(request)
     uid = body.get("uid")
     if not isinstance(uid, str) or not uid:
-        raise ApiError(400, "bad_request", "body needs a study uid")
+        raise ApiError(ErrorCode.BAD_REQUEST, "body needs a study uid")
     series = body.get("series", [])
     if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
-        raise ApiError(400, "bad_request", "series must be a list of UIDs")
+        raise ApiError(ErrorCode.BAD_REQUEST, "series must be a list of UIDs")
     record = await asyncio.to_thread(service(request).store.study, uid)
     if record is None:
-        raise ApiError(404, "not_found", f"study {uid} is not in the store")
+        raise ApiError(ErrorCode.NOT_FOUND, f"study {uid} is not in the store")
     description = str(body.get("description") or record.description)
     outcome = await attach_study(app_state(request), room_id, uid, description, tuple(series))
     _raise_refusal(outcome)
@@ -61,22 +57,11 @@ async def detach_endpoint(request: Request) -> Response:
     require_api_key(request)
     host = app_state(request).rooms.get(RoomId(request.path_params["room_id"]))
     if host is None:
-        raise ApiError(404, "not_found", "no such room")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such room")
     _raise_refusal(await host.system(DetachStudy(Uid(request.path_params["uid"]))))
     return Response(status_code=204)
 
 
 def _raise_refusal(outcome: Outcome) -> None:
     if outcome.refusal is not None:
-        code = outcome.refusal.code
-        raise ApiError(_STATUS.get(code, 400), code.value, outcome.refusal.message)
-
-
-async def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(400, "bad_request", "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "body must be a JSON object")
-    return body
+        raise ApiError(outcome.refusal.code, outcome.refusal.message)

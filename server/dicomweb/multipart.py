@@ -6,12 +6,12 @@ so spelled: Cornerstone3D's loader finds the first part by scanning for those by
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from server.auth import ApiError
 from server.dicomweb.negotiate import parse_accept
+from session.errors import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +19,6 @@ class Part:
     content_type: str
     body: bytes
     location: str | None = None
-
-
-def new_boundary() -> str:
-    return f"huizhen-{secrets.token_hex(12)}"
 
 
 def encode_multipart(parts: Sequence[Part], boundary: str) -> bytes:
@@ -45,10 +41,10 @@ def decode_multipart(content_type: str | None, body: bytes) -> list[Part]:
     """Split a multipart/related request body into its parts (400 if it is not one)."""
     ranges = parse_accept(content_type)
     if not ranges or ranges[0].media_type != "multipart/related":
-        raise ApiError(415, "unsupported_media_type", "expected multipart/related")
+        raise ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "expected multipart/related")
     boundary = ranges[0].params.get("boundary")
     if not boundary:
-        raise ApiError(400, "bad_request", "multipart/related without a boundary")
+        raise ApiError(ErrorCode.BAD_REQUEST, "multipart/related without a boundary")
     return [_decode_part(raw) for raw in _raw_parts(body, boundary.encode("ascii"))]
 
 
@@ -56,7 +52,7 @@ def _raw_parts(body: bytes, boundary: bytes) -> list[bytes]:
     delimiter = b"--" + boundary
     pieces = body.split(delimiter)
     if len(pieces) < 3 or not pieces[-1].startswith(b"--"):
-        raise ApiError(400, "bad_request", "multipart body is not closed by its boundary")
+        raise ApiError(ErrorCode.BAD_REQUEST, "multipart body is not closed by its boundary")
     # pieces[0] is the preamble, pieces[-1] the epilogue after the closing "--".
     return [_strip_crlf(piece) for piece in pieces[1:-1]]
 
@@ -72,7 +68,7 @@ def _decode_part(raw: bytes) -> Part:
         # A part with no headers at all starts with the blank line itself.
         if raw.startswith(b"\r\n"):
             return Part("application/dicom", raw[2:])
-        raise ApiError(400, "bad_request", "multipart part without a header block")
+        raise ApiError(ErrorCode.BAD_REQUEST, "multipart part without a header block")
     headers = {}
     for line in head.decode("latin-1").split("\r\n"):
         name, _, value = line.partition(":")

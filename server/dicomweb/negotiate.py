@@ -23,6 +23,7 @@ from pydicom.uid import (
 )
 
 from server.auth import ApiError
+from session.errors import ErrorCode
 
 ANY = "*"
 WIRE_PREFERRED = "wire"  # marker: "server's choice for a slow link"
@@ -121,7 +122,7 @@ def instance_syntax(accept: str | None, stored: str) -> str:
             chosen = _syntax_choice(media.params.get("transfer-syntax"), stored, PRODUCIBLE)
             if chosen is not None:
                 return chosen
-    raise ApiError(406, "not_acceptable", "no acceptable application/dicom representation")
+    raise ApiError(ErrorCode.NOT_ACCEPTABLE, "no acceptable application/dicom representation")
 
 
 def _syntax_choice(requested: str | None, stored: str, producible: frozenset[str]) -> str | None:
@@ -145,7 +146,7 @@ def frame_syntax(accept: str | None, stored: str) -> FrameChoice:
         choice = _frame_choice(media, stored)
         if choice is not None:
             return choice
-    raise ApiError(406, "not_acceptable", "no acceptable frame representation")
+    raise ApiError(ErrorCode.NOT_ACCEPTABLE, "no acceptable frame representation")
 
 
 def _frame_choice(media: MediaRange, stored: str) -> FrameChoice | None:

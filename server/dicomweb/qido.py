@@ -25,6 +25,7 @@ from pydicom.dataset import Dataset
 
 from server.auth import ApiError
 from server.cases.store import InstanceRecord, SeriesRecord, StudyRecord, StudyStore
+from session.errors import ErrorCode
 
 MAX_LIMIT = 1000
 
@@ -108,7 +109,7 @@ def attribute_keyword(name: str) -> str:
             return keyword
     elif tag_for_keyword(name) is not None:
         return name
-    raise ApiError(400, "bad_request", f"unknown query attribute {name!r}")
+    raise ApiError(ErrorCode.BAD_REQUEST, f"unknown query attribute {name!r}")
 
 
 def _limit(controls: Mapping[str, str]) -> int | None:
@@ -121,9 +122,9 @@ def _int(controls: Mapping[str, str], name: str, default: int) -> int:
     try:
         value = int(controls.get(name, default))
     except ValueError:
-        raise ApiError(400, "bad_request", f"{name} must be an integer") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must be an integer") from None
     if value < 0:
-        raise ApiError(400, "bad_request", f"{name} must not be negative")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"{name} must not be negative")
     return value
 
 

@@ -20,6 +20,7 @@ from server.dicomweb.negotiate import parse_accept
 from server.dicomweb.transcode import CODEC_ERRORS
 from server.dicomweb.wado import records_for
 from server.imaging.render import MediaType, RenderOptions, render
+from session.errors import ErrorCode
 from session.model import Voi, VoiFunction
 
 THUMBNAIL_SIZE = 128
@@ -43,7 +44,7 @@ async def _render(request: Request, *, thumbnail: bool) -> Response:
     record = records[0]
     frame = int(request.path_params.get("frame", 1))
     if not 1 <= frame <= max(record.number_of_frames, 1):
-        raise ApiError(404, "not_found", f"no frame {frame}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no frame {frame}")
     media = _media_type(request.headers.get("accept"))
     options = RenderOptions(
         voi=parse_window(request.query_params.get("window")),
@@ -61,11 +62,11 @@ def _render_bytes(
 ) -> bytes:
     ds = pydicom.dcmread(record.path)
     if "PixelData" not in ds:
-        raise ApiError(400, "bad_request", "the instance has no pixel data to render")
+        raise ApiError(ErrorCode.BAD_REQUEST, "the instance has no pixel data to render")
     try:
         return render(ds, frame, media, options)
     except CODEC_ERRORS as exc:
-        raise ApiError(406, "not_acceptable", f"cannot render this image: {exc}") from exc
+        raise ApiError(ErrorCode.NOT_ACCEPTABLE, f"cannot render this image: {exc}") from exc
 
 
 def _media_type(accept: str | None) -> MediaType:
@@ -75,7 +76,7 @@ def _media_type(accept: str | None) -> MediaType:
         if media.media_type == "image/png":
             return MediaType.PNG
     if accept:
-        raise ApiError(406, "not_acceptable", "rendered images are image/jpeg or image/png")
+        raise ApiError(ErrorCode.NOT_ACCEPTABLE, "rendered images are image/jpeg or image/png")
     return MediaType.JPEG
 
 
@@ -87,9 +88,9 @@ def parse_window(text: str | None) -> Voi | None:
         center, width = float(parts[0]), float(parts[1])
         function = _FUNCTIONS[parts[2].lower()] if len(parts) > 2 else VoiFunction.LINEAR
     except (ValueError, IndexError, KeyError):
-        raise ApiError(400, "bad_request", f"bad window {text!r}") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad window {text!r}") from None
     if width <= 0 or (function is VoiFunction.LINEAR and width < 1):
-        raise ApiError(400, "bad_request", f"bad window width {width}")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad window width {width}")
     return Voi(center, width, function)
 
 
@@ -99,7 +100,7 @@ def parse_viewport(text: str | None) -> int | None:
     try:
         sizes = [int(v) for v in text.split(",")[:2] if v.strip()]
     except ValueError:
-        raise ApiError(400, "bad_request", f"bad viewport {text!r}") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad viewport {text!r}") from None
     if not sizes or min(sizes) < 1:
-        raise ApiError(400, "bad_request", f"bad viewport {text!r}")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad viewport {text!r}")
     return max(sizes)

@@ -1,8 +1,7 @@
 """The DICOMweb service's resources, created in the app lifespan and kept on the app state.
 
-``state.extensions["studies"]`` is the study store (shared with the admin API, the demo and
-PACS pulls); ``state.extensions["dicomweb"]`` holds the derived-representation cache and the
-header cache.
+``state.studies`` is the study store (shared with the admin API, the demo and PACS pulls);
+``state.dicomweb`` holds it with the derived-representation cache and the header cache.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from server.auth import ApiError
 from server.cases.store import InstanceRecord, StudyStore
 from server.dicomweb.qido import Headers
 from server.dicomweb.transcode import Representations
+from session.errors import ErrorCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,29 +32,25 @@ class DicomWeb:
     def instance(self, study: str, series: str, sop: str) -> InstanceRecord:
         record = self.store.instance(study, series, sop)
         if record is None:
-            raise ApiError(404, "not_found", f"no instance {sop} in series {series}")
+            raise ApiError(ErrorCode.NOT_FOUND, f"no instance {sop} in series {series}")
         return record
 
     def instances(self, study: str, series: str | None = None) -> list[InstanceRecord]:
         records = self.store.instances(study, series)
         if not records:
-            raise ApiError(404, "not_found", f"no instances for study {study} series {series}")
+            raise ApiError(ErrorCode.NOT_FOUND, f"no instances for study {study} series {series}")
         return records
 
 
 def build(state: AppState) -> DicomWeb:
-    data = state.settings.data_dir
-    store = state.extensions.get("studies")
-    if not isinstance(store, StudyStore):
-        store = StudyStore(data / "studies")
-        state.extensions["studies"] = store
-    return DicomWeb(store, Representations(data / "cache" / "dicomweb"), Headers())
+    cache = state.settings.data_dir / "cache" / "dicomweb"
+    return DicomWeb(state.studies, Representations(cache), Headers())
 
 
 @contextlib.asynccontextmanager
 async def dicomweb_lifespan(state: AppState) -> AsyncIterator[None]:
     """LIFESPAN_HOOKS entry: the store and caches live as long as the app."""
-    state.extensions["dicomweb"] = build(state)
+    state.dicomweb = build(state)
     # Loading the codecs costs ~0.5 s on a busy 2-core host: pay it now, in the background,
     # rather than in the first joiner's first frame.
     warm = asyncio.create_task(asyncio.to_thread(warm_codecs), name="dicomweb:warm-codecs")
@@ -80,7 +76,7 @@ def warm_codecs() -> None:
 
 
 def service(conn: HTTPConnection) -> DicomWeb:
-    found = app_state(conn).extensions.get("dicomweb")
-    if not isinstance(found, DicomWeb):
-        raise ApiError(503, "unavailable", "the DICOMweb service is not configured")
+    found = app_state(conn).dicomweb
+    if found is None:
+        raise ApiError(ErrorCode.UNAVAILABLE, "the DICOMweb service is not configured")
     return found

@@ -26,6 +26,7 @@ from server.dicomweb.http import DICOM_JSON
 from server.dicomweb.multipart import Part, decode_multipart
 from server.dicomweb.search import base_url
 from server.dicomweb.service import service
+from session.errors import ErrorCode
 
 MAX_BODY_BYTES = 1 << 30
 PROCESSING_FAILURE = 0xC000
@@ -36,7 +37,7 @@ async def store(request: Request) -> Response:
     reader = require_uploader(request)
     length = int(request.headers.get("content-length") or 0)
     if length > MAX_BODY_BYTES:
-        raise ApiError(413, "too_large", "upload larger than 1 GiB")
+        raise ApiError(ErrorCode.TOO_LARGE, "upload larger than 1 GiB")
     parts = decode_multipart(request.headers.get("content-type"), await request.body())
     items, failed = _items(parts, request.path_params.get("study"))
     report = await asyncio.to_thread(service(request).store.import_bytes, items)

@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
@@ -24,6 +23,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian, JPEGLSLossless
 
 from server.auth import ApiError
 from server.dicomweb.negotiate import NATIVE, WIRE_PREFERRED
+from session.errors import ErrorCode
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,9 @@ class Representations:
             try:
                 data = _dataset_bytes(transcoded(ds, syntax))
             except CODEC_ERRORS as exc:
-                raise ApiError(406, "not_acceptable", f"cannot convert to {syntax}: {exc}") from exc
+                raise ApiError(
+                    ErrorCode.NOT_ACCEPTABLE, f"cannot convert to {syntax}: {exc}"
+                ) from exc
             _write_atomic(target, data)
         return target
 
@@ -79,7 +81,7 @@ class Representations:
         path = self.p10(record, syntax)
         ds = pydicom.dcmread(path)
         if "PixelData" not in ds:
-            raise ApiError(400, "bad_request", "the instance has no pixel data")
+            raise ApiError(ErrorCode.BAD_REQUEST, "the instance has no pixel data")
         return syntax, [frame_bytes(ds, n, record.number_of_frames) for n in numbers]
 
     def _wire_syntax(self, record: Instance) -> str:
@@ -145,7 +147,7 @@ def _native_frame_size(ds: Dataset) -> int:
     bits = int(ds.BitsAllocated)
     pixels = int(ds.Rows) * int(ds.Columns) * samples
     if bits == 1:
-        raise ApiError(400, "bad_request", "1-bit frames are not served individually")
+        raise ApiError(ErrorCode.BAD_REQUEST, "1-bit frames are not served individually")
     return pixels * bits // 8
 
 
@@ -153,7 +155,7 @@ def _check_frames(record: Instance, numbers: list[int]) -> None:
     bad = [n for n in numbers if not 1 <= n <= max(record.number_of_frames, 1)]
     if bad:
         raise ApiError(
-            404, "not_found", f"no frame {bad[0]} (the instance has {record.number_of_frames})"
+            ErrorCode.NOT_FOUND, f"no frame {bad[0]} (the instance has {record.number_of_frames})"
         )
 
 
@@ -174,9 +176,3 @@ def _write_atomic(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
-
-
-def native_frame_array(data: bytes, ds: Dataset) -> np.ndarray:
-    """Helper for tests and benchmarks: native little-endian frame bytes as an array."""
-    dtype = np.dtype(f"<{'i' if ds.PixelRepresentation else 'u'}{int(ds.BitsAllocated) // 8}")
-    return np.frombuffer(data, dtype=dtype).reshape(int(ds.Rows), int(ds.Columns), -1).squeeze()

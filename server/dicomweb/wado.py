@@ -31,6 +31,7 @@ from server.dicomweb.multipart import Part, encode_multipart, multipart_content_
 from server.dicomweb.negotiate import MEDIA_FOR_SYNTAX, NATIVE, frame_syntax, instance_syntax
 from server.dicomweb.search import base_url
 from server.dicomweb.service import DicomWeb, service
+from session.errors import ErrorCode
 
 BULK_THRESHOLD = 1024
 MAX_FRAMES_PER_REQUEST = 512
@@ -116,7 +117,7 @@ async def frames(request: Request) -> Response:
     numbers = parse_frame_list(request.path_params["frames"])
     choice = frame_syntax(request.headers.get("accept"), record.transfer_syntax_uid)
     if not choice.multipart and len(numbers) != 1:
-        raise ApiError(406, "not_acceptable", "several frames need multipart/related")
+        raise ApiError(ErrorCode.NOT_ACCEPTABLE, "several frames need multipart/related")
     etag = etag_for([record.sha256], f"frames:{numbers}:{choice.syntax}:{choice.multipart}")
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -141,9 +142,9 @@ def parse_frame_list(text: str) -> list[int]:
     try:
         numbers = [int(item) for item in text.split(",") if item.strip()]
     except ValueError:
-        raise ApiError(400, "bad_request", f"bad frame list {text!r}") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad frame list {text!r}") from None
     if not numbers or len(numbers) > MAX_FRAMES_PER_REQUEST or min(numbers) < 1:
-        raise ApiError(400, "bad_request", f"bad frame list {text!r}")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad frame list {text!r}")
     return numbers
 
 
@@ -166,7 +167,7 @@ def _tag(text: str) -> int:
     try:
         return int(text, 16)
     except ValueError:
-        raise ApiError(400, "bad_request", f"bad tag {text!r}") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad tag {text!r}") from None
 
 
 def _bulk_value(dw: DicomWeb, record: InstanceRecord, tag: int) -> bytes:
@@ -177,7 +178,7 @@ def _bulk_value(dw: DicomWeb, record: InstanceRecord, tag: int) -> bytes:
     ds = pydicom.dcmread(record.path)
     element = _find(ds, tag)
     if element is None or not isinstance(element.value, bytes):
-        raise ApiError(404, "not_found", f"no bulk data element {tag:08X}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no bulk data element {tag:08X}")
     return element.value
 
 

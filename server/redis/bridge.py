@@ -1,7 +1,7 @@
 """Bridging a client on node A to its room on node B, over Redis pub/sub.
 
 Node A (where the WebSocket is) keeps the client's ``Connection`` and hands the room a
-``BridgedHost``: join, commands and leave travel to B's channel; B runs a ``Connection`` for
+``RemoteRoom``: join, commands and leave travel to B's channel; B runs a ``Connection`` for
 the client whose sink publishes each frame back to A, which queues it on the real socket.
 The client cannot tell: same welcome, same frames, same order (one ordered publisher per
 node; Redis delivers a connection's messages in order).
@@ -27,10 +27,9 @@ from redis.asyncio import Redis
 from server.connection import Connection, Identity
 from server.fastpath import ws_binary_frame
 from server.redis import keys
-from server.redis.health import RedisHealth
+from server.redis.health import FAILURES, RedisHealth
 from server.redis.outbox import Outbox, RemoteSink
-from server.redis.writer import FAILURES
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from session.codec import (
     CloseCode,
     CommandFrame,
@@ -45,7 +44,7 @@ from session.commands import Command
 from session.errors import ErrorCode
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
-from session.room import Outcome, Refusal, Room
+from session.room import Refusal
 
 if TYPE_CHECKING:
     from server.interfaces import MediaSignalling, MemberView
@@ -62,7 +61,7 @@ MOVING = "room moving to another node; "
 class _Remote:
     """On the room's node: one bridged client."""
 
-    host: RoomHost
+    host: LocalRoom
     conn: Connection
     origin: str
     writer: asyncio.Task[None] | None = None
@@ -108,13 +107,17 @@ async def _signal_after(
         conn.send(encode_error(frame.ref, ErrorCode.INTERNAL, "media signalling failed"))
 
 
-class BridgedHost(RoomHost):
-    """On the client's node: the room's stand-in for ``server.ws`` (never started)."""
+class RemoteRoom:
+    """The ``RoomHandle`` of a room hosted on another node: everything goes over the bridge."""
 
-    def __init__(self, bridge: Bridge, room_id: RoomId, owner: str, metrics: Metrics) -> None:
-        super().__init__(Room(room_id, now=time.time()), metrics, coalesce_s=0.0)
+    def __init__(self, bridge: Bridge, room_id: RoomId, owner: str) -> None:
         self.owner = owner
+        self._room_id = room_id
         self._bridge = bridge
+
+    @property
+    def room_id(self) -> RoomId:
+        return self._room_id
 
     async def join(self, conn: Connection, resume_from: int | None) -> Refusal | None:
         return await self._bridge.join(self.owner, conn, resume_from)
@@ -128,9 +131,6 @@ class BridgedHost(RoomHost):
     def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
         self._bridge.signal(conn, frame)
         return True
-
-    async def system(self, command: Command) -> Outcome:
-        raise RuntimeError(f"room {self.room.id} is hosted on node {self.owner}")
 
     def member(self, participant: ParticipantId) -> MemberView | None:
         return None  # the room's state lives on its node
@@ -146,6 +146,7 @@ class Bridge:
         settings: Settings,
         metrics: Metrics,
         health: RedisHealth,
+        host_placed: Callable[[RoomId], Awaitable[str | None]],
         media: Callable[[], MediaSignalling | None] = lambda: None,
     ) -> None:
         self.node_id = node_id
@@ -163,13 +164,10 @@ class Bridge:
         self._remote: dict[str, _Remote] = {}  # "origin/conn id" → bridged client here
         self._placing: dict[str, asyncio.Future[str | None]] = {}  # request id → refusal
         self._tasks: set[asyncio.Task[None]] = set()
-        # Set by the node: host a room just placed here; a refusal, or None once hosted.
-        self.on_place: Callable[[RoomId], Awaitable[str | None]] | None = None
+        # Host a room just placed here: a refusal, or None once hosted.
+        self._host_placed = host_placed
 
     # --- client side (node A) -----------------------------------------------------------------
-    def host_for(self, room_id: RoomId, owner: str) -> BridgedHost:
-        return BridgedHost(self, room_id, owner, self._metrics)
-
     async def join(self, owner: str, conn: Connection, resume_from: int | None) -> Refusal | None:
         conn_id = f"{next(self._ids)}"
         self._local[conn_id] = (conn, owner)
@@ -306,19 +304,17 @@ class Bridge:
         task.add_done_callback(self._tasks.discard)
 
     async def _on_place(self, origin: str, request: str, room_id: RoomId) -> None:
-        refusal: str | None = "this node does not take placements"
-        if self.on_place is not None:
-            try:
-                refusal = await self.on_place(room_id)
-            except Exception as exc:  # Redis trouble or a bug: the placer hears why
-                log.exception("hosting placed room %s failed", room_id)
-                refusal = f"hosting failed: {type(exc).__name__}"
+        try:
+            refusal = await self._host_placed(room_id)
+        except Exception as exc:  # Redis trouble or a bug: the placer hears why
+            log.exception("hosting placed room %s failed", room_id)
+            refusal = f"hosting failed: {type(exc).__name__}"
         self._to(origin, "hosted", request, refusal)
 
     async def _on_join(self, request: _JoinRequest) -> None:
         origin, conn_id, ident = request.origin, request.conn_id, request.identity
         host = self._rooms.get(ident.room_id)
-        if host is None or isinstance(host, BridgedHost):
+        if host is None:
             self._to(origin, "joined", conn_id, [ErrorCode.UNAVAILABLE.value, "room moved"])
             return
         reply = keys.node_channel(origin)

@@ -31,12 +31,12 @@ def decode_info(data: bytes) -> RoomInfo:
 
 
 class RedisRoomDirectory:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, node_id: str | None = None) -> None:
         self._redis = redis
         self.redis = redis  # the node's one client, shared by the other Redis parts
-        # Set by the node: a room created here is owned by this node from the start, so a
-        # client of another node can be bridged to it as soon as ``create`` returns.
-        self.node_id: str | None = None
+        # This node: a room created here is owned by it from the start, so a client of
+        # another node can be bridged to it as soon as ``create`` returns.
+        self.node_id = node_id
 
     async def create(self, info: RoomInfo, owner: str | None = None) -> RoomInfo:
         """Record a new room, owned by ``owner`` (default: this node)."""

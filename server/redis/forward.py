@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 
 import httpx
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.auth import bearer_token
+from server.errors import error_response
 from server.redis import recordings
+from server.redis.health import FAILURES
 from server.redis.proxying import FORWARDED, forward_headers, request_body, stream_response
-from server.redis.wiring import redis_node
-from server.redis.writer import FAILURES
 from server.tokens import TokenError, verify_room_token
+from session.errors import ErrorCode
 from session.ids import RoomId
 
 if TYPE_CHECKING:
@@ -49,8 +49,8 @@ class ForwardToRoomNode:
         try:
             target = await self._target(scope) if scope["type"] == "http" else None
         except FAILURES:
-            unknown = {"code": "unavailable", "message": "Redis is unreachable; try again"}
-            await JSONResponse(unknown, 503)(scope, receive, send)
+            unknown = error_response(ErrorCode.UNAVAILABLE, "Redis is unreachable; try again")
+            await unknown(scope, receive, send)
             return
         if target is None:
             await self.app(scope, receive, send)
@@ -63,7 +63,7 @@ class ForwardToRoomNode:
 
     async def _target(self, scope: Scope) -> tuple[Node, str] | None:
         state: AppState | None = getattr(scope["app"].state, "huizhen", None)
-        node = redis_node(state) if state is not None else None
+        node = state.redis_node if state is not None else None
         if node is None or state is None:
             return None
         conn = HTTPConnection(scope)
@@ -103,7 +103,7 @@ async def _proxy(node: Node, base: str, scope: Scope, receive: Receive, send: Se
         response = await node.http.send(request, stream=True)
     except httpx.HTTPError as exc:
         log.warning("forwarding %s to %s failed: %s", conn.url.path, base, exc)
-        unreachable = {"code": "unavailable", "message": "the room's node is unreachable"}
-        await JSONResponse(unreachable, 503)(scope, receive, send)
+        unreachable = error_response(ErrorCode.UNAVAILABLE, "the room's node is unreachable")
+        await unreachable(scope, receive, send)
         return
     await stream_response(response, send)

@@ -1,46 +1,15 @@
-"""Whether this node can reach Redis, for ``/healthz`` and the logs.
-
-Every Redis user (each room's log writer, the heartbeat, the bridge) reports under its own
-name; the node is healthy when none is failing. An outage is logged once when it starts and
-once when it ends, not on every retry.
-"""
+"""Whether this node can reach Redis (``server.health`` named for Redis), and what failing means."""
 
 from __future__ import annotations
 
-import logging
-import time
-from dataclasses import dataclass
+from redis.exceptions import RedisError
 
-log = logging.getLogger(__name__)
+from server.health import Health
 
-
-@dataclass(frozen=True, slots=True)
-class HealthView:
-    ok: bool
-    error: str  # the failures, "what: error; ..." ("" while healthy)
-    since: float  # when the current state began (epoch seconds)
+FAILURES = (RedisError, OSError)
+"""What a Redis call raises while Redis is unreachable (retried, reported to ``RedisHealth``)."""
 
 
-class RedisHealth:
+class RedisHealth(Health):
     def __init__(self) -> None:
-        self._errors: dict[str, str] = {}
-        self._since = time.time()
-
-    @property
-    def ok(self) -> bool:
-        return not self._errors
-
-    def view(self) -> HealthView:
-        error = "; ".join(f"{what}: {message}" for what, message in self._errors.items())
-        return HealthView(self.ok, error, self._since)
-
-    def failed(self, what: str, exc: BaseException) -> None:
-        if self.ok:
-            log.error("redis unavailable (%s: %s: %s); retrying", what, type(exc).__name__, exc)
-            self._since = time.time()
-        self._errors[what] = f"{type(exc).__name__}: {exc}"
-
-    def succeeded(self, what: str) -> None:
-        if self._errors.pop(what, None) is not None and self.ok:
-            log.warning("redis is back after %.1f s", time.time() - self._since)
-            self._since = time.time()
+        super().__init__("redis")

@@ -13,24 +13,24 @@ from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
 from server.auth import ApiError, require_room_token
-from server.redis.wiring import redis_node
-from server.redis.writer import FAILURES
+from server.redis.health import FAILURES
+from session.errors import ErrorCode
 
 
 async def room_node(request: Request) -> Response:
     claims = require_room_token(request)
     state = app_state(request)
-    node = redis_node(state)
+    node = state.redis_node
     if node is None:
         if state.rooms.get(claims.room) is None:
-            raise ApiError(404, "not_found", "no such room")
+            raise ApiError(ErrorCode.NOT_FOUND, "no such room")
         return JSONResponse({"node": "local", "url": state.settings.public_base, "here": True})
     try:
         where = await node.where(claims.room)
     except FAILURES:
-        raise ApiError(503, "unavailable", "Redis is unreachable; try again") from None
+        raise ApiError(ErrorCode.UNAVAILABLE, "Redis is unreachable; try again") from None
     if where is None:
-        raise ApiError(404, "not_found", "no live node hosts this room (it may be moving)")
+        raise ApiError(ErrorCode.NOT_FOUND, "no live node hosts this room (it may be moving)")
     return JSONResponse({"node": where.id, "url": where.url, "here": where.id == node.id})
 
 

@@ -14,28 +14,25 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from server.cluster import ClusterError, host_restored
 from server.interfaces import RoomExists, RoomInfo
-from server.redis.bridge import Bridge
+from server.redis.bridge import Bridge, RemoteRoom
 from server.redis.directory import RedisRoomDirectory
-from server.redis.health import RedisHealth
+from server.redis.health import FAILURES, RedisHealth
 from server.redis.nodes import NodeDirectory, NodeLoad
 from server.redis.placement import Placement
-from server.redis.roomlog import RedisRoomLog
-from server.redis.writer import FAILURES, LogWriter
-from server.rooms import ClusterError
+from session.errors import ErrorCode
 from session.ids import RoomId
-from session.room import Room
 
 if TYPE_CHECKING:
     from server.interfaces import MediaSignalling
+    from server.journal import Journal
     from server.metrics import Metrics
-    from server.roomhost import RoomHost
     from server.rooms import RoomRegistry
     from server.settings import Settings
 
@@ -52,18 +49,19 @@ class Node:
         directory: RedisRoomDirectory,
         metrics: Metrics,
         *,
+        journal: Journal,
+        health: RedisHealth,
         media: Callable[[], MediaSignalling | None] = lambda: None,
         beat_s: float = 0.5,
         ttl_s: float = 2.0,
     ) -> None:
-        self.id = uuid.uuid4().hex[:12]
-        self.health = RedisHealth()
-        self.writers: dict[RoomId, LogWriter] = {}
+        assert directory.node_id is not None, "the directory is made for this node"
+        self.id = directory.node_id
+        self.health = health
         self._settings = settings
         self._rooms = rooms
         self._directory = directory
-        directory.node_id = self.id
-        self._log = RedisRoomLog(directory.redis, self.id)
+        self._journal = journal
         self._nodes = NodeDirectory(directory.redis, ttl_s=ttl_s)
         self._beat_s = beat_s
         self._run_id = ""
@@ -77,33 +75,19 @@ class Node:
             settings=settings,
             metrics=metrics,
             health=self.health,
+            host_placed=self._host_placed,
             media=media,
         )
         # Room-scoped HTTP for rooms on other nodes goes there (``server.redis.forward``).
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=2.0))
         self.placement = Placement(self._nodes, directory, rooms, self.bridge, self.load)
 
-    # --- hosting ----------------------------------------------------------------------------
-    def attach(self, host: RoomHost) -> None:
-        """``RoomRegistry.on_host`` callback: give the room a durable log.
+    async def _host_placed(self, room_id: RoomId) -> str | None:
+        return await self.placement.host_placed(room_id)
 
-        The room is already ours in Redis: its owner key is written with its directory entry
-        (created here) or before adoption (taken over)."""
-        room_id = host.room.id
-        writer = LogWriter(
-            self._log, host.room, self.health, on_lost=lambda: self._spawn(self._lost(room_id))
-        )
-        self.writers[host.room.id] = writer
-        host.add_observer(writer.observe)
-        host.durable = writer.barrier
-        self._spawn(writer.run())
-
-    async def _lost(self, room_id: RoomId) -> None:
-        self.writers.pop(room_id, None)
-        await self._rooms.drop(room_id)
-
-    async def route(self, room_id: RoomId) -> RoomHost | None:
-        """``RoomRegistry.router``: a room hosted by another live node, reached via the bridge.
+    # --- other nodes' rooms ---------------------------------------------------------------
+    async def route(self, room_id: RoomId) -> RemoteRoom | None:
+        """A room hosted by another live node, reached via the bridge.
 
         None: no such room. ``ClusterError`` (unavailable): it exists but is moving (its node
         died and a survivor is taking it over) or Redis cannot say: the client retries."""
@@ -111,28 +95,28 @@ class Node:
             owner = await self._nodes.owner(room_id)
             if owner is not None and owner != self.id and await self._nodes.alive(owner):
                 self.health.succeeded("room lookup")
-                return self.bridge.host_for(room_id, owner)
+                return RemoteRoom(self.bridge, room_id, owner)
             info = await self._directory.get(room_id)
             # A Redis restarted without persistence forgot every room until the nodes write
             # theirs back (next beat): "no such room" then would stop clients for good.
             amnesia = info is None and await self._nodes.server_uptime_s() < RESTORE_GRACE_S
         except FAILURES as exc:
             self.health.failed("room lookup", exc)
-            raise ClusterError("unavailable", "Redis is unreachable; try again") from None
+            raise ClusterError(ErrorCode.UNAVAILABLE, "Redis is unreachable; try again") from None
         self.health.succeeded("room lookup")
         if amnesia:
-            raise ClusterError("unavailable", "Redis restarted; rooms are being restored")
+            raise ClusterError(ErrorCode.UNAVAILABLE, "Redis restarted; rooms are being restored")
         if info is None or info.closed:
             return None
-        raise ClusterError("unavailable", "the room is moving to another node; try again")
+        raise ClusterError(ErrorCode.UNAVAILABLE, "the room is moving to another node; try again")
 
     async def rooms_elsewhere(self) -> list[RoomInfo]:
-        """``RoomRegistry.elsewhere``: the directory's rooms this node does not host."""
+        """The directory's rooms this node does not host."""
         try:
             listed = await self._directory.list()
         except FAILURES as exc:
             raise ClusterError(
-                "unavailable", f"Redis is unreachable ({type(exc).__name__})"
+                ErrorCode.UNAVAILABLE, f"Redis is unreachable ({type(exc).__name__})"
             ) from None
         return [info for info in listed if self._rooms.get(info.id) is None]
 
@@ -185,7 +169,7 @@ class Node:
     async def _check_restart(self) -> None:
         run_id = await self._nodes.server_run_id()
         if self._run_id and run_id != self._run_id:
-            log.warning("redis restarted: writing back %d rooms", len(self.writers))
+            log.warning("redis restarted: writing back %d rooms", len(self._rooms.hosts()))
             await self._restore_keys()
         self._run_id = run_id
 
@@ -195,9 +179,7 @@ class Node:
             with contextlib.suppress(RoomExists):
                 await self._directory.create(info)
             await self._nodes.set_owner(host.room.id, self.id)
-            writer = self.writers.get(host.room.id)
-            if writer is not None:
-                writer.resync()
+            self._journal.resync(host.room.id)
 
     # --- takeover ---------------------------------------------------------------------------
     async def _take_orphans(self, live: list[NodeLoad]) -> None:
@@ -223,30 +205,16 @@ class Node:
             info = await self._directory.get(room_id)
             if info is None or info.closed:
                 return
-            stored = await self._log.load(room_id)
+            stored = await self._journal.store.load(room_id)
             await self._nodes.set_owner(room_id, self.id)
-            if stored is None:  # its node died before the first snapshot: nothing happened
-                self._rooms.host_new(info)
-                log.warning("took over room %s before its first event", room_id)
-                return
-            room = Room.restore(
-                room_id,
-                stored.snapshot,
-                stored.events,
-                log_size=self._settings.room_log_size,
-                offline_grace=self._settings.offline_grace_s,
-            )
-            _everyone_offline(room, time.time())
-            self._rooms.adopt(room)
-            log.warning("took over room %s at seq %d", room_id, room.seq)
+            # Its node may have died before the first snapshot: then nothing happened yet.
+            host_restored(self._rooms, self._settings, info, stored)
+            log.warning("took over room %s", room_id)
 
     # --- lifecycle --------------------------------------------------------------------------
     async def stop(self, drain_s: float = 2.0) -> None:
         """Let the writers finish what they hold (bounded), then leave the node set."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(drain_s):
-                for writer in self.writers.values():
-                    await writer.barrier()
+        await self._journal.stop(drain_s)
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -258,10 +226,3 @@ class Node:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-
-def _everyone_offline(room: Room, now: float) -> None:
-    """The dead node's connections are gone: start everyone's grace timer (events logged)."""
-    for participant in room.snapshot().state.participants.values():
-        if participant.online:
-            room.disconnect(participant.id, now)

@@ -12,8 +12,7 @@ from typing import Any
 import msgpack
 from redis.asyncio import Redis
 
-from server.redis.health import RedisHealth
-from server.redis.writer import FAILURES
+from server.redis.health import FAILURES, RedisHealth
 
 log = logging.getLogger(__name__)
 MAX_POSTS = 10_000  # ~1.3 MB of small frames: seconds of a busy room's traffic

@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from server.cluster import ClusterError, Placed
 from server.interfaces import RoomInfo
 from server.redis.bridge import Bridge
 from server.redis.directory import RedisRoomDirectory
+from server.redis.health import FAILURES
 from server.redis.nodes import NodeDirectory, NodeLoad
-from server.redis.writer import FAILURES
-from server.rooms import ClusterError, Placed, TooManyRooms
+from server.rooms import TooManyRooms
+from session.errors import ErrorCode
 from session.ids import RoomId
 
 if TYPE_CHECKING:
@@ -46,20 +48,19 @@ class Placement:
         # Queue this node's creations in order: only one of them polls for the Redis lock
         # at a time (16 pollers here starved some for ~1 s: docs/benchmarks.md, placement).
         self._queue = asyncio.Lock()
-        bridge.on_place = self.host_placed
 
     async def place(self, room_id: RoomId, title: str, wanted: str | None) -> Placed:
-        """``RoomRegistry.placer``: create the room on its node; Redis trouble → unavailable."""
+        """``Cluster.place``: create the room on its node; Redis trouble → unavailable."""
         try:
             return await self._place(room_id, title, wanted)
         except FAILURES as exc:
             log.warning("placing room %s: Redis unreachable (%s)", room_id, exc)
-            raise ClusterError("unavailable", "Redis is unreachable; try again") from None
+            raise ClusterError(ErrorCode.UNAVAILABLE, "Redis is unreachable; try again") from None
 
     async def _place(self, room_id: RoomId, title: str, wanted: str | None) -> Placed:
         async with self._queue, self._nodes.placement_lock(PLACE_WAIT_S) as held:
             if not held:
-                raise ClusterError("unavailable", "another placement is slow; try again")
+                raise ClusterError(ErrorCode.UNAVAILABLE, "another placement is slow; try again")
             target = await self._target(wanted)
             here = self._here()
             if target.id == here.id:
@@ -76,7 +77,7 @@ class Placement:
         for node in live:
             if node.id == wanted:
                 return node
-        raise ClusterError("bad_request", f"no live node {wanted!r}")
+        raise ClusterError(ErrorCode.BAD_REQUEST, f"no live node {wanted!r}")
 
     async def _place_on(self, target: NodeLoad, info: RoomInfo) -> None:
         await self._directory.create(info, owner=target.id)  # RoomExists: id taken
@@ -84,7 +85,9 @@ class Placement:
         if refusal is not None:
             # Nobody hosts it: free the id (a late host would find no owner key and refuse).
             await self._directory.forget(info.id)
-            raise ClusterError("unavailable", f"node {target.id} refused the room: {refusal}")
+            raise ClusterError(
+                ErrorCode.UNAVAILABLE, f"node {target.id} refused the room: {refusal}"
+            )
         log.info("room %s placed on node %s", info.id, target.id)
 
     async def host_placed(self, room_id: RoomId) -> str | None:

@@ -22,9 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recorder.format import RECORDINGS_DIR
 from server.auth import bearer_token
-from server.dicomweb.access import RECORDED_STUDIES
+from server.errors import error_response
 from server.redis.proxying import forward_headers, stream_response
 from server.tokens import TokenError, TokenKind, verify_room_token
+from session.errors import ErrorCode
 
 if TYPE_CHECKING:
     from server.appstate import AppState
@@ -51,7 +52,7 @@ def _viewer_of_another_node(conn: HTTPConnection, state: AppState) -> bool:
         claims = verify_room_token(state.keys, bearer_token(conn), kind=TokenKind.RECORDING_VIEWER)
     except TokenError:
         return False
-    recorded = state.extensions.get(RECORDED_STUDIES)
+    recorded = state.recorded_studies
     return recorded is None or not recorded(claims.room)
 
 
@@ -69,8 +70,8 @@ async def _first_that_has_it(
     conn = HTTPConnection(scope)
     body = await _read_body(receive)
     if body is None:
-        too_large = {"code": "too_large", "message": f"body over {MAX_BODY} bytes"}
-        await JSONResponse(too_large, 413)(scope, receive, send)
+        too_large = error_response(ErrorCode.TOO_LARGE, f"body over {MAX_BODY} bytes")
+        await too_large(scope, receive, send)
         return
     for base in await node.other_urls():
         request = node.http.build_request(

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Sequence
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
-from server.interfaces import StoredRoom
+from server.interfaces import LogLost, StoredRoom
 from server.redis import keys
 from session.codec import encode_snapshot, snapshot_from_wire, stamped_from_wire
 from session.ids import RoomId
@@ -57,7 +57,7 @@ return 1
 )
 
 
-class NotOwner(Exception):
+class NotOwner(LogLost):
     """Another node owns the room now: this node must stop hosting it."""
 
 

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 
 class FrameRecorder(Protocol):
-    """``recorder.service.RecorderService``'s media seam (``docs/recording.md``)."""
+    """``server.recording.service.RecorderService``'s media seam (``docs/recording.md``)."""
 
     def on_frame(  # noqa: PLR0917 - the recorder's signature
         self,

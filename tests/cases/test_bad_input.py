@@ -17,7 +17,7 @@ from pydicom.uid import UID
 
 from samples import SamplePaths
 from server.cases import importer
-from server.cases.errors import ErrorCode
+from server.cases.errors import InputCode
 from server.cases.sources import check_member_name
 from server.cases.store import StudyStore
 
@@ -29,7 +29,7 @@ def seeded(store: StudyStore, samples: SamplePaths) -> StudyStore:
     return store
 
 
-def only_error(store: StudyStore, paths: list[Path]) -> ErrorCode:
+def only_error(store: StudyStore, paths: list[Path]) -> InputCode:
     before = snapshot(store)
     report = store.import_paths(paths)
     assert report.imported == () and len(report.errors) >= 1
@@ -45,10 +45,10 @@ def only_error(store: StudyStore, paths: list[Path]) -> ErrorCode:
 def test_not_dicom(seeded: StudyStore, tmp_path: Path) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("not an image\n" * 20)
-    assert only_error(seeded, [junk]) == ErrorCode.NOT_DICOM
+    assert only_error(seeded, [junk]) == InputCode.NOT_DICOM
     empty = tmp_path / "empty.dcm"
     empty.write_bytes(b"")
-    assert only_error(seeded, [empty]) == ErrorCode.NOT_DICOM
+    assert only_error(seeded, [empty]) == InputCode.NOT_DICOM
 
 
 @pytest.mark.parametrize("fraction", [0.99, 0.5, 0.05])
@@ -58,9 +58,9 @@ def test_truncated(
     data = samples.ct_files[0].read_bytes()
     cut = tmp_path / "cut.dcm"
     cut.write_bytes(data[: int(len(data) * fraction)])
-    assert only_error(seeded, [cut]) in {ErrorCode.TRUNCATED, ErrorCode.NOT_DICOM}
+    assert only_error(seeded, [cut]) in {InputCode.TRUNCATED, InputCode.NOT_DICOM}
     if fraction > 0.1:
-        assert only_error(seeded, [cut]) == ErrorCode.TRUNCATED
+        assert only_error(seeded, [cut]) == InputCode.TRUNCATED
 
 
 def test_truncated_big_pixel_data_is_caught_without_loading_it(
@@ -71,7 +71,7 @@ def test_truncated_big_pixel_data_is_caught_without_loading_it(
     cut = tmp_path / "dx_cut.dcm"
     cut.write_bytes(data[:-1000])
     store = StudyStore(tmp_path / "fresh")
-    assert only_error(store, [cut]) == ErrorCode.TRUNCATED
+    assert only_error(store, [cut]) == InputCode.TRUNCATED
     assert store.import_paths([samples.radiograph]).errors == ()
 
 
@@ -79,7 +79,7 @@ def test_truncated_encapsulated_pixel_data(seeded: StudyStore, tmp_path: Path) -
     data = real_file("JPEG2000.dcm").read_bytes()
     cut = tmp_path / "j2k_cut.dcm"
     cut.write_bytes(data[: len(data) - 200])
-    assert only_error(seeded, [cut]) == ErrorCode.TRUNCATED
+    assert only_error(seeded, [cut]) == InputCode.TRUNCATED
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_unsupported_transfer_syntax(
     ds.file_meta.TransferSyntaxUID = UID(tsuid)
     path = tmp_path / "odd.dcm"
     path.write_bytes(encode_keeping_encoding(ds))
-    assert only_error(seeded, [path]) == ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
+    assert only_error(seeded, [path]) == InputCode.UNSUPPORTED_TRANSFER_SYNTAX
 
 
 def encode_keeping_encoding(ds: pydicom.Dataset) -> bytes:
@@ -110,14 +110,14 @@ def test_too_large(
     make_store: Callable[..., StudyStore], samples: SamplePaths, tmp_path: Path
 ) -> None:
     store = make_store(max_file_size=10_000)
-    assert only_error(store, [samples.ct_files[0]]) == ErrorCode.TOO_LARGE
+    assert only_error(store, [samples.ct_files[0]]) == InputCode.TOO_LARGE
     assert store.import_bytes([("big", samples.ct_files[0].read_bytes())]).errors[0].code == (
-        ErrorCode.TOO_LARGE
+        InputCode.TOO_LARGE
     )
     archive = tmp_path / "big.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
         zf.write(samples.ct_files[0], "a.dcm")
-    assert only_error(store, [archive]) == ErrorCode.TOO_LARGE
+    assert only_error(store, [archive]) == InputCode.TOO_LARGE
 
 
 def bomb(path: Path, members: dict[str, bytes]) -> Path:
@@ -132,7 +132,7 @@ def test_zip_bomb_by_ratio(
 ) -> None:
     store = make_store(max_archive_ratio=50.0, ratio_floor=0)
     archive = bomb(tmp_path / "bomb.zip", {"zeros.dcm": b"\0" * 5_000_000})
-    assert only_error(store, [archive]) == ErrorCode.ZIP_BOMB
+    assert only_error(store, [archive]) == InputCode.ZIP_BOMB
 
 
 def test_zip_bomb_by_total(
@@ -140,7 +140,7 @@ def test_zip_bomb_by_total(
 ) -> None:
     store = make_store(max_archive_total=1_000_000)
     members = {f"{i}.dcm": samples.ct_files[i].read_bytes() for i in range(3)}
-    assert only_error(store, [bomb(tmp_path / "big.zip", members)]) == ErrorCode.ZIP_BOMB
+    assert only_error(store, [bomb(tmp_path / "big.zip", members)]) == InputCode.ZIP_BOMB
 
 
 def test_zip_bomb_by_entry_count(
@@ -148,7 +148,7 @@ def test_zip_bomb_by_entry_count(
 ) -> None:
     store = make_store(max_archive_entries=5)
     members = {f"{i}.txt": b"x" for i in range(6)}
-    assert only_error(store, [bomb(tmp_path / "many.zip", members)]) == ErrorCode.ZIP_BOMB
+    assert only_error(store, [bomb(tmp_path / "many.zip", members)]) == InputCode.ZIP_BOMB
 
 
 def test_zip_member_lying_about_its_size(
@@ -165,7 +165,7 @@ def test_zip_member_lying_about_its_size(
     assert raw.count(true_size) >= 2  # compressed and uncompressed size, local + central
     archive.write_bytes(bytes(raw).replace(true_size, lie))
     code = only_error(store, [archive])
-    assert code in {ErrorCode.ZIP_BOMB, ErrorCode.UNREADABLE}  # zipfile may notice first
+    assert code in {InputCode.ZIP_BOMB, InputCode.UNREADABLE}  # zipfile may notice first
 
 
 @pytest.mark.parametrize(
@@ -178,7 +178,7 @@ def test_path_traversal_in_archive_names(
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("good.dcm", samples.ct_files[0].read_bytes())
         zf.writestr(zipfile.ZipInfo(name), samples.ct_files[1].read_bytes())
-    assert only_error(seeded, [archive]) == ErrorCode.PATH_TRAVERSAL
+    assert only_error(seeded, [archive]) == InputCode.PATH_TRAVERSAL
     assert not (tmp_path.parent / "evil.dcm").exists()
 
 
@@ -199,7 +199,7 @@ def test_path_traversal_in_dicomdir(
         record.ReferencedFileID = ["..", "..", "etc", "passwd"]
         (media / "DICOMDIR").write_bytes(encode(ds))
     report = seeded.import_paths([media / "DICOMDIR"])
-    assert ErrorCode.PATH_TRAVERSAL in {e.code for e in report.errors}
+    assert InputCode.PATH_TRAVERSAL in {e.code for e in report.errors}
 
 
 def test_uid_conflict_with_the_store(
@@ -210,7 +210,7 @@ def test_uid_conflict_with_the_store(
     ds.PatientName = "Someone^Else"  # same SOP Instance UID, different content
     path = tmp_path / "impostor.dcm"
     path.write_bytes(encode(ds))
-    assert only_error(seeded, [path]) == ErrorCode.UID_CONFLICT
+    assert only_error(seeded, [path]) == InputCode.UID_CONFLICT
 
 
 def test_uid_conflict_within_one_import(
@@ -222,7 +222,7 @@ def test_uid_conflict_within_one_import(
     path.write_bytes(encode(ds))
     before = snapshot(seeded)
     report = seeded.import_paths([samples.ct_files[0], samples.ct_files[1], path])
-    assert {e.code for e in report.errors} == {ErrorCode.UID_CONFLICT, ErrorCode.STUDY_REJECTED}
+    assert {e.code for e in report.errors} == {InputCode.UID_CONFLICT, InputCode.STUDY_REJECTED}
     assert snapshot(seeded) == before
 
 
@@ -248,11 +248,11 @@ def test_missing_or_invalid_uid(
         else:
             ds[keyword].value = value
         path.write_bytes(encode_keeping_encoding(ds))
-    assert only_error(seeded, [path]) == ErrorCode.MISSING_UID
+    assert only_error(seeded, [path]) == InputCode.MISSING_UID
 
 
 def test_missing_path(seeded: StudyStore, tmp_path: Path) -> None:
-    assert only_error(seeded, [tmp_path / "nope.dcm"]) == ErrorCode.UNREADABLE
+    assert only_error(seeded, [tmp_path / "nope.dcm"]) == InputCode.UNREADABLE
 
 
 @settings(
@@ -266,7 +266,7 @@ def test_garbage_never_crashes_and_never_lands(
     before = snapshot(seeded)
     report = seeded.import_bytes([("garbage", payload)])
     assert report.imported == () and len(report.errors) == 1
-    assert report.errors[0].code in set(ErrorCode)
+    assert report.errors[0].code in set(InputCode)
     assert snapshot(seeded) == before
 
 
@@ -290,7 +290,7 @@ def test_mutated_real_file_is_imported_or_rejected_cleanly(
     report = store.import_bytes([("mutant", bytes(data))])
     assert len(report.imported) + len(report.duplicates) + len(report.errors) == 1
     if report.errors:
-        assert report.errors[0].code in set(ErrorCode)
+        assert report.errors[0].code in set(InputCode)
 
 
 def test_corrupt_deflate_stream_in_a_zip(
@@ -303,7 +303,7 @@ def test_corrupt_deflate_stream_in_a_zip(
     start = 30 + len("ct.dcm")  # local header, name, then the deflate stream
     raw[start + 100 : start + 400] = bytes(300)
     archive.write_bytes(bytes(raw))
-    assert only_error(seeded, [archive]) in {ErrorCode.UNREADABLE, ErrorCode.ZIP_BOMB}
+    assert only_error(seeded, [archive]) in {InputCode.UNREADABLE, InputCode.ZIP_BOMB}
 
 
 def test_series_uid_reused_by_another_study(
@@ -314,7 +314,7 @@ def test_series_uid_reused_by_another_study(
     ds.StudyInstanceUID = "1.2.826.0.1.3680043.9.9.1"  # same series UID, another study
     path = tmp_path / "mixed.dcm"
     path.write_bytes(encode(ds))
-    assert only_error(seeded, [path]) == ErrorCode.UID_CONFLICT
+    assert only_error(seeded, [path]) == InputCode.UID_CONFLICT
 
 
 def test_corrupt_codestream_is_caught_when_decoding_is_verified(
@@ -325,7 +325,7 @@ def test_corrupt_codestream_is_caught_when_decoding_is_verified(
     broken = tmp_path / "broken_j2k.dcm"
     broken.write_bytes(data[:start] + bytes(8) + data[start + 8 :])
     strict = make_store(decode_first_frame=True)
-    assert only_error(strict, [broken]) == ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX
+    assert only_error(strict, [broken]) == InputCode.UNSUPPORTED_TRANSFER_SYNTAX
     assert strict.import_paths([real_file("JPEG2000.dcm")]).errors == ()
     lenient = StudyStore(tmp_path / "lenient")  # metadata-only checks cannot see it
     assert lenient.import_paths([broken]).errors == ()

@@ -58,7 +58,7 @@ class Setup:
 
 @pytest.fixture
 def setup(live_server: LiveServer) -> Iterator[Setup]:
-    store: StudyStore = live_server.state.extensions["studies"]
+    store: StudyStore = live_server.state.studies
     report = store.import_paths([CT, MR, J2K])
     assert report.ok, report.errors
     live_server.create_room(ROOM, "Case review")
@@ -340,7 +340,7 @@ def test_multiframe_frames_and_big_endian_source(live_server: LiveServer) -> Non
 
     mr_path = ensure_samples().mr
     big_endian = Path(str(get_testdata_file("MR_small_bigendian.dcm")))
-    store: StudyStore = live_server.state.extensions["studies"]
+    store: StudyStore = live_server.state.studies
     assert store.import_paths([mr_path, big_endian]).ok
     live_server.create_room("mf")
     mr, be = pydicom.dcmread(mr_path), pydicom.dcmread(big_endian)
@@ -384,7 +384,7 @@ def test_attach_with_a_series_list_admits_only_those_series(live_server: LiveSer
     from samples import ensure_samples
 
     samples = ensure_samples()
-    store: StudyStore = live_server.state.extensions["studies"]
+    store: StudyStore = live_server.state.studies
     assert store.import_paths([samples.ct_files[0], samples.ct_files[1]]).ok
     ct = pydicom.dcmread(samples.ct_files[0])
     live_server.create_room("series-only")
@@ -421,7 +421,7 @@ def test_undecodable_original_is_406_not_500(live_server: LiveServer) -> None:
     """12-bit JPEG Extended: no installed decoder. Pass-through still works; conversions and
     rendering answer 406; a whole-instance stream falls back to the stored syntax."""
     path = Path(str(get_testdata_file("JPEG-lossy.dcm")))
-    store: StudyStore = live_server.state.extensions["studies"]
+    store: StudyStore = live_server.state.studies
     if not store.import_paths([path]).ok:
         pytest.skip("the store refuses this transfer syntax")
     ds = pydicom.dcmread(path)

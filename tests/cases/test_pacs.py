@@ -74,7 +74,7 @@ def test_pull_into_a_room_through_the_admin_api(
     pacs: PacsEndpoint, live_server: LiveServer
 ) -> None:
     mr = pydicom.dcmread(MR)
-    live_server.state.extensions["pacs"] = {"county": pacs}
+    live_server.state.pacs = {"county": pacs}
     live_server.create_room("pull-room")
     with live_server.admin() as admin:
         assert admin.get("/api/pacs").json() == ["county"]

@@ -17,7 +17,7 @@ from pydicom.fileset import FileSet
 
 from samples import SamplePaths
 from server.cases import importer
-from server.cases.errors import ErrorCode, ImportError_
+from server.cases.errors import BadInput, InputCode
 from server.cases.store import StudyStore
 
 
@@ -123,7 +123,7 @@ def test_pydicom_dicomdir_test_set(store: StudyStore) -> None:
     assert report.errors == () and len(report.imported) == expected
     again = store.import_paths([dicomdir.parent])  # the folder walk skips the DICOMDIR object
     assert set(again.duplicates) == set(report.imported)  # the folder also holds other files
-    assert {e.code for e in again.errors} == {ErrorCode.NOT_DICOM}  # README, non-PS3.10 files
+    assert {e.code for e in again.errors} == {InputCode.NOT_DICOM}  # README, non-PS3.10 files
 
 
 REAL_FILES = [
@@ -155,7 +155,7 @@ def test_real_files_import_in_their_original_transfer_syntax(store: StudyStore, 
 
 def test_jpeg_lossless_is_refused_without_a_decoder(store: StudyStore) -> None:
     report = store.import_paths([real_file("JPEG-LL.dcm")])
-    assert [e.code for e in report.errors] == [ErrorCode.UNSUPPORTED_TRANSFER_SYNTAX]
+    assert [e.code for e in report.errors] == [InputCode.UNSUPPORTED_TRANSFER_SYNTAX]
     assert store.studies() == []
 
 
@@ -164,7 +164,7 @@ def test_real_files_sharing_a_sop_uid_with_different_bytes_conflict(store: Study
     assert store.import_paths([real_file("MR_small.dcm")]).errors == ()
     before = snapshot(store)
     report = store.import_paths([real_file("MR_small_RLE.dcm")])
-    assert [e.code for e in report.errors] == [ErrorCode.UID_CONFLICT]
+    assert [e.code for e in report.errors] == [InputCode.UID_CONFLICT]
     assert snapshot(store) == before
 
 
@@ -217,7 +217,7 @@ class RacedStore(StudyStore):
 
     rival: list[tuple[str, bytes]]
 
-    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], ImportError_ | None]:
+    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], BadInput | None]:
         other = StudyStore(self.root)
         assert other.import_bytes(self.rival).errors == ()
         return super()._commit(plan)
@@ -235,7 +235,7 @@ def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: 
     conflicting = RacedStore(tmp_path / "conflict")
     conflicting.rival = [("rival", encode(ds))]
     report = conflicting.import_paths([samples.ct_files[0], samples.ct_files[1]])
-    assert [e.code for e in report.errors] == [ErrorCode.UID_CONFLICT]
+    assert [e.code for e in report.errors] == [InputCode.UID_CONFLICT]
     assert report.imported == ()
     (only,) = conflicting.instances(str(ds.StudyInstanceUID))  # the rival's instance alone
     assert only.path.read_bytes() == encode(ds)
@@ -267,7 +267,7 @@ def test_a_failed_commit_undoes_the_whole_study(store: StudyStore, samples: Samp
     obstacle.mkdir(parents=True)  # the rename of the third file will fail
     before = snapshot(store)
     report = store.import_paths(files)
-    assert [e.code for e in report.errors] == [ErrorCode.STORE_FAILED]
+    assert [e.code for e in report.errors] == [InputCode.STORE_FAILED]
     assert report.imported == () and report.studies == ()
     assert snapshot(store) == before  # rows rolled back, the two renamed files removed
     obstacle.rmdir()

@@ -17,7 +17,6 @@ from redisproc import RedisProcess, running_redis
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.redis.directory import RedisRoomDirectory
 from server.redis.roomlog import RedisRoomLog
-from server.redis.wiring import redis_node
 
 
 @pytest.fixture
@@ -51,5 +50,5 @@ def live_server(request: pytest.FixtureRequest) -> object:
         overrides["redis_url"] = proc.url
     factory = request.getfixturevalue("live_server_factory")
     server = factory(**overrides)
-    assert (redis_node(server.state) is not None) == (request.param == "redis")
+    assert (server.state.redis_node is not None) == (request.param == "redis")
     return server

@@ -19,9 +19,9 @@ from aiortc import AudioStreamTrack, RTCPeerConnection, VideoStreamTrack
 from av import VideoFrame
 
 from recorder.format import RECORDINGS_DIR, Status, read_manifest
-from recorder.service import RecorderService
 from server.metrics import Metrics
-from server.roomhost import RoomHost
+from server.recording.service import RecorderService
+from server.roomhost import LocalRoom
 from server.sfu.ice import host_addresses, rtc_configuration
 from server.sfu.passthrough import tap_receiver
 from session.commands import SetRecording
@@ -53,7 +53,7 @@ def loopback_ice() -> Iterator[None]:
 
 
 async def test_webrtc_media_is_recorded_without_re_encoding(tmp_path: Path) -> None:
-    host = RoomHost(Room(RoomId("rtc"), now=1.0), Metrics(), coalesce_s=0)
+    host = LocalRoom(Room(RoomId("rtc"), now=1.0), Metrics(), coalesce_s=0)
     host.start()
     service = RecorderService(tmp_path / RECORDINGS_DIR)
     service.attach(host)

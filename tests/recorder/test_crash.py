@@ -8,13 +8,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from livetools import free_port
+from livetools import free_port, wait_healthy
 from rec_scripted import image
 from rec_support import RoomClient
 from websockets.exceptions import ConnectionClosed
@@ -44,25 +43,12 @@ def server_process(data_dir: Path, port: int) -> Iterator[subprocess.Popen[bytes
     command = [sys.executable, "-m", "server", "serve", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
     try:
-        _wait_healthy(port, process)
+        wait_healthy(port, process)
         yield process
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(30)
-
-
-def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60  # a safety net for a loaded machine
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
 
 
 def admin(port: int) -> httpx.Client:

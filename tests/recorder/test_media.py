@@ -10,9 +10,9 @@ import numpy as np
 
 from recorder.format import RECORDINGS_DIR, Status, read_manifest
 from recorder.media import reindex, vp8_keyframe_size
-from recorder.service import RecorderService
 from server.metrics import Metrics
-from server.roomhost import RoomHost
+from server.recording.service import RecorderService
+from server.roomhost import LocalRoom
 from session.commands import SetRecording
 from session.ids import ParticipantId, RoomId
 from session.room import Room
@@ -60,7 +60,7 @@ def decoded_count(path: Path) -> int:
 
 
 async def test_tracks_are_remuxed_byte_for_byte(tmp_path: Path) -> None:
-    host = RoomHost(Room(RoomId("media"), now=1.0), Metrics(), coalesce_s=0)
+    host = LocalRoom(Room(RoomId("media"), now=1.0), Metrics(), coalesce_s=0)
     host.start()
     service = RecorderService(tmp_path / RECORDINGS_DIR)
     service.attach(host)
@@ -114,7 +114,7 @@ def demuxed_tolerant(path: Path) -> list[tuple[bytes, int]]:
 
 
 async def test_video_waits_for_a_keyframe(tmp_path: Path) -> None:
-    host = RoomHost(Room(RoomId("key"), now=1.0), Metrics(), coalesce_s=0)
+    host = LocalRoom(Room(RoomId("key"), now=1.0), Metrics(), coalesce_s=0)
     host.start()
     service = RecorderService(tmp_path / RECORDINGS_DIR)
     service.attach(host)
@@ -139,7 +139,7 @@ def cue_times(path: Path) -> list[float]:
 
 
 async def test_finished_tracks_have_cues_and_a_duration(tmp_path: Path) -> None:
-    host = RoomHost(Room(RoomId("cues"), now=1.0), Metrics(), coalesce_s=0)
+    host = LocalRoom(Room(RoomId("cues"), now=1.0), Metrics(), coalesce_s=0)
     host.start()
     service = RecorderService(tmp_path / RECORDINGS_DIR)
     service.attach(host)
@@ -170,7 +170,7 @@ async def test_finished_tracks_have_cues_and_a_duration(tmp_path: Path) -> None:
 
 
 async def test_a_crashed_track_is_reindexed_with_cues(tmp_path: Path) -> None:
-    host = RoomHost(Room(RoomId("crash"), now=1.0), Metrics(), coalesce_s=0)
+    host = LocalRoom(Room(RoomId("crash"), now=1.0), Metrics(), coalesce_s=0)
     host.start()
     service = RecorderService(tmp_path / RECORDINGS_DIR)
     service.attach(host)

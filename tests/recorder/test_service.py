@@ -9,16 +9,16 @@ import pytest
 
 from recorder.format import RECORDINGS_DIR, Status, read_manifest
 from recorder.reader import RecordingReader
-from recorder.service import RecorderService
 from server.metrics import Metrics
-from server.roomhost import RoomHost
+from server.recording.service import RecorderService
+from server.roomhost import LocalRoom
 from session.commands import AttachStudy, CloseRoom, SetRecording
 from session.ids import RoomId, Uid
 from session.room import Room
 
 
-async def started_host(name: str) -> RoomHost:
-    host = RoomHost(Room(RoomId(name), title="T", now=1.0), Metrics(), coalesce_s=0)
+async def started_host(name: str) -> LocalRoom:
+    host = LocalRoom(Room(RoomId(name), title="T", now=1.0), Metrics(), coalesce_s=0)
     host.start()
     return host
 

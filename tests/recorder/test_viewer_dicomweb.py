@@ -65,7 +65,7 @@ async def test_viewer_token_reads_only_the_recorded_rooms_studies(
     live_server_factory: Callable[..., LiveServer],
 ) -> None:
     server = live_server_factory()
-    store: StudyStore = server.state.extensions["studies"]
+    store: StudyStore = server.state.studies
     assert store.import_paths([CT, MR, J2K]).ok
     ct, mr, j2k = (pydicom.dcmread(p) for p in (CT, MR, J2K))
     room, other = server.create_room("teach"), server.create_room("other")

@@ -8,10 +8,10 @@ import asyncio
 import pytest
 from redis.asyncio import Redis
 
+from server.journal import LogWriter
 from server.redis import keys
-from server.redis.health import RedisHealth
+from server.redis.health import FAILURES, RedisHealth
 from server.redis.roomlog import NotOwner, RedisRoomLog
-from server.redis.writer import LogWriter
 from session.codec import encode_stamped
 from session.commands import PostChat
 from session.grants import Role
@@ -54,7 +54,13 @@ async def test_a_fenced_writer_gives_the_room_up(redis_client: Redis) -> None:
     room, _ = room_with_chat()
     await redis_client.set(keys.room_owner(ROOM), "node-b")
     lost = asyncio.Event()
-    writer = LogWriter(RedisRoomLog(redis_client, "node-a"), room, RedisHealth(), on_lost=lost.set)
+    writer = LogWriter(
+        RedisRoomLog(redis_client, "node-a"),
+        room,
+        RedisHealth(),
+        failures=FAILURES,
+        on_lost=lost.set,
+    )
     task = asyncio.create_task(writer.run())
     async with asyncio.timeout(10):  # a safety net, not a timing assertion
         await lost.wait()

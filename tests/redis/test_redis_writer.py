@@ -11,9 +11,9 @@ from livetools import eventually
 from redis.asyncio import Redis
 from redisproc import RedisProcess
 
-from server.redis.health import RedisHealth
+from server.journal import LogWriter
+from server.redis.health import FAILURES, RedisHealth
 from server.redis.roomlog import RedisRoomLog
-from server.redis.writer import LogWriter
 from session.codec import encode_stamped
 from session.commands import PostChat
 from session.grants import Role
@@ -40,7 +40,14 @@ async def started(
     redis: Redis, room: Room, every: int = 256
 ) -> tuple[LogWriter, RedisHealth, asyncio.Task[None]]:
     health = RedisHealth()
-    writer = LogWriter(RedisRoomLog(redis), room, health, snapshot_every=every, retry_s=0.05)
+    writer = LogWriter(
+        RedisRoomLog(redis),
+        room,
+        health,
+        failures=FAILURES,
+        snapshot_every=every,
+        retry_s=0.05,
+    )
     return writer, health, asyncio.create_task(writer.run())
 
 

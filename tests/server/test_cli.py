@@ -5,12 +5,11 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from livetools import LiveServer, free_port
+from livetools import LiveServer, free_port, wait_healthy
 from typer.testing import CliRunner
 
 from server.cli import app
@@ -51,7 +50,7 @@ def test_serve_demo_subprocess(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        health = _wait_healthy(port, process)
+        health = wait_healthy(port, process)
         assert health["rooms"] == 1
         api_key = json.loads((tmp_path / "secrets.json").read_text())["api_key"]
         rooms = httpx.get(
@@ -66,17 +65,30 @@ def test_serve_demo_subprocess(tmp_path: Path) -> None:
     assert api_key not in output
 
 
-def _wait_healthy(port: int, process: subprocess.Popen[str]) -> dict[str, object]:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
-        try:
-            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            health: dict[str, object] = response.json()
-            return health
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
+@pytest.mark.slow
+def test_serve_outside_the_repository_finds_the_web_client(tmp_path: Path) -> None:
+    from web.build import ensure_build  # here: only this test may need npm
+
+    index = (ensure_build() / "index.html").read_text(encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUIZHEN_")}
+    env |= {"HUIZHEN_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        cwd=tmp_path,  # no web_client/ here: the package must find its own
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_healthy(port, process)
+        page = httpx.get(f"http://127.0.0.1:{port}/")
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
+    assert page.status_code == 200
+    assert page.text == index
 
 
 def test_access_log_filter_redacts_tokens() -> None:

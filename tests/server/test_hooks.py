@@ -8,7 +8,7 @@ from room_client import RoomClient
 
 from server.appstate import AppState
 from server.interfaces import SignalFrameLike, SignalPeer
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from session.codec import encode_signal
 from session.commands import Kick, PostChat
 from session.events import Stamped
@@ -98,7 +98,7 @@ async def test_on_host_reaches_existing_and_future_rooms(live_server: LiveServer
     live_server.create_room("before")
     seen: list[str] = []
 
-    def attach(host: RoomHost) -> None:
+    def attach(host: LocalRoom) -> None:
         seen.append(host.room.id)
         host.add_observer(lambda stamped, message: seen.append(f"{host.room.id}:{stamped.seq}"))
 

@@ -9,7 +9,6 @@ points at the SFU; the web client's own call panel is covered by ``tests/web/tes
 
 import functools
 import http.server
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from livetools import LiveServer
+from livetools import WEBRTC_FLAGS, LiveServer, chromium_path
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
@@ -26,21 +25,8 @@ from server.sfu.ice import host_addresses
 from session.grants import Role
 
 PAGE_DIR = Path(__file__).parents[1] / "sfu" / "page"
-CHROMIUM = shutil.which("chromium") and "/usr/lib/chromium/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--allow-loopback-in-peer-connection",  # the SFU's only candidate is 127.0.0.1
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--auto-select-desktop-capture-source=Entire screen",
-]
+CHROMIUM = chromium_path()
+FLAGS = [*WEBRTC_FLAGS, "--auto-select-desktop-capture-source=Entire screen"]
 WAIT_MS = 20_000  # safety net against hangs, not a timing assertion
 
 pytestmark = [

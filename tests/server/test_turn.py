@@ -9,7 +9,6 @@ import contextlib
 import hashlib
 import hmac
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
-from livetools import LiveServer, free_port
+from livetools import LiveServer, free_port, wait_for_port
 
 from server.settings import IceServer
 from server.sfu.ice import host_addresses
@@ -80,20 +79,11 @@ def running_coturn(workdir: Path) -> Iterator[int]:
     args += ["--pidfile", str(workdir / "turn.pid")]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_tcp(port)
+        wait_for_port(port)
         yield port
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-
-
-def _wait_tcp(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while True:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        assert time.monotonic() < deadline, "coturn did not start"
-        time.sleep(0.05)
 
 
 async def relay_candidates(servers: list[dict[str, Any]]) -> list[str]:

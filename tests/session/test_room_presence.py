@@ -154,7 +154,7 @@ def test_a_full_room_refuses_newcomers_but_not_returning_members(bare):
     for n in range(MAX_PARTICIPANTS):
         bare.room.join(pid(f"p{n}"), "P", Role.OBSERVER, None, bare.tick())
     bare.refused(
-        lambda now: bare.room.join(pid("late"), "Late", Role.HOST, None, now), ErrorCode.TOO_LARGE
+        lambda now: bare.room.join(pid("late"), "Late", Role.HOST, None, now), ErrorCode.ROOM_FULL
     )
     bare.room.disconnect(pid("p0"), bare.tick())
     assert bare.join("p0") == [PresenceChanged(pid("p0"), online=True)]

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from livetools import LiveServer
+from livetools import CHROMIUM_FLAGS, LiveServer, chromium_path
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from server import dicomweb
@@ -27,24 +26,6 @@ from web.build import ensure_build
 from web.case import CtCase, make_case
 
 ROOM = "ward"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-]
-
-
-def chromium_path() -> str | None:
-    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
-        if Path(candidate).exists():
-            return candidate
-    return shutil.which("chromium")
 
 
 @pytest.fixture(scope="session")
@@ -87,7 +68,7 @@ def _attach_hook(case: CtCase) -> Callable[[AppState], Any]:
 
     @contextlib.asynccontextmanager
     async def hook(state: AppState) -> AsyncIterator[None]:
-        store = state.extensions["studies"]
+        store = state.studies
         report = await asyncio.to_thread(store.import_paths, list(case.files))
         assert not report.errors, report.errors
         host = await state.rooms.create(RoomId(ROOM), "Ward round")

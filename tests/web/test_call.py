@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from livetools import LiveServer
+from livetools import WEBRTC_FLAGS, LiveServer
 from playwright.sync_api import Browser, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
@@ -29,15 +29,11 @@ from server.sfu.signalling import Sfu
 from session.grants import Role
 from session.ids import ParticipantId, RoomId
 from web.case import CtCase
-from web.conftest import CHROMIUM_FLAGS, ROOM, Pages, launch_chromium, room_hooks
+from web.conftest import ROOM, Pages, launch_chromium, room_hooks
 
 pytestmark = pytest.mark.browser
 
-CALL_FLAGS = [
-    *CHROMIUM_FLAGS,
-    "--allow-loopback-in-peer-connection",  # the SFU's only ICE candidate is 127.0.0.1
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
+CALL_FLAGS = WEBRTC_FLAGS
 WAIT_MS = 20_000  # a safety net against hangs, not a timing assertion
 PUBLISH = ("toggle-mic", "toggle-camera", "toggle-screen")
 

@@ -25,8 +25,8 @@ from livetools import LiveServer
 from playwright.sync_api import Browser, Page
 from websockets.sync.client import ClientConnection, connect
 
-from recorder.service import recorder_lifespan
 from server.appstate import AppState
+from server.recording.service import recorder_lifespan
 from session.codec import decode_server_frame, encode_command, encode_hello
 from session.commands import (
     Command,
@@ -149,7 +149,8 @@ class Seam:
 
         async def feed() -> None:
             assert self.state is not None
-            service = self.state.extensions["recorder"]
+            service = self.state.recorder
+            assert service is not None
             for i, data in enumerate(frames):
                 ts = i * 90_000 // FPS
                 service.on_frame(RoomId(ROOM), ParticipantId("lead"), "cam", data, ts, "video/VP8")

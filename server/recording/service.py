@@ -1,10 +1,10 @@
 """The recorder service: watches every room like any subscriber and records on demand.
 
-It finds rooms by polling the registry (``RoomRegistry`` has no creation hook, and a poll is
-harmless: attaching is synchronous on the event loop, so no event can slip between the
-snapshot taken and the observer added). A recording starts on the room's own
-``RecordingChanged(True)`` (or at attach, if the room is already recording) and stops on
-``RecordingChanged(False)``; ``RoomClosed`` is always preceded by the latter.
+It attaches to every room the registry hosts (``RoomRegistry.on_host``: existing rooms at
+once, new ones before any client joins; attaching is synchronous on the event loop, so no
+event can slip between the snapshot taken and the observer added). A recording starts on
+the room's own ``RecordingChanged(True)`` (or at attach, if the room is already recording)
+and stops on ``RecordingChanged(False)``; ``RoomClosed`` is always preceded by the latter.
 
 Everything here runs on the event loop and is quick; files are the writers' business
 (``recorder.writer``). Any exception in the observer is caught by the room host and logged.
@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Final
 
 from recorder.format import MEDIA_DIR, RECORDINGS_DIR, Manifest, Status, Track, new_recording_id
 from recorder.media import TrackWriter, vp8_keyframe_size
@@ -27,23 +26,19 @@ from recorder.recovery import recover_all
 from recorder.studies import room_recorded_studies
 from recorder.writer import RecordingWriter, WriterOptions
 from server.appstate import AppState
-from server.dicomweb.access import RECORDED_STUDIES
-from server.roomhost import RoomHost
+from server.roomhost import LocalRoom
 from session.events import RecordingChanged, Stamped
 from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY: Final = "recorder"
-POLL_S: Final = 0.05
-
 
 class RecorderService:
     def __init__(self, root: Path, options: WriterOptions | None = None) -> None:
         self.root = root
         self._options = options
-        self._attached: dict[RoomId, RoomHost] = {}
+        self._attached: dict[RoomId, LocalRoom] = {}
         self._observers: dict[RoomId, Callable[[Stamped, bytes], None]] = {}
         self.active: dict[RoomId, RecordingWriter] = {}
         self._finishing: set[asyncio.Task[Manifest]] = set()
@@ -55,14 +50,6 @@ class RecorderService:
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
         return await asyncio.to_thread(recover_all, self.root)
 
-    async def watch(self, hosts: Callable[[], list[RoomHost]]) -> None:
-        """Attach to each new room host, forever (cancel to stop)."""
-        while True:
-            for host in hosts():
-                if host.room.id not in self._attached:
-                    self.attach(host)
-            await asyncio.sleep(POLL_S)
-
     async def close(self) -> None:
         """Server shutdown: finalize every open recording as complete."""
         for room_id in list(self.active):
@@ -72,7 +59,7 @@ class RecorderService:
         await asyncio.gather(*self._finishing, return_exceptions=True)
 
     # --- observing --------------------------------------------------------------------------
-    def attach(self, host: RoomHost) -> None:
+    def attach(self, host: LocalRoom) -> None:
         room_id = host.room.id
         self._attached[room_id] = host
         observer = self._observer(host)
@@ -82,7 +69,7 @@ class RecorderService:
         if snap.state.recording and not snap.state.closed:
             self._start(host, snap, snap.at)  # it started before we looked: record from now
 
-    def _observer(self, host: RoomHost) -> Callable[[Stamped, bytes], None]:
+    def _observer(self, host: LocalRoom) -> Callable[[Stamped, bytes], None]:
         room_id = host.room.id
 
         def observe(stamped: Stamped, message: bytes) -> None:
@@ -97,7 +84,7 @@ class RecorderService:
 
         return observe
 
-    def _start(self, host: RoomHost, snap: Snapshot, at: float) -> None:
+    def _start(self, host: LocalRoom, snap: Snapshot, at: float) -> None:
         room_id = host.room.id
         if room_id in self.active:
             return
@@ -193,17 +180,14 @@ def _noop(stamped: Stamped, message: bytes) -> None:
 
 @contextlib.asynccontextmanager
 async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
-    """The lifespan hook: recover, then watch every room until shutdown."""
+    """The lifespan hook: recover, then observe every room until shutdown."""
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
-    state.extensions[EXTENSION_KEY] = service
+    state.recorder = service
     root = state.settings.data_dir / RECORDINGS_DIR
-    state.extensions[RECORDED_STUDIES] = functools.partial(room_recorded_studies, root)
-    watcher = asyncio.create_task(service.watch(state.rooms.hosts), name="recorder:watch")
+    state.recorded_studies = functools.partial(room_recorded_studies, root)
+    state.rooms.on_host(service.attach)
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
         await service.close()

@@ -1,37 +1,44 @@
-"""Keeps one room's durable log (``RoomLog``) in step with its owner task.
+"""The durable logs of the rooms this node hosts: one ``LogWriter`` per room (``Journal``).
+
+Whatever the store (``RoomLog``: in memory, Redis, or a file on one node), a room's log is
+kept the same way. The cluster that owns the store makes the node's ``Journal``; the room
+registry opens a writer for every room it hosts and hands its barrier to the room's host.
+
+A ``LogWriter`` keeps one room's durable log in step with its owner task.
 
 The writer observes every event the room emits (``observe``, on the owner task: it only
 queues) and appends the durable ones, in order, from its own task. The owner task awaits
 ``barrier()`` before it sends a tick's frames, so an ack or an event reaches clients only
 once it is in the log: a node killed after that loses nothing a client saw.
 
-A write refused because another node owns the room now (``NotOwner``: this node was cut
+A write refused because another node owns the room now (``LogLost``: this node was cut
 off long enough to be declared dead) ends the writer and calls ``on_lost``: the node stops
 hosting the room, so no client gets an ack the new owner does not know about.
 
-While Redis is unreachable the writer retries; the barrier holds the room's output back
-(nothing is dropped, the room pauses) and ``RedisHealth`` says why. When Redis answers again
-the writer checks what survived (a restart without persistence loses everything) and, if
-the log fell behind, writes a fresh snapshot of the live room before going on.
+While the store is unreachable (one of the journal's ``failures``) the writer retries; the
+barrier holds the room's output back (nothing is dropped, the room pauses) and the
+``Health`` it reports to says why. When the store answers again the writer checks what
+survived (a Redis restart without persistence loses everything) and, if the log fell behind,
+writes a fresh snapshot of the live room before going on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from redis.exceptions import RedisError
-
-from server.interfaces import RoomLog
-from server.redis.health import RedisHealth
-from server.redis.roomlog import NotOwner
+from server.health import Health
+from server.interfaces import LogLost, RoomLog
 from session.events import Stamped
+from session.ids import RoomId
 from session.room import Room
 
 log = logging.getLogger(__name__)
-FAILURES = (RedisError, OSError)
+Failures = tuple[type[BaseException], ...]
 
 
 class LogWriter:
@@ -39,8 +46,9 @@ class LogWriter:
         self,
         store: RoomLog,
         room: Room,
-        health: RedisHealth,
+        health: Health,
         *,
+        failures: Failures = (OSError,),
         snapshot_every: int = 256,
         retry_s: float = 0.25,
         on_lost: Callable[[], None] = lambda: None,
@@ -48,6 +56,7 @@ class LogWriter:
         self._store = store
         self._room = room
         self._health = health
+        self._failures = failures
         self._name = f"room {room.id} log"
         self._every = snapshot_every
         self._retry_s = retry_s
@@ -89,7 +98,7 @@ class LogWriter:
     async def run(self) -> None:
         try:
             await self._write_forever()
-        except NotOwner:
+        except LogLost:
             log.error("room %s is owned by another node now: no longer hosting it", self._room.id)
             self._on_lost()
 
@@ -101,7 +110,7 @@ class LogWriter:
                 try:
                     await self._step()
                     self._health.succeeded(self._name)
-                except FAILURES as exc:
+                except self._failures as exc:
                     self._health.failed(self._name, exc)
                     self._resync = True  # find out what survived before writing on
                     await asyncio.sleep(self._retry_s)
@@ -142,3 +151,51 @@ class LogWriter:
             self._durable = seq
             self._progress.set()
             self._progress = asyncio.Event()
+
+
+class Journal:
+    """The writers of this node's hosted rooms, over one ``RoomLog``."""
+
+    def __init__(self, store: RoomLog, health: Health, failures: Failures = (OSError,)) -> None:
+        self.store = store
+        self.health = health
+        self.writers: dict[RoomId, LogWriter] = {}
+        self._failures = failures
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def open(self, room: Room, on_lost: Callable[[], Coroutine[Any, Any, object]]) -> LogWriter:
+        """A writer for a room hosted from now on; ``on_lost`` runs if another node took it."""
+        room_id = room.id
+
+        def lost() -> None:
+            self.writers.pop(room_id, None)
+            self._spawn(on_lost())
+
+        writer = LogWriter(self.store, room, self.health, failures=self._failures, on_lost=lost)
+        self.writers[room_id] = writer
+        self._spawn(writer.run())
+        return writer
+
+    def forget(self, room_id: RoomId) -> None:
+        self.writers.pop(room_id, None)
+
+    def resync(self, room_id: RoomId) -> None:
+        """The store may have lost this room: its writer snapshots it again."""
+        writer = self.writers.get(room_id)
+        if writer is not None:
+            writer.resync()
+
+    async def stop(self, drain_s: float = 2.0) -> None:
+        """Let the writers finish what they hold (bounded), then end them."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(drain_s):
+                for writer in list(self.writers.values()):
+                    await writer.barrier()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

@@ -18,12 +18,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
@@ -40,15 +38,16 @@ from recorder.format import (
     read_manifest,
 )
 from recorder.reader import RecordingReader
-from recorder.service import EXTENSION_KEY, RecorderService
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
-from server.auth import ApiError, bearer_token, is_api_key
+from server.auth import ApiError, bearer_token, is_api_key, json_body
 from server.cases.deid import store_secret, uid_mapper
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
+from server.recording.service import RecorderService
 from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
 from session.codec import encode_frame, encode_snapshot
+from session.errors import ErrorCode
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
 
@@ -77,10 +76,10 @@ def _access(request: Request) -> Access:
         try:
             claims = verify_room_token(keys, token, kind=TokenKind.RECORDING_VIEWER)
         except TokenError as exc:
-            raise ApiError(401, "unauthorized", f"token {exc.reason}: {exc.message}") from None
+            raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
         return Access(claims.room, False, claims.sub)
     if claims.role is not Role.HOST and not claims.effective_grants & _HOST_GRANTS:
-        raise ApiError(403, "forbidden", "only the room's hosts see its recordings")
+        raise ApiError(ErrorCode.FORBIDDEN, "only the room's hosts see its recordings")
     return Access(claims.room, True, claims.sub)
 
 
@@ -89,18 +88,17 @@ def _root(request: Request) -> Path:
 
 
 def _service(request: Request) -> RecorderService | None:
-    service: RecorderService | None = app_state(request).extensions.get(EXTENSION_KEY)
-    return service
+    return app_state(request).recorder
 
 
 async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
     recording_id = request.path_params["recording_id"]
     directory = _root(request) / recording_id
     if not RECORDING_ID_RE.match(recording_id) or not directory.is_dir():
-        raise ApiError(404, "not_found", "no such recording")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such recording")
     manifest = await asyncio.to_thread(read_manifest, directory)
     if access.room is not None and manifest.room != access.room:
-        raise ApiError(404, "not_found", "no such recording")  # do not reveal other rooms'
+        raise ApiError(ErrorCode.NOT_FOUND, "no such recording")  # do not reveal other rooms'
     return directory, manifest
 
 
@@ -108,7 +106,7 @@ def _reader(directory: Path) -> RecordingReader:
     try:
         return RecordingReader(directory)
     except ValueError:  # no snapshot: the writer failed before writing anything
-        raise ApiError(409, "conflict", "the recording holds no data") from None
+        raise ApiError(ErrorCode.CONFLICT, "the recording holds no data") from None
 
 
 def _float(request: Request, name: str, default: float | None = None) -> float:
@@ -118,7 +116,7 @@ def _float(request: Request, name: str, default: float | None = None) -> float:
     try:
         return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ApiError(400, "bad_request", f"{name}: expected a number") from None
+        raise ApiError(ErrorCode.BAD_REQUEST, f"{name}: expected a number") from None
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -156,10 +154,10 @@ async def delete_recording(request: Request) -> Response:
     access = _access(request)
     directory, manifest = await _recording(request, access)
     if not access.manage:
-        raise ApiError(403, "forbidden", "viewer tokens cannot delete recordings")
+        raise ApiError(ErrorCode.FORBIDDEN, "viewer tokens cannot delete recordings")
     service = _service(request)
     if service is not None and service.is_active(manifest.id):
-        raise ApiError(409, "conflict", "the recording is running; stop it first")
+        raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
     await asyncio.to_thread(shutil.rmtree, directory)
     return Response(status_code=204)
 
@@ -170,7 +168,9 @@ async def recording_events(request: Request) -> Response:
     end = _float(request, "to", float("inf"))
     raws = await asyncio.to_thread(_raw_events, directory, start, end)
     if raws is None:
-        raise ApiError(413, "too_large", f"more than {MAX_RANGE_EVENTS} events: narrow the range")
+        raise ApiError(
+            ErrorCode.TOO_LARGE, f"more than {MAX_RANGE_EVENTS} events: narrow the range"
+        )
     return Response(encode_frame(raws), media_type=MSGPACK)
 
 
@@ -200,7 +200,7 @@ async def recording_media(request: Request) -> Response:
         _check_signature(request, manifest.id, name)
     path = directory / MEDIA_DIR / name
     if "/" in name or name.startswith(".") or not path.is_file():
-        raise ApiError(404, "not_found", "no such media file")
+        raise ApiError(ErrorCode.NOT_FOUND, "no such media file")
     return FileResponse(path, media_type="video/webm")  # answers Range requests
 
 
@@ -234,21 +234,21 @@ def _check_signature(request: Request, recording_id: str, name: str) -> None:
     expected = "" if secret is None else _signature(secret, recording_id, name, expires)
     valid = hmac.compare_digest(expected, params.get("sig", "")) and expected != ""
     if not valid or expires < time.time():
-        raise ApiError(401, "unauthorized", "bad or expired media signature")
+        raise ApiError(ErrorCode.UNAUTHORIZED, "bad or expired media signature")
 
 
 async def mint_viewer_token(request: Request) -> Response:
     access = _access(request)
     _, manifest = await _recording(request, access)
     if not access.manage:
-        raise ApiError(403, "forbidden", "only hosts mint viewer tokens")
-    body = await _json(request)
+        raise ApiError(ErrorCode.FORBIDDEN, "only hosts mint viewer tokens")
+    body = await json_body(request)
     ttl = body.get("ttl_s", VIEWER_TTL_S)
     name = body.get("name", "Trainee")
     if not isinstance(ttl, int | float) or not 0 < ttl <= VIEWER_TTL_S:
-        raise ApiError(400, "bad_request", f"ttl_s must be in (0, {VIEWER_TTL_S}]")
+        raise ApiError(ErrorCode.BAD_REQUEST, f"ttl_s must be in (0, {VIEWER_TTL_S}]")
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= 64:
-        raise ApiError(400, "bad_request", "name must be 1-64 characters")
+        raise ApiError(ErrorCode.BAD_REQUEST, "name must be 1-64 characters")
     now = time.time()
     token = mint_room_token(
         app_state(request).keys,
@@ -270,15 +270,15 @@ async def teaching_copy(request: Request) -> Response:
     access = _access(request)
     directory, manifest = await _recording(request, access)
     if not access.manage:
-        raise ApiError(403, "forbidden", "only hosts export teaching copies")
+        raise ApiError(ErrorCode.FORBIDDEN, "only hosts export teaching copies")
     if manifest.status is Status.RECORDING:
-        raise ApiError(409, "conflict", "the recording is running; stop it first")
-    store = app_state(request).extensions.get("studies")
+        raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
+    store = app_state(request).studies
     out = app_state(request).settings.data_dir / TEACHING_DIR
     try:
         package = await asyncio.to_thread(_export, directory, out, store)
     except CasesError as exc:
-        raise ApiError(409, "conflict", f"cannot de-identify a study: {exc}") from None
+        raise ApiError(ErrorCode.CONFLICT, f"cannot de-identify a study: {exc}") from None
     return FileResponse(package, media_type="application/x-tar", filename=package.name)
 
 
@@ -286,7 +286,7 @@ def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     studies = studies_of(_reader(directory))
     if studies and store is None:
-        raise ApiError(503, "unavailable", "no study store to de-identify the studies with")
+        raise ApiError(ErrorCode.UNAVAILABLE, "no study store to de-identify the studies with")
     secret = b""
     if store is not None:
         secret = store_secret(store.root)
@@ -297,16 +297,6 @@ def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
         return uid_mapper(secret, study)(uid)
 
     return export_teaching_copy(directory, out, remap)
-
-
-async def _json(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(await request.body() or b"{}")
-    except ValueError:
-        raise ApiError(400, "bad_request", "body must be JSON") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_request", "body must be a JSON object")
-    return body
 
 
 def routes() -> list[BaseRoute]:
