@@ -76,6 +76,9 @@ class WebSocketSink:
     async def close(self, code: int, reason: str) -> None:
         await self._ws.close(code, _short(reason))
 
+    def close_now(self, code: int, reason: str) -> bool:
+        return self._direct is not None and self._direct.close_now(code, _short(reason))
+
 
 async def ws_endpoint(websocket: WebSocket) -> None:
     state = app_state(websocket)

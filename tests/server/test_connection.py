@@ -146,3 +146,29 @@ async def test_nothing_is_queued_after_close() -> None:
     conn.close(CloseCode.NORMAL, "")
     conn.enqueue(b"late", seq=9, ephemeral=False, messages=1)
     assert conn.queued == (0, 0)
+
+
+class ClosingSink(RecordingSink):
+    """A sink that can write its close frame at once (as ``server.ws`` over uvicorn can)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed_now: list[tuple[int, str]] = []
+
+    def close_now(self, code: int, reason: str) -> bool:
+        self.closed_now.append((code, reason))
+        return True
+
+
+async def test_overflow_writes_the_close_at_once_while_the_writer_is_stuck() -> None:
+    sink, metrics = ClosingSink(), Metrics()
+    conn = Connection(sink, IDENT, Limits(send_queue_messages=2), metrics, now=0.0)
+    sink.gate.clear()  # the peer reads nothing from the start
+    writer = asyncio.create_task(conn.run_writer())
+    for seq in range(1, 5):
+        conn.enqueue(b"D%d" % seq, seq=seq, ephemeral=False, messages=1)
+        await asyncio.sleep(0)
+    assert sink.closed_now == [(CloseCode.TOO_SLOW, "resume_from=0")]  # before any drain
+    await asyncio.wait_for(writer, 5)  # the stuck write is abandoned, not waited for
+    assert sink.closed is None  # and the close frame is not sent a second time
+    assert sink.frames == []
