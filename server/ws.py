@@ -172,8 +172,9 @@ async def _serve(websocket: WebSocket, state: AppState, host: RoomHost, conn: Co
             data = await _receive(websocket)
             if isinstance(data, str):
                 _strike(conn, ProtocolError(ErrorCode.BAD_REQUEST, "text frames are not accepted"))
-            elif len(data) > max_bytes:
-                conn.close(CloseCode.TOO_BIG, f"frame over {max_bytes} bytes", drain=False)
+            elif len(data) > max_bytes:  # told why, then closed (docs/protocol.md, Limits)
+                conn.send(encode_error(None, ErrorCode.TOO_LARGE, f"frame over {max_bytes} bytes"))
+                conn.close(CloseCode.TOO_BIG, f"frame over {max_bytes} bytes")
             else:
                 await _handle(data, state, host, conn)
 

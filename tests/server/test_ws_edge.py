@@ -116,11 +116,14 @@ async def test_oversized_hello_closes_1009(live_server: LiveServer, room: str) -
     assert code == 1009
 
 
-async def test_oversized_frame_closes_1009(live_server: LiveServer, room: str) -> None:
+async def test_oversized_frame_gets_too_large_then_1009(live_server: LiveServer, room: str) -> None:
+    """docs/protocol.md, Refusing a frame: `too_large`, ref nil, then the 1009 close."""
     client = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "big"))
     await client.ws.send(b"\x00" * (100 * 1024))
     code, _ = await client.closed()
     assert code == 1009
+    errors = [m for m in client.received if m["type"] == "error"]
+    assert [(e["code"], e["ref"]) for e in errors] == [("too_large", None)]
 
 
 async def test_garbage_gets_bad_request_and_the_connection_still_works(
