@@ -201,15 +201,17 @@ async def _handle(data: bytes, state: AppState, host: RoomHost, conn: Connection
 
 
 def _strike(conn: Connection, error: ProtocolError) -> None:
-    """A bad frame: tell the sender; it also costs a token, so garbage floods end in 4008."""
+    """A bad frame costs a token like any other: over the rate it is ``rate_limited`` (and
+    garbage floods end in 4008), else the sender is told what was wrong."""
+    verdict = conn.limiter.check(None, time.monotonic())
+    if verdict is not Verdict.ALLOWED:
+        _limited(conn, error.ref, verdict)
+        return
     conn.send(encode_protocol_error(error))
     conn.metrics.errors.labels(code=error.code.value).inc()
-    verdict = conn.limiter.check(None, time.monotonic())
-    if verdict is Verdict.FLOOD:
-        conn.close(CloseCode.FLOOD, "too many bad or rate-limited frames")
 
 
-def _limited(conn: Connection, ref: int, verdict: Verdict) -> None:
+def _limited(conn: Connection, ref: int | None, verdict: Verdict) -> None:
     if verdict is Verdict.FLOOD:
         conn.close(CloseCode.FLOOD, "too many rate-limited commands")
         return
