@@ -340,3 +340,15 @@ async def test_published_frames_reach_the_recorder_which_can_ask_for_a_keyframe(
     tracks = {(t, m) for _, t, m, _ in recorder.frames}
     assert tracks == {("camera-host", "video/vp8"), ("mic-host", "audio/opus")}
     assert {r for r, _, _, _ in recorder.frames} == {ROOM}
+
+
+@pytest.mark.parametrize("kind", ["rtc_offer", "rtc_answer"])
+@pytest.mark.parametrize("sdp", ["", " \r\n"])
+async def test_an_empty_sdp_is_refused(room: Room, kind: str, sdp: str) -> None:
+    """docs/protocol.md, Media signalling: an empty SDP is a `bad_request`; nothing opens."""
+    conn = FakeConn(ParticipantId("empty"), default_grants(Role.HOST))
+    await room.sfu.on_signal(conn, Signal(5, kind, sdp))
+    reply = conn.inbox.get_nowait()
+    assert (reply["type"], reply["code"], reply["ref"]) == ("error", "bad_request", 5)
+    assert conn.inbox.empty()
+    assert ParticipantId("empty") not in getattr(room.sfu.rooms.get(ROOM), "peers", {})
