@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -21,7 +22,7 @@ from server.connection import Connection, Lean
 from server.fastpath import ws_binary_frame
 from server.interfaces import MediaSignalling, MemberView, Observer
 from server.metrics import Metrics
-from server.welcome import Welcomer
+from server.welcome import Welcomer, resumable
 from session.codec import (
     CloseCode,
     SignalFrame,
@@ -232,6 +233,8 @@ class RoomHost:
             item.done.set_result(outcome.refusal)
             return
         self._emit(outcome.events)
+        resume_from = resumable(item.resume_from, outcome.events, ident.participant)
+        item = dataclasses.replace(item, resume_from=resume_from)  # a newcomer: a snapshot
         # Admitted once this tick's frame is out: the joiner's snapshot then holds every event
         # the others got in that frame, and the joiner receives every later one.
         self._batch.after.append(lambda: self._admit(item))

@@ -103,6 +103,23 @@ async def test_resume_from_beyond_the_log_gets_a_snapshot(live_server: LiveServe
     await client.close()
 
 
+async def test_a_first_time_identity_resuming_gets_a_snapshot(live_server: LiveServer) -> None:
+    """docs/protocol.md, Resume: only a member coming back resumes from the log; an identity
+    new to the room has none of its state, whatever `resume_from` it sends."""
+    room = live_server.create_room("resume3")
+    host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
+    ack = await host.reply(await host.send(PostChat("before the newcomer")))
+    newcomer = await RoomClient.connect(
+        live_server.ws_url, live_server.mint(room, "new"), resume_from=ack["seq"] - 1
+    )
+    snapshot = newcomer.welcome["snapshot"]
+    assert snapshot is not None
+    assert [c["text"] for c in snapshot["chat"]] == ["before the newcomer"]
+    assert "new" in snapshot["participants"]
+    await host.close()
+    await newcomer.close()
+
+
 async def test_observer_cannot_drive_and_nothing_changes(live_server: LiveServer) -> None:
     room = live_server.create_room("obs")
     host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
