@@ -2,6 +2,8 @@
 
 import asyncio
 
+from livetools import eventually
+
 from server.connection import Connection, Identity, Lean
 from server.metrics import Metrics
 from server.settings import Limits
@@ -121,7 +123,7 @@ async def test_overflow_closes_4009_with_resume_hint() -> None:
     conn, sink, _ = make(Limits(send_queue_messages=3, send_queue_bytes=10_000))
     writer = asyncio.create_task(conn.run_writer())
     conn.enqueue(b"D1", seq=1, ephemeral=False, messages=1)
-    await asyncio.sleep(0.01)  # D1 is delivered
+    await eventually(lambda: sink.frames == [b"D1"])  # D1 is delivered
     sink.gate.clear()  # from now on the peer stalls
     for seq in range(2, 7):
         conn.enqueue(b"D%d" % seq, seq=seq, ephemeral=False, messages=1)

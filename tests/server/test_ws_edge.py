@@ -156,7 +156,11 @@ async def test_unknown_command(live_server_factory: Callable[..., LiveServer]) -
     await client.close()
 
 
-async def test_flood_rate_limited_then_4008(live_server: LiveServer, room: str) -> None:
+async def test_flood_rate_limited_then_4008(live_server_factory: Callable[..., LiveServer]) -> None:
+    # The burst as documented (20), but no refill to speak of: however slowly a loaded
+    # machine runs this loop, exactly the burst gets through.
+    live_server = live_server_factory(limits=Limits(other_rate=0.001, other_burst=20))
+    room = live_server.create_room("flood")
     client = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "f"))
     for n in range(200):  # burst 20, then refusals; the 100th refusal closes
         try:
@@ -168,11 +172,10 @@ async def test_flood_rate_limited_then_4008(live_server: LiveServer, room: str) 
     limited = [m for m in client.received if m["type"] == "error"]
     assert {m["code"] for m in limited} == {"rate_limited"}
     assert len(limited) >= 90
-    # The burst of 20 (plus what refilled meanwhile) reached the room, nothing more.
+    # The burst of 20 reached the room, nothing more.
     observer = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "o"))
     chats = observer.welcome["snapshot"]["chat"]
-    assert 20 <= len(chats) <= 22
-    assert [c["text"] for c in chats[:20]] == [f"spam {n}" for n in range(20)]
+    assert [c["text"] for c in chats] == [f"spam {n}" for n in range(20)]
     await observer.close()
 
 
