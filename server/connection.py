@@ -106,6 +106,9 @@ class Connection:
         self._writing = False  # the writer task is inside sink.send_bytes
         self._abort_write = False
         self._closed_now = False  # the close frame went out from ``close``, not the writer
+        self._awaiting_room = 0  # replies the room owes this connection
+        self._via_room: Callable[[Connection, bytes], None] | None = None
+        self._close_after_room: tuple[int, str] | None = None  # a close waiting for those
         self._writer: asyncio.Task[None] | None = None
 
     # --- SignalPeer -------------------------------------------------------------------------
@@ -118,9 +121,30 @@ class Connection:
         return self.identity.participant
 
     def send(self, message: bytes) -> None:
+        """One message from the edge (a pong, a refusal, media signalling). While commands
+        this connection sent are still with the room, it goes through the room behind their
+        replies, so that replies leave in the order their frames arrived (docs/protocol.md)."""
+        if self._awaiting_room and self._via_room is not None:
+            self._via_room(self, message)
+            return
         self.enqueue(encode_frame([message]), seq=None, ephemeral=False, messages=1)
         self.metrics.frames_sent.inc()
         self.metrics.messages_sent.inc()
+
+    # --- reply order ------------------------------------------------------------------------
+    def expect_room_reply(self, via_room: Callable[[Connection, bytes], None]) -> None:
+        """A command (or a message routed by ``via_room``) went to the room: one reply to
+        this connection will come back from it; until then ``send`` routes through it."""
+        self._awaiting_room += 1
+        self._via_room = via_room
+
+    def room_replied(self, count: int) -> None:
+        """The room queued ``count`` replies to this connection."""
+        self._awaiting_room = max(0, self._awaiting_room - count)
+        pending = self._close_after_room
+        if not self._awaiting_room and pending is not None:
+            self._close_after_room = None
+            self.close(*pending)
 
     def member(self) -> MemberView | None:
         return self._member_lookup()
@@ -128,7 +152,7 @@ class Connection:
     # --- queue ------------------------------------------------------------------------------
     @property
     def closing(self) -> bool:
-        return self.close_code is not None
+        return self.close_code is not None or self._close_after_room is not None
 
     @property
     def queued(self) -> tuple[int, int]:
@@ -177,9 +201,17 @@ class Connection:
             return False
 
     def close(self, code: int, reason: str, *, drain: bool = True) -> None:
-        """Close after writing what is queued (``drain``) or right away, dropping the queue."""
-        if self.closing:
+        """Close after writing what is queued (``drain``) or right away, dropping the queue.
+
+        A draining close while the room still owes replies waits for them (``room_replied``):
+        a flood's last refusals reach the client before its 4008.
+        """
+        if self.close_code is not None or (drain and self._close_after_room is not None):
             return
+        if drain and self._awaiting_room:
+            self._close_after_room = (code, reason)
+            return
+        self._close_after_room = None  # a close that cannot wait replaces one that could
         self.close_code, self.close_reason = code, reason
         if not drain:
             self._closed_now = self._close_now(code, reason)
@@ -247,7 +279,7 @@ class Connection:
             self._wake.clear()
             while self._items:
                 await self._write(self._items.popleft())
-            if self.closing:
+            if self.close_code is not None:  # not a close still waiting for the room
                 return
 
     async def _write(self, item: _Item) -> None:

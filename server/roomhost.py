@@ -60,6 +60,14 @@ class Submit:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Reply:
+    """A message for one connection from the edge, in turn with its commands' replies."""
+
+    conn: Connection
+    message: bytes
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class System:
     command: Command
     done: asyncio.Future[Outcome]
@@ -70,7 +78,7 @@ class Tick:
     """The room's timer is due (``Room.get_timer``)."""
 
 
-Input = Join | Leave | Submit | System | Tick
+Input = Join | Leave | Submit | Reply | System | Tick
 
 
 @dataclass(eq=False)
@@ -133,7 +141,14 @@ class RoomHost:
         self._inbox.put_nowait(Leave(conn))
 
     def submit(self, conn: Connection, ref: int, command: Command) -> None:
+        conn.expect_room_reply(self._in_order)  # later edge replies queue behind its ack
         self._inbox.put_nowait(Submit(conn, ref, command))
+
+    def _in_order(self, conn: Connection, message: bytes) -> None:
+        """An edge reply (pong, refusal) while ``conn`` has commands in the room: it takes
+        its turn in the inbox, so it leaves after their acks and before later ones."""
+        conn.expect_room_reply(self._in_order)
+        self._inbox.put_nowait(Reply(conn, message))
 
     def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
         """False: this node's SFU serves the room. A stand-in for a room hosted on another
@@ -196,6 +211,8 @@ class RoomHost:
             match item:
                 case Submit():
                     self._on_submit(item)
+                case Reply(conn=conn, message=message):
+                    self.reply(conn, message)
                 case Join():
                     self._on_join(item)
                 case Leave():
@@ -207,6 +224,8 @@ class RoomHost:
         except Exception as exc:  # a bug in one input must not kill the room for everyone
             log.exception("room %s failed on %s", self.room.id, type(item).__name__)
             _fail(item, exc)
+            if isinstance(item, Submit):  # every command gets its reply, even this one
+                self.reply(item.conn, encode_error(item.ref, ErrorCode.INTERNAL, "server error"))
         self._metrics.command_seconds.observe(time.perf_counter() - started)
 
     def _on_submit(self, item: Submit) -> None:
@@ -293,6 +312,7 @@ class RoomHost:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
+        replied = [(conn, len(extra)) for conn, extra in batch.direct.items()]
         frames = messages = 0
         if batch.shared:
             frames, messages = self._fan_out(batch)
@@ -302,6 +322,8 @@ class RoomHost:
         if frames:  # counted once per flush, not per connection (a hot path)
             self._metrics.frames_sent.inc(frames)
             self._metrics.messages_sent.inc(messages)
+        for conn, count in replied:  # the acks are queued: held edge replies follow them
+            conn.room_replied(count)
         for action in batch.after:
             action()
 

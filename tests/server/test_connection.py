@@ -174,3 +174,26 @@ async def test_overflow_writes_the_close_at_once_while_the_writer_is_stuck() -> 
     await asyncio.wait_for(writer, 5)  # the stuck write is abandoned, not waited for
     assert sink.closed is None  # and the close frame is not sent a second time
     assert sink.frames == []
+
+
+async def test_edge_replies_take_the_rooms_way_while_it_owes_replies() -> None:
+    conn, sink, _ = make()
+    routed: list[bytes] = []
+
+    def via_room(c: Connection, message: bytes) -> None:
+        c.expect_room_reply(via_room)
+        routed.append(message)
+
+    conn.expect_room_reply(via_room)  # a command went to the room
+    conn.send(b"\xa4pong")
+    conn.close(CloseCode.FLOOD, "flood")  # waits for the room's replies
+    assert routed == [b"\xa4pong"] and conn.queued == (0, 0)
+    assert conn.closing and conn.close_code is None
+    conn.enqueue(b"\x92ACK+PONG", seq=None, ephemeral=False, messages=2)  # the room's flush
+    conn.room_replied(2)
+    assert conn.close_code == CloseCode.FLOOD
+    writer = asyncio.create_task(conn.run_writer())
+    await asyncio.wait_for(writer, 5)
+    assert sink.frames == [b"\x92ACK+PONG"] and sink.closed == (CloseCode.FLOOD, "flood")
+    conn.send(b"\xa4late")  # nothing owed, closed: dropped
+    assert routed == [b"\xa4pong"]

@@ -1,5 +1,6 @@
 """The WebSocket edge: tokens, hello, size limits, bad frames, rate limits, replacement."""
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -260,3 +261,26 @@ async def test_server_shutdown_closes_room_connections(tmp_path: Path) -> None:
         server._server.should_exit = True  # what SIGTERM does
         code, _ = await client.closed()
     assert code in (1001, 1012)  # ours (going away) or uvicorn's (service restart)
+
+
+async def test_replies_leave_in_the_order_their_frames_arrived(
+    live_server: LiveServer, room: str
+) -> None:
+    """docs/protocol.md, Connection sequence: a pong or an edge refusal never overtakes the
+    ack of a command sent before it, even when the frames arrive in one read."""
+    client = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "order"))
+    frames = []
+    for n in range(5):
+        frames.append(packed({"type": "post_chat", "ref": 3 * n + 1, "text": f"chat {n}"}))
+        frames.append(packed({"type": "ping", "ref": 3 * n + 2}))
+        frames.append(packed({"type": "post_chat", "ref": 3 * n + 3, "text": 42}))  # refused
+    for frame in frames:  # no awaiting replies in between: they queue up together
+        await client.ws.send(frame)
+    replies = []
+    async with asyncio.timeout(10):
+        while len(replies) < len(frames):
+            message = await client.next_message(lambda m: m["type"] in ("ack", "pong", "error"))
+            replies.append((message["type"], message["ref"]))
+    expected = [("ack", 1), ("pong", 2), ("error", 3)]
+    assert replies == [(kind, ref + 3 * n) for n in range(5) for kind, ref in expected]
+    await client.close()
