@@ -6,7 +6,9 @@ socket keeps up and nothing is queued, a frame is written at once (``FrameSink.w
 see ``server.fastpath``); otherwise it waits in the queue for the writer task. Under
 pressure the queue first drops frames that carry only ephemeral messages (pointer moves);
 if it is still over its bounds the connection is closed with 4009 and a
-``resume_from=<last seq written>`` hint, from which the client resumes without loss.
+``resume_from=<last seq written>`` hint, from which the client resumes without loss. That close
+frame is written straight away (``FrameSink.close_now``), before the queue is dropped: a stalled
+writer task would hold it back until the peer read again, and the member would stay online.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from server.interfaces import MemberView
 from server.metrics import Metrics
@@ -39,6 +41,15 @@ class FrameSink(Protocol):
     def write_now(self, frame: bytes, wire: bytes | None) -> bool:
         """Write without waiting if the socket keeps up (``wire``: the pre-built WebSocket
         frame of ``frame``, if the caller has one); False: queue it for ``send_bytes``."""
+
+
+@runtime_checkable
+class ClosesNow(Protocol):
+    """A sink that can close at once (``server.ws``); others close from the writer task."""
+
+    def close_now(self, code: int, reason: str) -> bool:
+        """Write the close frame at once, even to a stalled peer, and end the reading side;
+        False: not possible now, ``close`` from the writer task instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +105,10 @@ class Connection:
         self.close_reason = ""
         self._writing = False  # the writer task is inside sink.send_bytes
         self._abort_write = False
+        self._closed_now = False  # the close frame went out from ``close``, not the writer
+        self._awaiting_room = 0  # replies the room owes this connection
+        self._via_room: Callable[[Connection, bytes], None] | None = None
+        self._close_after_room: tuple[int, str] | None = None  # a close waiting for those
         self._writer: asyncio.Task[None] | None = None
 
     # --- SignalPeer -------------------------------------------------------------------------
@@ -106,9 +121,30 @@ class Connection:
         return self.identity.participant
 
     def send(self, message: bytes) -> None:
+        """One message from the edge (a pong, a refusal, media signalling). While commands
+        this connection sent are still with the room, it goes through the room behind their
+        replies, so that replies leave in the order their frames arrived (docs/protocol.md)."""
+        if self._awaiting_room and self._via_room is not None:
+            self._via_room(self, message)
+            return
         self.enqueue(encode_frame([message]), seq=None, ephemeral=False, messages=1)
         self.metrics.frames_sent.inc()
         self.metrics.messages_sent.inc()
+
+    # --- reply order ------------------------------------------------------------------------
+    def expect_room_reply(self, via_room: Callable[[Connection, bytes], None]) -> None:
+        """A command (or a message routed by ``via_room``) went to the room: one reply to
+        this connection will come back from it; until then ``send`` routes through it."""
+        self._awaiting_room += 1
+        self._via_room = via_room
+
+    def room_replied(self, count: int) -> None:
+        """The room queued ``count`` replies to this connection."""
+        self._awaiting_room = max(0, self._awaiting_room - count)
+        pending = self._close_after_room
+        if not self._awaiting_room and pending is not None:
+            self._close_after_room = None
+            self.close(*pending)
 
     def member(self) -> MemberView | None:
         return self._member_lookup()
@@ -116,7 +152,7 @@ class Connection:
     # --- queue ------------------------------------------------------------------------------
     @property
     def closing(self) -> bool:
-        return self.close_code is not None
+        return self.close_code is not None or self._close_after_room is not None
 
     @property
     def queued(self) -> tuple[int, int]:
@@ -165,11 +201,20 @@ class Connection:
             return False
 
     def close(self, code: int, reason: str, *, drain: bool = True) -> None:
-        """Close after writing what is queued (``drain``) or right away, dropping the queue."""
-        if self.closing:
+        """Close after writing what is queued (``drain``) or right away, dropping the queue.
+
+        A draining close while the room still owes replies waits for them (``room_replied``):
+        a flood's last refusals reach the client before its 4008.
+        """
+        if self.close_code is not None or (drain and self._close_after_room is not None):
             return
+        if drain and self._awaiting_room:
+            self._close_after_room = (code, reason)
+            return
+        self._close_after_room = None  # a close that cannot wait replaces one that could
         self.close_code, self.close_reason = code, reason
         if not drain:
+            self._closed_now = self._close_now(code, reason)
             self._items.clear()
             self._bytes = 0
             if self._writing and self._writer is not None:
@@ -177,6 +222,15 @@ class Connection:
                 self._abort_write = True
                 self._writer.cancel()
         self._wake.set()
+
+    def _close_now(self, code: int, reason: str) -> bool:
+        if not isinstance(self.sink, ClosesNow):
+            return False
+        try:
+            return self.sink.close_now(code, reason)
+        except Exception:  # the peer is gone already: the writer's close is then a no-op
+            log.debug("direct close of %s failed", self.participant, exc_info=True)
+            return False
 
     def _over_bounds(self) -> bool:
         return len(self._items) > self._max_items or self._bytes > self._max_bytes
@@ -214,6 +268,8 @@ class Connection:
             log.debug("writer for %s stopped: %r", self.participant, exc)
             return
         self.metrics.closes.labels(code=str(self.close_code)).inc()
+        if self._closed_now:
+            return
         with contextlib.suppress(Exception):
             await self.sink.close(self.close_code or CloseCode.NORMAL, self.close_reason)
 
@@ -223,7 +279,7 @@ class Connection:
             self._wake.clear()
             while self._items:
                 await self._write(self._items.popleft())
-            if self.closing:
+            if self.close_code is not None:  # not a close still waiting for the room
                 return
 
     async def _write(self, item: _Item) -> None:

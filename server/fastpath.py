@@ -12,6 +12,7 @@ The ONLY module that touches uvicorn's WebSocket protocol object (``websockets-s
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,7 +61,7 @@ class DirectWriter:
         is already open without extensions (call it after ``accept``: e.g. permessage-deflate,
         once negotiated, makes frames differ per connection)."""
         protocol = getattr(scope.get(RAW_SEND_KEY), "__self__", None)
-        needed = ("transport", "writable", "conn", "close_sent")
+        needed = ("transport", "writable", "conn", "close_sent", "queue", "close_timeout")
         if protocol is None or not all(hasattr(protocol, name) for name in needed):
             return None
         if protocol.conn.state is not State.OPEN or protocol.conn.extensions:
@@ -78,3 +79,35 @@ class DirectWriter:
             self._transport.write(frame)
             return True
         return False
+
+    def close_now(self, code: int, reason: str) -> bool:
+        """Write the close frame now, even to a peer that stopped reading; False: too late.
+
+        uvicorn's own ``websocket.close`` first awaits a writable socket, so to a stalled reader
+        it never goes. Written here it lands behind the frames the transport already holds, and
+        the app's ``receive`` gets its disconnect at once (as uvicorn's own close does). A peer
+        that has not taken it within ``close_timeout`` is aborted: closing would wait forever
+        for a buffer nobody drains.
+        """
+        protocol = self._protocol
+        if protocol.close_sent or self._transport.is_closing():
+            return False
+        if self._conn.state is not State.OPEN:
+            return False
+        protocol.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self._conn.send_close(code, reason)
+        self._transport.write(b"".join(self._conn.data_to_send()))
+        protocol.close_sent = True
+        if getattr(protocol, "read_paused", False):  # the peer's closing reply must get in
+            protocol.read_paused = False
+            self._transport.resume_reading()
+        loop = asyncio.get_running_loop()
+        protocol.close_timer = loop.call_later(protocol.close_timeout, self._give_up)
+        return True
+
+    def _give_up(self) -> None:
+        """The peer never answered our close: close if it took everything, else abort."""
+        if self._transport.get_write_buffer_size():
+            self._transport.abort()
+        else:
+            self._transport.close()

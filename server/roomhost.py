@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
@@ -21,7 +22,7 @@ from server.connection import Connection, Lean
 from server.fastpath import ws_binary_frame
 from server.interfaces import MediaSignalling, MemberView, Observer
 from server.metrics import Metrics
-from server.welcome import Welcomer
+from server.welcome import Welcomer, resumable
 from session.codec import (
     CloseCode,
     SignalFrame,
@@ -59,6 +60,14 @@ class Submit:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Reply:
+    """A message for one connection from the edge, in turn with its commands' replies."""
+
+    conn: Connection
+    message: bytes
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class System:
     command: Command
     done: asyncio.Future[Outcome]
@@ -69,7 +78,7 @@ class Tick:
     """The room's timer is due (``Room.get_timer``)."""
 
 
-Input = Join | Leave | Submit | System | Tick
+Input = Join | Leave | Submit | Reply | System | Tick
 
 
 @dataclass(eq=False)
@@ -139,7 +148,14 @@ class LocalRoom:
         self._inbox.put_nowait(Leave(conn))
 
     def submit(self, conn: Connection, ref: int, command: Command) -> None:
+        conn.expect_room_reply(self._in_order)  # later edge replies queue behind its ack
         self._inbox.put_nowait(Submit(conn, ref, command))
+
+    def _in_order(self, conn: Connection, message: bytes) -> None:
+        """An edge reply (pong, refusal) while ``conn`` has commands in the room: it takes
+        its turn in the inbox, so it leaves after their acks and before later ones."""
+        conn.expect_room_reply(self._in_order)
+        self._inbox.put_nowait(Reply(conn, message))
 
     def relay_signal(self, conn: Connection, frame: SignalFrame) -> bool:
         """False: this node's SFU serves the room (``RemoteRoom`` relays to the room's node)."""
@@ -201,6 +217,8 @@ class LocalRoom:
             match item:
                 case Submit():
                     self._on_submit(item)
+                case Reply(conn=conn, message=message):
+                    self.reply(conn, message)
                 case Join():
                     self._on_join(item)
                 case Leave():
@@ -212,6 +230,8 @@ class LocalRoom:
         except Exception as exc:  # a bug in one input must not kill the room for everyone
             log.exception("room %s failed on %s", self.room.id, type(item).__name__)
             _fail(item, exc)
+            if isinstance(item, Submit):  # every command gets its reply, even this one
+                self.reply(item.conn, encode_error(item.ref, ErrorCode.INTERNAL, "server error"))
         self._metrics.command_seconds.observe(time.perf_counter() - started)
 
     def _on_submit(self, item: Submit) -> None:
@@ -238,6 +258,8 @@ class LocalRoom:
             item.done.set_result(outcome.refusal)
             return
         self._emit(outcome.events)
+        resume_from = resumable(item.resume_from, outcome.events, ident.participant)
+        item = dataclasses.replace(item, resume_from=resume_from)  # a newcomer: a snapshot
         # Admitted once this tick's frame is out: the joiner's snapshot then holds every event
         # the others got in that frame, and the joiner receives every later one.
         self._batch.after.append(lambda: self._admit(item))
@@ -296,6 +318,7 @@ class LocalRoom:
 
     def _flush(self) -> None:
         batch, self._batch = self._batch, _Batch()
+        replied = [(conn, len(extra)) for conn, extra in batch.direct.items()]
         frames = messages = 0
         if batch.shared:
             frames, messages = self._fan_out(batch)
@@ -305,6 +328,8 @@ class LocalRoom:
         if frames:  # counted once per flush, not per connection (a hot path)
             self._metrics.frames_sent.inc(frames)
             self._metrics.messages_sent.inc(messages)
+        for conn, count in replied:  # the acks are queued: held edge replies follow them
+            conn.room_replied(count)
         for action in batch.after:
             action()
 

@@ -18,6 +18,7 @@ import msgpack
 
 from server.connection import Identity
 from session.codec import codec_limits, encode_stamped, encode_welcome, state_to_wire
+from session.events import ParticipantJoined, Stamped
 from session.ids import ParticipantId
 from session.room import Room, Snapshot
 from session.state import Participant, RoomState
@@ -138,3 +139,19 @@ class Welcomer:
         if self._state_bytes is None:
             self._state_bytes = self.encoder.encode(snap.state)
         return welcome[:-1] + self._state_bytes
+
+
+def resumable(
+    resume_from: int | None, join_events: tuple[Stamped, ...], who: ParticipantId
+) -> int | None:
+    """The ``resume_from`` worth honouring for a join that produced ``join_events``.
+
+    Only a member coming back (online again within its grace) can hold this room's state; a
+    join that makes ``who`` a member anew (``participant_joined``: a first-time identity, or
+    one whose grace ran out) gets a snapshot whatever it claims (docs/protocol.md, Resume).
+    """
+    for stamped in join_events:
+        event = stamped.event
+        if isinstance(event, ParticipantJoined) and event.participant == who:
+            return None
+    return resume_from

@@ -77,6 +77,9 @@ class WebSocketSink:
     async def close(self, code: int, reason: str) -> None:
         await self._ws.close(code, _short(reason))
 
+    def close_now(self, code: int, reason: str) -> bool:
+        return self._direct is not None and self._direct.close_now(code, _short(reason))
+
 
 async def ws_endpoint(websocket: WebSocket) -> None:
     state = app_state(websocket)
@@ -171,8 +174,9 @@ async def _serve(websocket: WebSocket, state: AppState, host: RoomHandle, conn: 
             data = await _receive(websocket)
             if isinstance(data, str):
                 _strike(conn, ProtocolError(ErrorCode.BAD_REQUEST, "text frames are not accepted"))
-            elif len(data) > max_bytes:
-                conn.close(CloseCode.TOO_BIG, f"frame over {max_bytes} bytes", drain=False)
+            elif len(data) > max_bytes:  # told why, then closed (docs/protocol.md, Limits)
+                conn.send(encode_error(None, ErrorCode.TOO_LARGE, f"frame over {max_bytes} bytes"))
+                conn.close(CloseCode.TOO_BIG, f"frame over {max_bytes} bytes")
             else:
                 await _handle(data, state, host, conn)
 
@@ -199,15 +203,17 @@ async def _handle(data: bytes, state: AppState, host: RoomHandle, conn: Connecti
 
 
 def _strike(conn: Connection, error: ProtocolError) -> None:
-    """A bad frame: tell the sender; it also costs a token, so garbage floods end in 4008."""
+    """A bad frame costs a token like any other: over the rate it is ``rate_limited`` (and
+    garbage floods end in 4008), else the sender is told what was wrong."""
+    verdict = conn.limiter.check(None, time.monotonic())
+    if verdict is not Verdict.ALLOWED:
+        _limited(conn, error.ref, verdict)
+        return
     conn.send(encode_protocol_error(error))
     conn.metrics.errors.labels(code=error.code.value).inc()
-    verdict = conn.limiter.check(None, time.monotonic())
-    if verdict is Verdict.FLOOD:
-        conn.close(CloseCode.FLOOD, "too many bad or rate-limited frames")
 
 
-def _limited(conn: Connection, ref: int, verdict: Verdict) -> None:
+def _limited(conn: Connection, ref: int | None, verdict: Verdict) -> None:
     if verdict is Verdict.FLOOD:
         conn.close(CloseCode.FLOOD, "too many rate-limited commands")
         return

@@ -209,7 +209,7 @@ stamped_to_wire = encode_stamped
 
 def stamped_from_wire(data: bytes) -> Stamped:
     """Inverse of ``stamped_to_wire`` (recorder files, Redis logs)."""
-    raw = unpack(data, None)
+    raw = unpack(data)
     return stamped_from_message(raw)
 
 
@@ -281,7 +281,7 @@ def encode_snapshot(snapshot: Snapshot) -> bytes:
 
 def snapshot_from_wire(data: bytes) -> Snapshot:
     """Inverse of ``encode_snapshot`` (a stored snapshot, e.g. in Redis or a recording)."""
-    return snapshot_from_message(unpack(data, None))
+    return snapshot_from_message(unpack(data))
 
 
 def snapshot_from_message(raw: object) -> Snapshot:
@@ -342,7 +342,7 @@ def encode_frame(messages: Sequence[bytes]) -> bytes:
 
 def decode_server_frame(data: bytes) -> list[dict[str, Any]]:
     """Client side: a server frame as its list of message maps (tests and tools)."""
-    raw = unpack(data, None)
+    raw = unpack(data)
     if type(raw) is not list or not all(
         type(m) is dict and type(m.get("type")) is str for m in raw
     ):

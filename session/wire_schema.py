@@ -59,17 +59,51 @@ def bad(path: str, expected: str) -> ProtocolError:
 
 
 # --- msgpack ---------------------------------------------------------------------------------
-def unpack(data: bytes, limit: int | None) -> object:
-    if limit is not None and len(data) > limit:
-        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {limit} bytes")
+def unpack(data: bytes) -> object:
+    """Our own stored messages (logs, snapshots): trusted enough for the fast C path."""
     try:
         return msgpack.unpackb(data, raw=False, strict_map_key=True, max_ext_len=0, timestamp=0)
     except (ValueError, TypeError, msgpack.UnpackException):
         raise ProtocolError(ErrorCode.BAD_REQUEST, "frame is not one msgpack value") from None
 
 
+class Extension:
+    """Where a client frame held a msgpack extension value (a timestamp, say): no field
+    accepts one, so the refusal names the field and keeps the frame's ``ref``."""
+
+    __slots__ = ()
+
+
+_EXTENSION: Final = Extension()
+
+
+def _extension(code: int, data: bytes) -> Extension:
+    return _EXTENSION
+
+
+def _unique_keys(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    """A map from a client frame: a key given twice is refused, not silently last-wins."""
+    built = dict(pairs)
+    if len(built) != len(pairs):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "frame: a map key appears twice")
+    return built
+
+
 def unpack_map(data: bytes) -> dict[Any, Any]:
-    raw = unpack(data, MAX_FRAME_BYTES)
+    """A client frame: one msgpack map, strictly (string keys, each once; no extensions)."""
+    if len(data) > MAX_FRAME_BYTES:
+        raise ProtocolError(ErrorCode.TOO_LARGE, f"frame over {MAX_FRAME_BYTES} bytes")
+    try:
+        raw = msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            object_pairs_hook=_unique_keys,
+            ext_hook=_extension,
+            timestamp=0,
+        )
+    except (ValueError, TypeError, msgpack.UnpackException):
+        raise ProtocolError(ErrorCode.BAD_REQUEST, "frame is not one msgpack value") from None
     if type(raw) is not dict:
         raise bad("frame", "a map")
     return raw

@@ -91,9 +91,11 @@ def wait_for_port(port: int, within: float = 20.0) -> None:
 
 
 def wait_healthy(
-    port: int, process: subprocess.Popen[Any], within: float = 60.0
+    port: int, process: subprocess.Popen[Any], within: float = 120.0
 ) -> dict[str, object]:
-    """Poll a server subprocess's ``/healthz`` until it answers 200; its JSON body."""
+    """Poll a server subprocess's ``/healthz`` until it answers 200; its JSON body.
+
+    ``within`` is a hang guard, not a speed check: a start took > 30 s with both cores busy."""
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         assert process.poll() is None, "server exited"

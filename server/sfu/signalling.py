@@ -50,6 +50,8 @@ class Sfu:
         member = conn.member()
         if member is None or not member.online:
             raise NegotiationError(ErrorCode.FORBIDDEN, "not a participant of this room")
+        if not frame.sdp.strip():  # aiortc would answer it: nothing to negotiate with
+            raise NegotiationError(ErrorCode.BAD_REQUEST, f"{frame.type}: the sdp is empty")
         room = self._room(conn.room_id)
         if frame.type == "rtc_offer":
             sending = wire.sending_sections(frame.sdp)

@@ -77,3 +77,43 @@ async def test_stalled_reader_does_not_delay_others(
     assert after == list(range(resume_from + 1, last_seq + 1))  # nothing lost, nothing twice
     for client in (fast, host, back):
         await client.close()
+
+
+def either(*conditions: Callable[[list[Message]], bool]) -> Callable[[list[Message]], bool]:
+    return lambda got: any(condition(got) for condition in conditions)
+
+
+def went_offline(who: str) -> Callable[[list[Message]], bool]:
+    return lambda got: any(
+        m["type"] == "presence_changed" and m["participant"] == who and not m["online"] for m in got
+    )
+
+
+async def test_stalled_reader_is_told_4009_and_goes_offline_before_it_reads(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    """docs/protocol.md, Limits and Close codes: an overflowing send queue closes with 4009,
+    reason ``resume_from=<seq>``. The close frame is written although the peer reads nothing
+    (it waits behind what the socket holds), and the room sees the member go offline at once,
+    not when a keepalive ping times out (which would close 1011 with no hint)."""
+    server = live_server_factory(limits=LIMITS)
+    room = server.create_room("stall")
+    slow = await RoomClient.connect(
+        server.ws_url, server.mint(room, "slow"), sock=tiny_socket(server.port), max_queue=1
+    )
+    host = await RoomClient.connect(server.ws_url, server.mint(room, "host", Role.HOST))
+    host.start_reader()
+    sent = 0
+    while not went_offline("slow")(host.received):  # the slow client reads nothing meanwhile
+        assert sent < EVENTS, "the stalled reader was never cut off"
+        for _ in range(25):
+            last_ref = await host.send(PostChat(TEXT))
+        sent += 25
+        await host.wait_until(either(acked(last_ref), went_offline("slow")))
+
+    code, reason = await slow.closed()  # reads now: what preceded the close, then the close
+    assert code == 4009
+    resume_from = int(reason.removeprefix("resume_from="))
+    seqs = [m["seq"] for m in slow.events() if m["seq"] is not None]
+    assert seqs == list(range(slow.welcome["seq"] + 1, resume_from + 1))
+    await host.close()

@@ -2,6 +2,8 @@
 
 import asyncio
 
+from livetools import eventually
+
 from server.connection import Connection, Identity, Lean
 from server.metrics import Metrics
 from server.settings import Limits
@@ -121,7 +123,7 @@ async def test_overflow_closes_4009_with_resume_hint() -> None:
     conn, sink, _ = make(Limits(send_queue_messages=3, send_queue_bytes=10_000))
     writer = asyncio.create_task(conn.run_writer())
     conn.enqueue(b"D1", seq=1, ephemeral=False, messages=1)
-    await asyncio.sleep(0.01)  # D1 is delivered
+    await eventually(lambda: sink.frames == [b"D1"])  # D1 is delivered
     sink.gate.clear()  # from now on the peer stalls
     for seq in range(2, 7):
         conn.enqueue(b"D%d" % seq, seq=seq, ephemeral=False, messages=1)
@@ -146,3 +148,52 @@ async def test_nothing_is_queued_after_close() -> None:
     conn.close(CloseCode.NORMAL, "")
     conn.enqueue(b"late", seq=9, ephemeral=False, messages=1)
     assert conn.queued == (0, 0)
+
+
+class ClosingSink(RecordingSink):
+    """A sink that can write its close frame at once (as ``server.ws`` over uvicorn can)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed_now: list[tuple[int, str]] = []
+
+    def close_now(self, code: int, reason: str) -> bool:
+        self.closed_now.append((code, reason))
+        return True
+
+
+async def test_overflow_writes_the_close_at_once_while_the_writer_is_stuck() -> None:
+    sink, metrics = ClosingSink(), Metrics()
+    conn = Connection(sink, IDENT, Limits(send_queue_messages=2), metrics, now=0.0)
+    sink.gate.clear()  # the peer reads nothing from the start
+    writer = asyncio.create_task(conn.run_writer())
+    for seq in range(1, 5):
+        conn.enqueue(b"D%d" % seq, seq=seq, ephemeral=False, messages=1)
+        await asyncio.sleep(0)
+    assert sink.closed_now == [(CloseCode.TOO_SLOW, "resume_from=0")]  # before any drain
+    await asyncio.wait_for(writer, 5)  # the stuck write is abandoned, not waited for
+    assert sink.closed is None  # and the close frame is not sent a second time
+    assert sink.frames == []
+
+
+async def test_edge_replies_take_the_rooms_way_while_it_owes_replies() -> None:
+    conn, sink, _ = make()
+    routed: list[bytes] = []
+
+    def via_room(c: Connection, message: bytes) -> None:
+        c.expect_room_reply(via_room)
+        routed.append(message)
+
+    conn.expect_room_reply(via_room)  # a command went to the room
+    conn.send(b"\xa4pong")
+    conn.close(CloseCode.FLOOD, "flood")  # waits for the room's replies
+    assert routed == [b"\xa4pong"] and conn.queued == (0, 0)
+    assert conn.closing and conn.close_code is None
+    conn.enqueue(b"\x92ACK+PONG", seq=None, ephemeral=False, messages=2)  # the room's flush
+    conn.room_replied(2)
+    assert conn.close_code == CloseCode.FLOOD
+    writer = asyncio.create_task(conn.run_writer())
+    await asyncio.wait_for(writer, 5)
+    assert sink.frames == [b"\x92ACK+PONG"] and sink.closed == (CloseCode.FLOOD, "flood")
+    conn.send(b"\xa4late")  # nothing owed, closed: dropped
+    assert routed == [b"\xa4pong"]

@@ -1,6 +1,7 @@
 """Two or more real clients in one room over a live uvicorn: sync, snapshot, resume, roles."""
 
 from collections.abc import Callable
+from pathlib import Path
 
 from livetools import LiveServer
 from room_client import RoomClient
@@ -101,6 +102,55 @@ async def test_resume_from_beyond_the_log_gets_a_snapshot(live_server: LiveServe
     client = await RoomClient.connect(live_server.ws_url, token, resume_from=999_999)
     assert client.welcome["snapshot"] is not None
     await client.close()
+
+
+async def test_a_first_time_identity_resuming_gets_a_snapshot(live_server: LiveServer) -> None:
+    """docs/protocol.md, Resume: only a member coming back resumes from the log; an identity
+    new to the room has none of its state, whatever `resume_from` it sends."""
+    room = live_server.create_room("resume3")
+    host = await RoomClient.connect(live_server.ws_url, live_server.mint(room, "h", Role.HOST))
+    ack = await host.reply(await host.send(PostChat("before the newcomer")))
+    newcomer = await RoomClient.connect(
+        live_server.ws_url, live_server.mint(room, "new"), resume_from=ack["seq"] - 1
+    )
+    snapshot = newcomer.welcome["snapshot"]
+    assert snapshot is not None
+    assert [c["text"] for c in snapshot["chat"]] == ["before the newcomer"]
+    assert "new" in snapshot["participants"]
+    await host.close()
+    await newcomer.close()
+
+
+def test_the_documented_resume_max_bytes_is_the_default() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text(encoding="utf-8")
+    documented = f"{Limits().resume_max_bytes:,}".replace(",", " ")  # 524 288
+    assert f"(`resume_max_bytes`) | {documented} bytes" in doc
+
+
+async def test_resume_replays_at_most_resume_max_bytes_of_events(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    """docs/protocol.md, Resume: missed events are replayed while they total at most
+    `resume_max_bytes` encoded; beyond that the welcome carries a snapshot instead."""
+    limits = Limits(resume_max_bytes=4096, other_rate=1e6, other_burst=1e6)
+    server = live_server_factory(limits=limits)
+    room = server.create_room("resume4")
+    host = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
+    token = server.mint(room, "d")
+    for chats, replayed in ((10, True), (40, False)):  # ~160 bytes each: under, then over
+        doc = await RoomClient.connect(server.ws_url, token)
+        last_seen = doc.welcome["seq"]
+        await doc.close()
+        for n in range(chats):
+            reply = await host.reply(await host.send(PostChat(f"{n:03d} " + "x" * 100)))
+            assert reply["type"] == "ack"
+        back = await RoomClient.connect(server.ws_url, token, resume_from=last_seen)
+        assert (back.welcome["snapshot"] is None) is replayed
+        if replayed:
+            missed = await back.until_seq(back.welcome["seq"])
+            assert [m["seq"] for m in missed] == list(range(last_seen + 1, back.welcome["seq"] + 1))
+        await back.close()
+    await host.close()
 
 
 async def test_observer_cannot_drive_and_nothing_changes(live_server: LiveServer) -> None:

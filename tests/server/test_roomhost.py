@@ -2,6 +2,8 @@
 
 import asyncio
 
+from livetools import eventually
+
 from server.connection import Connection, Identity
 from server.metrics import Metrics
 from server.roomhost import RoomHost
@@ -53,8 +55,8 @@ async def test_a_ticks_voi_and_pointer_travel_in_one_frame() -> None:
     listener_sink.frames.clear()  # the welcome
     host.submit(driver, 1, SetVoi(0, Voi(40.0, 400.0)))
     host.submit(driver, 2, MovePointer(0, (1.0, 2.0)))
-    await asyncio.sleep(0.05)  # well past the 10 ms tick
-    (frame,) = listener_sink.frames
+    await eventually(lambda: bool(listener_sink.frames))  # the tick's flush
+    (frame,) = listener_sink.frames  # both inputs were in before the tick: one frame
     assert [m["type"] for m in decode_server_frame(frame)] == ["voi_changed", "pointer_moved"]
     await host.stop()
 
@@ -70,7 +72,8 @@ async def test_a_stalled_listener_keeps_the_voi_and_loses_the_pointer() -> None:
     for tick in range(3):
         host.submit(driver, 2 * tick + 1, SetVoi(0, Voi(40.0 + tick, 400.0)))
         host.submit(driver, 2 * tick + 2, MovePointer(0, (1.0, 2.0)))
-        await asyncio.sleep(0.03)  # one flush per tick
+        frames = tick + 2  # the welcome and one frame per tick so far
+        await eventually(lambda: len(stalled._items) == frames)  # noqa: B023 - awaited here
     assert not stalled.closing
     kinds = [[m["type"] for m in decode_server_frame(item.frame)] for item in stalled._items]
     assert kinds == [["welcome"], ["voi_changed"], ["voi_changed"], ["voi_changed"]]

@@ -359,7 +359,32 @@ _REFUSALS: list[tuple[str, dict[str, Any], str, object]] = [
     ("uid trailing dot", _CREATE, "image.sop", "1.2."),
     ("uid too long", _CREATE, "image.sop", "1." * 32 + "1"),
     ("uid empty", _CREATE, "image.study", ""),
+    ("extension type in a field", _CREATE, "text", msgpack.ExtType(5, b"x")),
+    ("timestamp in a nested field", _VOI, "voi.center", msgpack.Timestamp(1, 0)),
 ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x83\xa4type\xa4ping\xa3ref\x05\xa3ref\x06",  # msgpack allows it; last-wins hides bugs
+        b"\x83\xa4type\xa7set_voi\xa3ref\x01\xa3voi\x82\xa6center\x01\xa6center\x02",
+    ],
+    ids=["top level", "nested"],
+)
+def test_duplicate_map_keys_are_bad_requests(data: bytes) -> None:
+    """docs/protocol.md, Encoding rules: a map gives each key at most once."""
+    with pytest.raises(ProtocolError) as caught:
+        codec.decode_client(data)
+    assert (caught.value.code, caught.value.ref) == (ErrorCode.BAD_REQUEST, None)
+    assert "twice" in caught.value.message
+
+
+def test_a_hello_with_a_duplicate_key_closes_4000() -> None:
+    data = b"\x84\xa4type\xa5hello\xa8versions\x91\x01\xa5token\xa1t\xa5token\xa1u"
+    with pytest.raises(ProtocolError) as caught:
+        codec.decode_hello(data)
+    assert codec.hello_close_code(caught.value) is CloseCode.PROTOCOL_ERROR
 
 
 @pytest.mark.parametrize(
