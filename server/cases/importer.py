@@ -45,7 +45,9 @@ from pydicom.uid import UID
 from server.cases.errors import ErrorCode, ImportError_, ImportNotice, NoticeCode
 from server.cases.index import InstanceRow, SeriesRow, StudyRow
 from server.cases.sources import Staged
+from server.imaging import codecs
 
+codecs.register()  # decoders by default: 12-bit JPEG Extended (see codecs.py)
 UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 UNDEFINED_LENGTH = 0xFFFFFFFF
