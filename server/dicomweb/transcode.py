@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +34,7 @@ from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
+    JPEG2000Lossless,
     JPEGLSLossless,
     JPEGLSNearLossless,
     RLELossless,
@@ -51,6 +53,14 @@ RAW_COLOUR_SYNTAXES = frozenset(
     {*NATIVE, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, RLELossless}
     | {JPEGLSLossless, JPEGLSNearLossless}
 )
+
+# The encoder of each target, named: GDCM (installed as a decoder) is also an RLE encoder,
+# and aborts the process (an uncaught C++ exception) on an odd-sized image.
+ENCODER_FOR: dict[str, str] = {
+    RLELossless: "pydicom",
+    JPEGLSLossless: "pyjpegls",
+    JPEG2000Lossless: "pylibjpeg",
+}
 
 # What pydicom's decoders/encoders raise for data they cannot handle (e.g. 12-bit JPEG
 # Extended with no plugin, 32-bit pixels for JPEG-LS, 1-bit pixels).
@@ -90,9 +100,10 @@ class Representations:
             return record.path
         target = self.cache_dir / record.sha256 / f"{syntax}.dcm"
         if not target.exists():
-            ds = pydicom.dcmread(record.path)
             try:
-                data = _dataset_bytes(transcoded(ds, syntax))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # odd values are the stored truth, kept
+                    data = _dataset_bytes(transcoded(pydicom.dcmread(record.path), syntax))
             except CODEC_ERRORS as exc:
                 raise ApiError(406, "not_acceptable", f"cannot convert to {syntax}: {exc}") from exc
             _write_atomic(target, data)
@@ -140,7 +151,8 @@ def transcoded(ds: Dataset, syntax: str) -> Dataset:
     if "PixelData" not in ds or syntax in NATIVE:
         ds.file_meta.TransferSyntaxUID = UID(syntax if syntax in NATIVE else ExplicitVRLittleEndian)
         return ds
-    ds.compress(UID(syntax), generate_instance_uid=False)
+    plugin = ENCODER_FOR.get(syntax, "")
+    ds.compress(UID(syntax), encoding_plugin=plugin, generate_instance_uid=False)
     return ds
 
 
