@@ -29,6 +29,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
+from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import (
     UID,
     DeflatedExplicitVRLittleEndian,
@@ -154,6 +155,15 @@ def transcoded(ds: Dataset, syntax: str) -> Dataset:
     plugin = ENCODER_FOR.get(syntax, "")
     ds.compress(UID(syntax), encoding_plugin=plugin, generate_instance_uid=False)
     return ds
+
+
+def undecodable_reason(syntax: str) -> str | None:
+    """Why pixels stored in ``syntax`` cannot be decoded here (None: they can)."""
+    try:
+        available = get_decoder(UID(syntax)).is_available
+    except NotImplementedError:
+        available = False
+    return None if available else f"no decoder here for {UID(syntax).name}"
 
 
 def needs_colour_fix(header: Dataset) -> bool:

@@ -32,10 +32,16 @@ from server.dicomweb.http import (
     not_modified,
 )
 from server.dicomweb.multipart import Part, encode_multipart, multipart_content_type
-from server.dicomweb.negotiate import MEDIA_FOR_SYNTAX, NATIVE, frame_syntax, instance_syntax
+from server.dicomweb.negotiate import (
+    MEDIA_FOR_SYNTAX,
+    NATIVE,
+    frame_syntax,
+    instance_syntax,
+    require_json,
+)
 from server.dicomweb.search import base_url
 from server.dicomweb.service import DicomWeb, service
-from server.dicomweb.transcode import decoded_description
+from server.dicomweb.transcode import decoded_description, undecodable_reason
 
 MAX_FRAMES_PER_REQUEST = 512
 
@@ -58,7 +64,9 @@ async def records_for(request: Request) -> tuple[DicomWeb, list[InstanceRecord]]
 async def retrieve(request: Request) -> Response:
     dw, records = await records_for(request)
     accept = request.headers.get("accept")
-    syntaxes = [instance_syntax(accept, r.transfer_syntax_uid) for r in records]
+    wanted = [instance_syntax(accept, r.transfer_syntax_uid) for r in records]
+    demanded = "transfer-syntax" in (accept or "").lower()
+    syntaxes = await asyncio.to_thread(_producible, dw, records, wanted, demanded)
     etag = etag_for((r.sha256 for r in records), f"p10:{','.join(syntaxes)}")
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -69,6 +77,38 @@ async def retrieve(request: Request) -> Response:
         headers=headers,
         media_type=multipart_content_type("application/dicom", boundary),
     )
+
+
+def _producible(
+    dw: DicomWeb, records: list[InstanceRecord], wanted: list[str], demanded: bool
+) -> list[str]:
+    """The syntax each instance is sent in, decided before the first byte.
+
+    A syntax the client named (``transfer-syntax=``) that cannot be produced is a 406 with
+    the reason. Without one, Explicit VR Little Endian is only the default: an instance that
+    cannot be decoded here (video, a codec missing) is sent as stored, its part header
+    naming its syntax (store and forward). Every stored syntax must have a decoder, and the
+    first conversion is made now (cached, so the stream reuses it); an encoder failure later
+    in a long stream can only fall back to the stored syntax, named likewise.
+    """
+    chosen = list(wanted)
+    for index, (record, syntax) in enumerate(zip(records, wanted, strict=True)):
+        if syntax == record.transfer_syntax_uid:
+            continue
+        reason = undecodable_reason(record.transfer_syntax_uid)
+        if reason is not None and demanded:
+            raise ApiError(406, "not_acceptable", f"cannot convert to {syntax}: {reason}")
+        if reason is not None:
+            chosen[index] = record.transfer_syntax_uid
+    first = next((i for i, r in enumerate(records) if chosen[i] != r.transfer_syntax_uid), None)
+    if first is not None:
+        try:
+            dw.representations.p10(records[first], chosen[first])
+        except ApiError:
+            if demanded:
+                raise
+            chosen[first] = records[first].transfer_syntax_uid
+    return chosen
 
 
 async def _stream_instances(
@@ -90,6 +130,7 @@ async def _stream_instances(
 
 # --- metadata ----------------------------------------------------------------------------
 async def metadata(request: Request) -> Response:
+    require_json(request.headers.get("accept"))
     dw, records = await records_for(request)
     etag = etag_for((r.sha256 for r in records), f"metadata:{base_url(request)}")
     if (cached := not_modified(request, etag)) is not None:
