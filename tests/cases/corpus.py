@@ -11,11 +11,19 @@ from __future__ import annotations
 import warnings
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pydicom
 from pydicom.data import get_testdata_files
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
+from pydicom.uid import UID
 
 from server.cases.importer import MEDIA_STORAGE_DIRECTORY, valid_uid
+from server.cases.store import InstanceRecord, StudyStore
+from server.dicomweb.qido import Headers
+from server.dicomweb.service import DicomWeb
+from server.dicomweb.transcode import Representations
 
 UIDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "SOPClassUID")
 REFUSED = {
@@ -79,3 +87,36 @@ def read(path: Path, **kwargs: bool) -> pydicom.Dataset:
         for _ in ds.iterall():  # convert every value now, while warnings are ignored
             pass
         return ds
+
+
+def imported(path: Path, tmp_path: Path) -> tuple[DicomWeb, InstanceRecord]:
+    """``path`` imported into a fresh store, with the DICOMweb service over it."""
+    store = StudyStore(tmp_path / "store")
+    report = store.import_paths([path])
+    assert report.errors == (), report.errors
+    ds = read(path, stop_before_pixels=True)
+    record = store.instance(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    assert record is not None
+    return DicomWeb(store, Representations(tmp_path / "cache"), Headers()), record
+
+
+def decode_as_metadata_says(
+    frames: list[bytes], syntax: str, meta: dict[str, Any], original: Dataset
+) -> Any:
+    """What a client does: the frames plus the pixel attributes ``/metadata`` gives."""
+    ds = Dataset()
+    ds.file_meta = FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = UID(syntax)
+    for keyword in ("Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit"):
+        setattr(ds, keyword, original[keyword].value)
+    ds.PixelRepresentation = original.PixelRepresentation
+    ds.SamplesPerPixel = int(meta["00280002"]["Value"][0])
+    ds.PhotometricInterpretation = meta["00280004"]["Value"][0]
+    if "00280006" in meta:
+        ds.PlanarConfiguration = int(meta["00280006"]["Value"][0])
+    ds.NumberOfFrames = len(frames)
+    if UID(syntax).is_encapsulated:
+        ds.PixelData = encapsulate(frames)
+    else:
+        ds.PixelData = b"".join(frames)
+    return ds.pixel_array

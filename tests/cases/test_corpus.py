@@ -10,11 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pydicom
 import pytest
-from corpus import LOSSLESS, REFUSED, corpus, ids, read
+from corpus import LOSSLESS, REFUSED, corpus, decode_as_metadata_says, ids, imported, read
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate
 from pydicom.uid import (
     UID,
     ExplicitVRLittleEndian,
@@ -24,24 +22,11 @@ from pydicom.uid import (
 )
 
 from server.auth import ApiError
-from server.cases.store import InstanceRecord, StudyStore
-from server.dicomweb.qido import Headers
-from server.dicomweb.service import DicomWeb
-from server.dicomweb.transcode import Representations
+from server.cases.store import StudyStore
 from server.dicomweb.wado import _instance_json
 
 FILES = corpus()
 TARGETS = (ExplicitVRLittleEndian, RLELossless, JPEGLSLossless, JPEG2000Lossless)
-
-
-def _imported(path: Path, tmp_path: Path) -> tuple[DicomWeb, InstanceRecord]:
-    store = StudyStore(tmp_path / "store")
-    report = store.import_paths([path])
-    assert report.errors == (), report.errors
-    ds = read(path, stop_before_pixels=True)
-    record = store.instance(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
-    assert record is not None
-    return DicomWeb(store, Representations(tmp_path / "cache"), Headers()), record
 
 
 @pytest.mark.parametrize("path", FILES, ids=ids(FILES))
@@ -61,7 +46,7 @@ VALID = tuple(p for p in FILES if p.name not in REFUSED)
 
 @pytest.mark.parametrize("path", VALID, ids=ids(VALID))
 def test_metadata_has_every_attribute_of_the_file(path: Path, tmp_path: Path) -> None:
-    dw, record = _imported(path, tmp_path)
+    dw, record = imported(path, tmp_path)
     meta = _instance_json(dw, record, "http://h/dicom-web")
     original = read(path)
     assert _missing(original, meta, "") == []
@@ -106,7 +91,7 @@ IMAGES = tuple(p for p in VALID if _is_lossless_image(p))
 
 @pytest.mark.parametrize("path", IMAGES, ids=ids(IMAGES))
 def test_lossless_frames_decode_bit_exact_as_metadata_says(path: Path, tmp_path: Path) -> None:
-    dw, record = _imported(path, tmp_path)
+    dw, record = imported(path, tmp_path)
     original = read(path)
     try:
         with warnings.catch_warnings():
@@ -123,27 +108,7 @@ def test_lossless_frames_decode_bit_exact_as_metadata_says(path: Path, tmp_path:
         except ApiError:
             assert target != ExplicitVRLittleEndian  # native is always possible
             continue  # this encoder cannot take these pixels (e.g. 32-bit JPEG-LS)
-        decoded = _decode(frames, syntax, meta, original)
+        decoded = decode_as_metadata_says(frames, syntax, meta, original)
         assert np.array_equal(decoded, expected), f"{path.name} as {UID(syntax).name}"
         served += 1
     assert served >= 1
-
-
-def _decode(frames: list[bytes], syntax: str, meta: dict[str, Any], original: Dataset) -> Any:
-    """What a client does: the frames plus the pixel attributes ``/metadata`` gives."""
-    ds = Dataset()
-    ds.file_meta = pydicom.dataset.FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = UID(syntax)
-    for keyword in ("Rows", "Columns", "BitsAllocated", "BitsStored", "HighBit"):
-        setattr(ds, keyword, original[keyword].value)
-    ds.PixelRepresentation = original.PixelRepresentation
-    ds.SamplesPerPixel = int(meta["00280002"]["Value"][0])
-    ds.PhotometricInterpretation = meta["00280004"]["Value"][0]
-    if "00280006" in meta:
-        ds.PlanarConfiguration = int(meta["00280006"]["Value"][0])
-    ds.NumberOfFrames = len(frames)
-    if UID(syntax).is_encapsulated:
-        ds.PixelData = encapsulate(frames)
-    else:
-        ds.PixelData = b"".join(frames)
-    return ds.pixel_array
