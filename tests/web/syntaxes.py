@@ -17,6 +17,7 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
+from pydicom.pixels.processing import convert_color_space
 from pydicom.uid import JPEG2000, UID, ExplicitVRLittleEndian, JPEG2000Lossless, generate_uid
 
 ROWS = COLS = 96
@@ -121,4 +122,59 @@ def make_syntax_study(folder: Path) -> tuple[str, list[SyntaxCase]]:
             SyntaxCase(syntax, name, str(written.SeriesInstanceUID),
                        str(written.SOPInstanceUID), target, expected, lossless)
         )  # fmt: skip
-    return study, cases
+    return study, cases + _colour_cases(study, folder)
+
+
+# name, expected syntax, photometric, planar, how, lossless
+COLOUR_RECIPES: list[tuple[str, str, str, int, list[str] | str, bool]] = [
+    ("rgb-planar", "1.2.840.10008.1.2.1", "RGB", 1, [], True),
+    ("rgb-planar-big-endian", "1.2.840.10008.1.2.2", "RGB", 1, ["dcmconv", "+tb"], True),
+    ("rgb-rle", "1.2.840.10008.1.2.5", "RGB", 0, ["dcmcrle"], True),
+    ("ybr-full-rle", "1.2.840.10008.1.2.5", "YBR_FULL", 0, ["dcmcrle"], True),
+    ("ybr-full-native", "1.2.840.10008.1.2.1", "YBR_FULL", 0, [], True),
+    ("rgb-jpeg-baseline", "1.2.840.10008.1.2.4.50", "RGB", 0, ["dcmcjpeg", "+eb"], False),
+    ("rgb-jpeg-ls", "1.2.840.10008.1.2.4.80", "RGB", 0, ["dcmcjpls", "+el"], True),
+    ("rgb-j2k-lossless", JPEG2000Lossless, "RGB", 0, JPEG2000Lossless, True),
+]
+
+
+def _rgb() -> np.ndarray:
+    yy, xx = np.mgrid[0:ROWS, 0:COLS]
+    rgb = np.stack([xx * 255 // (COLS - 1), yy * 255 // (ROWS - 1), (xx + yy) % 256], axis=-1)
+    rgb[30:66, 30:66] = (200, 40, 90)  # a flat red square
+    return rgb.astype(np.uint8)
+
+
+def _colour_base(study: str, name: str, photometric: str, planar: int) -> Dataset:
+    ds = _base(study, name, 8)
+    ds.SamplesPerPixel, ds.PlanarConfiguration = 3, planar
+    pixels = _rgb()
+    if photometric == "YBR_FULL":
+        pixels = convert_color_space(pixels, "RGB", "YBR_FULL")
+    ds.PhotometricInterpretation = photometric
+    ds.PixelData = (pixels.transpose(2, 0, 1) if planar else pixels).tobytes()
+    return ds
+
+
+def _colour_cases(study: str, folder: Path) -> list[SyntaxCase]:
+    """Expected: pydicom's decode of the written file (YBR becomes RGB, as the server does)."""
+    cases: list[SyntaxCase] = []
+    for name, syntax, photometric, planar, how, lossless in COLOUR_RECIPES:
+        ds = _colour_base(study, name, photometric, planar)
+        target = folder / f"{name}.dcm"
+        if isinstance(how, str):
+            ds.compress(UID(how), encoding_plugin="pylibjpeg", generate_instance_uid=False)
+            ds.save_as(target, enforce_file_format=True)
+        elif how:
+            plain = folder / f"{name}-plain.dcm"
+            ds.save_as(plain, enforce_file_format=True)
+            _dcmtk(how, plain, target)
+        else:
+            ds.save_as(target, enforce_file_format=True)
+        written = pydicom.dcmread(target)
+        assert written.file_meta.TransferSyntaxUID == syntax, (name, written.file_meta)
+        cases.append(
+            SyntaxCase(syntax, name, str(written.SeriesInstanceUID),
+                       str(written.SOPInstanceUID), target, written.pixel_array, lossless)
+        )  # fmt: skip
+    return cases
