@@ -37,9 +37,10 @@ from pathlib import Path
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import pixel_array
+from pydicom.tag import Tag
 from pydicom.uid import UID
 
 from server.cases.errors import ErrorCode, ImportError_, ImportNotice, NoticeCode
@@ -149,13 +150,14 @@ def _read(path: Path) -> tuple[Dataset, list[str]]:
     """Parse every element except big values, which stay on disk (``DEFER_SIZE``): a 2 GiB
     multi-frame is checked by offsets, never loaded. Returns the data set and the warnings
     pydicom raised on the way (as text, for the report)."""
+    odd: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
             short = _short_element(ds, path.stat().st_size)  # before values are converted
-            _force(ds.file_meta)
-            _force(ds)  # convert every small value so a parse error shows up now
+            _force(ds.file_meta, odd)
+            _force(ds, odd)
         except InvalidDicomError as exc:
             reason = f"not a DICOM PS3.10 file: {exc}"
             raise _Reject(ErrorCode.NOT_DICOM, reason, no_header=True) from exc
@@ -166,7 +168,7 @@ def _read(path: Path) -> tuple[Dataset, list[str]]:
     for warning in caught:
         if "End of file" in str(warning.message):
             raise _Reject(ErrorCode.TRUNCATED, str(warning.message))
-    return ds, sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    return ds, sorted({f"{w.category.__name__}: {w.message}" for w in caught} | set(odd))
 
 
 def _corrupt(exc: Exception) -> _Reject:
@@ -184,14 +186,26 @@ def _deferred(raw: object) -> bool:
     return isinstance(raw, RawDataElement) and raw.value is None and raw.length > 0
 
 
-def _force(ds: Dataset) -> None:
+def _force(ds: Dataset, odd: list[str]) -> None:
+    """Convert every small value so a parse error shows up now. A value that breaks its VR
+    (an FD of 3 bytes) is not a structural fault: it is noted in ``odd`` and left out of the
+    in-memory data set (the file is stored as received, ``/metadata`` carries it raw).
+    Sequences are parsed as they convert, so their errors still raise."""
     for tag in list(ds.keys()):
-        if _deferred(ds.get_item(tag, keep_deferred=True)):
+        raw = ds.get_item(tag, keep_deferred=True)
+        if _deferred(raw):
             continue
-        elem = ds[tag]
+        try:
+            elem = ds[tag]
+        except (ValueError, TypeError, OverflowError, BytesLengthException) as exc:
+            if getattr(raw, "VR", None) == "SQ":
+                raise
+            odd.append(f"value of {Tag(tag)} breaks its VR, kept as received: {exc}")
+            del ds[tag]
+            continue
         if elem.VR == "SQ":
             for item in elem.value:
-                _force(item)
+                _force(item, odd)
 
 
 def _short_element(ds: Dataset, file_size: int) -> str | None:

@@ -7,7 +7,8 @@ at every depth of nesting, and before or after Pixel Data:
 
 - DS and IS values that obey their VR are JSON numbers; one that breaks it (too long, not a
   number) is carried as the string that was read — the value, not an absence.
-- An element pydicom cannot convert at all is carried as the strings of its raw bytes.
+- An element pydicom cannot convert at all is carried as read: the strings of its raw
+  bytes, or its bytes as ``InlineBinary`` for a binary VR (an FD of 3 bytes).
 - Binary values longer than :data:`BULK_THRESHOLD` (and values too big to have been read,
   see ``defer_size``) become a ``BulkDataURI`` named by the element's *path*:
   ``tag[/item/tag]...`` with 1-based item numbers, so the second item's bulk data is never
@@ -20,6 +21,7 @@ The pixel attributes are then overridden as ``transcode.decoded_description`` sa
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +32,7 @@ from pydicom.dataset import Dataset
 from pydicom.tag import BaseTag, Tag
 
 BULK_THRESHOLD = 1024
+BINARY_VRS = frozenset({"AT", "FD", "FL", "SL", "SS", "SV", "UL", "US", "UV"})
 BULK_VRS = frozenset({"OB", "OD", "OF", "OL", "OV", "OW", "UN"})  # others are read in full
 BulkUri = Callable[[str], str]  # element path -> URI
 
@@ -118,6 +121,8 @@ def _number_or_text(value: object, vr: str) -> int | float | str | None:
 
 def _raw_strings(raw: object, vr: str) -> dict[str, Any]:
     data = getattr(raw, "value", None)
+    if isinstance(data, bytes) and vr in BINARY_VRS:  # e.g. an FD of 3 bytes: as read
+        return {"vr": vr, "InlineBinary": base64.b64encode(data).decode("ascii")}
     if isinstance(data, bytes):
         text = data.decode("latin-1").rstrip("\x00 ")
     else:

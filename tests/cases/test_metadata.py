@@ -84,3 +84,24 @@ def _bulk(response: httpx.Response) -> bytes:
     boundary = media.split("boundary=")[1].split(";", maxsplit=1)[0].strip('"')
     part = response.content.split(f"--{boundary}".encode())[1]
     return part.split(b"\r\n\r\n", 1)[1][: -len(b"\r\n")]
+
+
+def test_a_value_of_the_wrong_length_is_stored_and_carried(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+    spacing = Tag("SpacingBetweenSlices")
+    ds[spacing] = RawDataElement(spacing, "FD", 3, b"\x01\x02\x03", 0, False, True)
+    ds.save_as(tmp_path / "odd.dcm")
+    store: StudyStore = live_server.state.extensions["studies"]
+    report = store.import_paths([tmp_path / "odd.dcm"])
+    assert report.errors == () and len(report.imported) == 1
+    assert [n.code.value for n in report.notices] == ["library_warning"]
+    assert "(0018,0088)" in report.notices[0].reason
+    url = (
+        f"/dicom-web/studies/{ds.StudyInstanceUID}/series/{ds.SeriesInstanceUID}"
+        f"/instances/{ds.SOPInstanceUID}/metadata"
+    )
+    with live_server.admin() as admin:
+        (meta,) = admin.get(url).json()
+    assert meta["00180088"] == {"vr": "FD", "InlineBinary": "AQID"}
