@@ -75,6 +75,12 @@ def test_metadata_keeps_every_value_and_addresses_bulk_data_by_path(
         assert np.array_equal(np.frombuffer(pixels, "<i2").reshape(128, 128), ds.pixel_array)
         assert admin.get(instance + "/bulkdata/00880200/3/7FE00010").status_code == 404
         assert admin.get(instance + "/bulkdata/nonsense").status_code == 400
+        found = admin.get(
+            f"/dicom-web/studies/{ds.StudyInstanceUID}/instances",
+            params={"includefield": "WindowCenter,ImagePositionPatient"},
+        ).json()
+        assert found[0]["00281050"] == meta["00281050"]  # QIDO drops nothing either
+        assert found[0]["00200032"] == meta["00200032"]
 
 
 def _bulk(response: httpx.Response) -> bytes:
