@@ -58,7 +58,8 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
     max_file_size: Annotated[int | None, typer.Option(help="Reject bigger files (bytes)")] = None,
     verify_pixels: Annotated[
-        bool, typer.Option(help="Also decode the first frame of every image (slower)")
+        bool,
+        typer.Option(help="Also decode frame 1 of every image; flag (not refuse) failures"),
     ] = False,
     deidentify: Annotated[
         bool, typer.Option(help="Also make de-identified teaching copies (attached instead)")
