@@ -1,10 +1,13 @@
 """The issue's corpus test, per file of pydicom's test data and pydicom-data (``corpus.py``):
-every valid instance imports; ``/metadata`` carries every attribute of the file; every frame
+every valid instance imports; ``/metadata`` carries every attribute of the file (as pydicom
+and as DCMTK's ``dcmdump`` read it); every frame
 of every lossless syntax served — native, RLE, JPEG-LS, JPEG 2000 — decodes, as
 ``/metadata`` describes it, bit for bit to pydicom's decode of the original."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 import warnings
 from pathlib import Path
 from typing import Any
@@ -50,10 +53,24 @@ def test_metadata_has_every_attribute_of_the_file(path: Path, tmp_path: Path) ->
     meta = _instance_json(dw, record, "http://h/dicom-web")
     original = read(path)
     assert _missing(original, meta, "") == []
+    dcmtk_view = {tag for tag in _dcmdump_tags(path) if not tag.endswith("0000")}
+    assert dcmtk_view - set(meta) == set()  # group lengths aside (jsonmeta's docstring)
     if "PixelData" in original:
         encapsulated = original.file_meta.TransferSyntaxUID.is_encapsulated
         expected_vrs = ("OB",) if encapsulated else ("OB", "OW")
         assert meta["7FE00010"]["vr"] in expected_vrs
+
+
+def _dcmdump_tags(path: Path) -> set[str]:
+    """The top-level data set tags as DCMTK's ``dcmdump`` reads the file (a second,
+    independent parser); empty if DCMTK cannot read it."""
+    done = subprocess.run(["dcmdump", "-q", str(path)], capture_output=True, check=False)
+    text = done.stdout.decode("latin-1")
+    if done.returncode != 0 or "# Dicom-Data-Set" not in text:
+        return set()
+    body = text.split("# Dicom-Data-Set", 1)[1]
+    found = re.findall(r"^\(([0-9a-f]{4}),([0-9a-f]{4})\)", body, re.MULTILINE)
+    return {f"{g}{e}".upper() for g, e in found if g != "fffe"}  # fffe: item delimiters
 
 
 def _missing(ds: Dataset, meta: dict[str, Any], where: str) -> list[str]:
