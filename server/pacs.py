@@ -163,6 +163,9 @@ def _report_json(report: ImportReport) -> dict[str, Any]:
         "errors": [
             {"name": e.name, "code": str(e.code), "reason": e.reason} for e in report.errors
         ],
+        "notices": [
+            {"name": n.name, "code": str(n.code), "reason": n.reason} for n in report.notices
+        ],
     }
 
 

@@ -1,9 +1,13 @@
 """``huizhen import PATH... [--room ROOM]``: import studies into the store, with a progress bar.
 
-Exit code 0 when every input was imported (or already stored), 1 when any input was rejected
-(each is listed with its name, code and reason) or a de-identification was refused, 2 when
-attaching to the room failed. ``--deidentify`` makes a de-identified teaching copy of each
-imported study (PS3.15 Basic Profile, see ``deid.py``) and attaches the copies instead.
+Exit code 0 when every DICOM input was imported (or already stored), 1 when any input was
+rejected (each is listed with its name, code and reason) or a de-identification was refused,
+2 when attaching to the room failed. Non-DICOM files met while walking a folder (PNGs,
+READMEs) are skipped and listed as notices, as are instances stored without a decoder here
+("not renderable") and warnings the DICOM library raised — those are rows of the report,
+never tracebacks on the terminal, and never a reason to fail.
+``--deidentify`` makes a de-identified teaching copy of each imported study (PS3.15 Basic
+Profile, see ``deid.py``) and attaches the copies instead.
 With ``--room`` and ``--server`` the imported studies are attached to that room of a running
 server through its admin API (``POST /api/rooms/{room}/studies``); without ``--server`` the
 studies are only imported (the store is shared through ``--data-dir``).
@@ -11,6 +15,7 @@ studies are only imported (the store is shared through ``--data-dir``).
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +26,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from server.cases.errors import BadInput, DeidentificationRefused, InputCode
+from server.cases.errors import (
+    BadInput,
+    DeidentificationRefused,
+    ImportNotice,
+    InputCode,
+    NoticeCode,
+)
 from server.cases.store import ImportReport, Limits, StudyStore
 from server.settings import settings_from_env
 
@@ -47,7 +58,8 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
     max_file_size: Annotated[int | None, typer.Option(help="Reject bigger files (bytes)")] = None,
     verify_pixels: Annotated[
-        bool, typer.Option(help="Also decode the first frame of every image (slower)")
+        bool,
+        typer.Option(help="Also decode frame 1 of every image; flag (not refuse) failures"),
     ] = False,
     deidentify: Annotated[
         bool, typer.Option(help="Also make de-identified teaching copies (attached instead)")
@@ -56,7 +68,7 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
         bool, typer.Option(help="De-identify studies flagged Burned In Annotation anyway")
     ] = False,
 ) -> None:
-    """Import DICOM studies into the store (all-or-nothing per study)."""
+    """Import DICOM studies into the store (each valid instance is kept)."""
     console = Console()
     settings = settings_from_env(data_dir=data_dir)
     limits = Limits(decode_first_frame=verify_pixels)
@@ -129,7 +141,12 @@ def _import_with_progress(store: StudyStore, paths: list[Path], console: Console
         def advance(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        return store.import_paths(paths, progress=advance)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = store.import_paths(paths, progress=advance)
+    rows = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    notes = [ImportNotice("(import)", NoticeCode.LIBRARY_WARNING, row) for row in rows]
+    return replace(report, notices=report.notices + tuple(notes))
 
 
 def _print_report(store: StudyStore, report: ImportReport, console: Console) -> None:
@@ -148,17 +165,26 @@ def _print_report(store: StudyStore, report: ImportReport, console: Console) -> 
                 str(study.instance_count),
             )
     console.print(summary)
+    skipped = sum(1 for n in report.notices if n.code is NoticeCode.SKIPPED)
     console.print(
         f"new instances: {len(report.imported)}  already stored: {len(report.duplicates)}"
-        f"  rejected: {len(report.errors)}"
+        f"  rejected: {len(report.errors)}  skipped (not DICOM): {skipped}"
     )
+    if report.notices:
+        console.print(_rows_table("Notices (stored or skipped, not refused)", report.notices, ""))
     if report.errors:
-        errors = Table(title="Rejected inputs", title_style="bold red")
-        for column in ("name", "code", "reason"):
-            errors.add_column(column, overflow="fold")
-        for error in report.errors:
-            errors.add_row(error.name, error.code.value, error.reason)
-        console.print(errors)
+        console.print(_rows_table("Rejected inputs", report.errors, "bold red"))
+
+
+def _rows_table(
+    title: str, rows: tuple[ImportNotice, ...] | tuple[BadInput, ...], style: str
+) -> Table:
+    table = Table(title=title, title_style=style)
+    for column in ("name", "code", "reason"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.name, row.code.value, row.reason)
+    return table
 
 
 def _attach(server: str, key: str, room: str, studies: tuple[str, ...], console: Console) -> bool:

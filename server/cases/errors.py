@@ -7,7 +7,9 @@ Tree::
     └── DeidentificationRefused the study is flagged Burned In Annotation = YES
 
 A bad *input file* is not raised: the importer reports it as an :class:`BadInput`
-(name, stable code, human reason) and leaves the store unchanged for that study.
+(name, stable code, human reason) and stores the good files beside it. A file that is
+stored but deserves a word (no decoder here, a library warning) or a non-DICOM file met
+while walking a folder is an :class:`ImportNotice` — a row of the report, not a refusal.
 """
 
 from __future__ import annotations
@@ -27,14 +29,30 @@ class InputCode(enum.StrEnum):
     PATH_TRAVERSAL = "path_traversal"
     UID_CONFLICT = "uid_conflict"
     MISSING_UID = "missing_uid"
-    STUDY_REJECTED = "study_rejected"  # a good file whose study had a bad file (all-or-nothing)
     UNREADABLE = "unreadable"  # the OS refused to read it (permissions, vanished)
     BURNED_IN_ANNOTATION = "burned_in_annotation"  # de-identification refused (CLI report)
     STORE_FAILED = "store_failed"  # our side failed (disk full, database locked): study undone
 
 
+class NoticeCode(enum.StrEnum):
+    """Stable codes for what an import says about a file it did not refuse."""
+
+    NOT_RENDERABLE = "not_renderable"  # stored as received; no decoder here for its pixels
+    SKIPPED = "skipped"  # not DICOM (a PNG, a README) found while walking a folder or zip
+    LIBRARY_WARNING = "library_warning"  # pydicom warned while reading; the file is stored
+
+
 @dataclass(frozen=True)
-class BadInput:
+class ImportNotice:
+    """One remark about an input that was stored (or skipped as not DICOM)."""
+
+    name: str
+    code: NoticeCode
+    reason: str
+
+
+@dataclass(frozen=True)
+class BadInput:  # trailing underscore: do not shadow the builtin ImportError
     """One rejected input: ``name`` is the path or archive member as given."""
 
     name: str

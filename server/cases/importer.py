@@ -1,24 +1,29 @@
-"""Check staged files and plan what to store, study by study (all-or-nothing).
+"""Check staged files and plan what to store, instance by instance (store and forward).
 
-:func:`inspect` parses one staged file and either returns its index rows or rejects it with a
-stable code. Checks, in order:
+:func:`inspect` parses one staged file and either returns its index rows (with notices) or
+rejects it with a stable code. A well-formed instance is stored as received whatever its
+transfer syntax: decoding is needed only to render or transcode, so an instance whose pixels
+no installed decoder handles (MPEG-2/4, HEVC, a codec missing here) is stored with the
+notice ``not_renderable`` — never refused. Checks, in order:
 
-- ``not_dicom``: no PS3.10 header (128-byte preamble + ``DICM``) or unparsable.
+- ``not_dicom``: no PS3.10 header (128-byte preamble + ``DICM``) or unparsable. A file
+  without a header found while walking a folder or zip (a PNG, a README) is skipped with
+  the notice ``skipped`` instead: it was never meant to be imported.
 - ``missing_uid``: Study/Series/SOP Instance UID or SOP Class UID absent or not a valid UID
   (UIDs become path components, so they are validated strictly).
-- ``unsupported_transfer_syntax``: the transfer syntax is unknown to pydicom, or the file has
-  Pixel Data and no installed decoder handles its transfer syntax (pydicom native, Pillow,
-  pylibjpeg-openjpeg, pyjpegls). Decided on metadata only — no pixels are decoded at import,
-  so importing stays cheap; a decoder that is "available" may still fail on a corrupt stream.
-  ``Limits.decode_first_frame`` (CLI ``--verify-pixels``) also decodes frame 1 and rejects
-  the file with this code if that fails.
+- ``unsupported_transfer_syntax``: the transfer syntax UID is not one PS3.5 defines, so the
+  data set's encoding cannot be known.
 - ``truncated``: an element's value is shorter than its declared length, an encapsulated
   Pixel Data lacks its delimiter, an image (Rows/Columns present) has no Pixel Data, or native
-  Pixel Data is shorter than Rows * Columns * Samples * Bits Allocated * Frames.
+  Pixel Data is shorter than its frames need (4:2:2 colour carries 2 values a pixel, not 3).
 
-:func:`plan` then groups the good files per study and decides: a study with any bad file
-(whose study UID could be read) is rejected whole; an instance already stored with the same
-bytes is a duplicate; the same SOP Instance UID with different bytes is ``uid_conflict``.
+``Limits.decode_first_frame`` (CLI ``--verify-pixels``) also decodes frame 1; a failure is
+the notice ``not_renderable`` (the bytes are kept as received). Warnings pydicom raises while
+reading become ``library_warning`` notices, never output.
+
+:func:`plan` then groups the good files per study: each valid instance is stored, each bad
+one reported beside it; an instance already stored with the same bytes is a duplicate; the
+same SOP Instance UID with different bytes is ``uid_conflict``.
 """
 
 from __future__ import annotations
@@ -26,21 +31,24 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.pixels.utils import pixel_array
+from pydicom.tag import Tag
 from pydicom.uid import UID
 
-from server.cases.errors import BadInput, InputCode
+from server.cases.errors import BadInput, ImportNotice, InputCode, NoticeCode
 from server.cases.index import InstanceRow, SeriesRow, StudyRow
 from server.cases.sources import Staged
+from server.imaging import codecs
 
+codecs.register()  # decoders by default: 12-bit JPEG Extended (see codecs.py)
 UID_RE = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
 UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -54,19 +62,20 @@ class Inspected:
     study: StudyRow
     series: SeriesRow
     instance: InstanceRow
+    notices: tuple[ImportNotice, ...] = ()
 
 
 @dataclass(frozen=True)
 class Bad:
     error: BadInput
-    study_uid: str | None = None
 
 
 @dataclass(frozen=True)
 class Skipped:
-    """A valid file that is not stored (a DICOMDIR object)."""
+    """A file that is not stored: a DICOMDIR object, or non-DICOM met while walking."""
 
     staged: Staged
+    notice: ImportNotice | None = None
 
 
 @dataclass
@@ -93,51 +102,65 @@ def inspect(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # damaged input makes pydicom warn; we report instead
         try:
-            ds = _read(staged.path)
-            return _check(staged, ds, deidentified_from, decode_first_frame)
+            ds, warned = _read(staged.path)
+            result = _check(staged, ds, deidentified_from, decode_first_frame)
         except _Reject as exc:
+            if exc.no_header and staged.walked:
+                return Skipped(staged, ImportNotice(staged.name, NoticeCode.SKIPPED, "not DICOM"))
             error = BadInput(staged.name, exc.code, exc.reason)
-            return Bad(error, _peek_study_uid(staged.path))
+            return Bad(error)
         except Exception as exc:  # a value pydicom parsed but cannot interpret
             error = BadInput(staged.name, InputCode.NOT_DICOM, f"corrupt DICOM: {exc!r}")
-            return Bad(error, _peek_study_uid(staged.path))
+            return Bad(error)
+    if isinstance(result, Inspected) and warned:
+        notes = [ImportNotice(staged.name, NoticeCode.LIBRARY_WARNING, w) for w in warned]
+        result = replace(result, notices=(*result.notices, *notes))
+    return result
 
 
 def _check(
     staged: Staged, ds: Dataset, deidentified_from: str | None, decode_first_frame: bool
 ) -> Inspected | Bad | Skipped:
-    study_uid = str(ds.get("StudyInstanceUID", "")) or None
-    study_uid = study_uid if valid_uid(study_uid) else None
     tsuid = str(ds.file_meta.get("TransferSyntaxUID", ""))
     if str(ds.file_meta.get("MediaStorageSOPClassUID", "")) == MEDIA_STORAGE_DIRECTORY:
         return Skipped(staged)
-    problem = _missing_uid(ds) or _unsupported(ds, tsuid) or _truncated(ds, tsuid)
-    if problem is None and decode_first_frame and "PixelData" in ds:
-        problem = _undecodable(staged.path)
+    problem = _missing_uid(ds) or _unknown_syntax(tsuid) or _truncated(ds, tsuid)
     if problem is not None:
-        return Bad(BadInput(staged.name, problem[0], problem[1]), study_uid)
-    return _rows(staged, ds, tsuid, deidentified_from)
+        return Bad(BadInput(staged.name, problem[0], problem[1]))
+    why_not = _no_decoder(ds, tsuid)
+    if why_not is None and decode_first_frame and "PixelData" in ds:
+        why_not = _undecodable(staged.path)
+    inspected = _rows(staged, ds, tsuid, deidentified_from)
+    if why_not is None:
+        return inspected
+    reason = f"stored, not renderable here: {why_not}"
+    notice = ImportNotice(staged.name, NoticeCode.NOT_RENDERABLE, reason)
+    return replace(inspected, notices=(notice,))
 
 
 class _Reject(Exception):
-    def __init__(self, code: InputCode, reason: str) -> None:
+    def __init__(self, code: InputCode, reason: str, *, no_header: bool = False) -> None:
         super().__init__(reason)
         self.code = code
         self.reason = reason
+        self.no_header = no_header  # not a PS3.10 file at all (skippable when walking)
 
 
-def _read(path: Path) -> Dataset:
+def _read(path: Path) -> tuple[Dataset, list[str]]:
     """Parse every element except big values, which stay on disk (``DEFER_SIZE``): a 2 GiB
-    multi-frame is checked by offsets, never loaded."""
+    multi-frame is checked by offsets, never loaded. Returns the data set and the warnings
+    pydicom raised on the way (as text, for the report)."""
+    odd: list[str] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             ds = pydicom.dcmread(path, defer_size=DEFER_SIZE)
             short = _short_element(ds, path.stat().st_size)  # before values are converted
-            _force(ds.file_meta)
-            _force(ds)  # convert every small value so a parse error shows up now
+            _force(ds.file_meta, odd)
+            _force(ds, odd)
         except InvalidDicomError as exc:
-            raise _Reject(InputCode.NOT_DICOM, f"not a DICOM PS3.10 file: {exc}") from exc
+            reason = f"not a DICOM PS3.10 file: {exc}"
+            raise _Reject(InputCode.NOT_DICOM, reason, no_header=True) from exc
         except Exception as exc:  # pydicom raises almost anything on corrupt input
             raise _corrupt(exc) from exc
     if short is not None:
@@ -145,7 +168,7 @@ def _read(path: Path) -> Dataset:
     for warning in caught:
         if "End of file" in str(warning.message):
             raise _Reject(InputCode.TRUNCATED, str(warning.message))
-    return ds
+    return ds, sorted({f"{w.category.__name__}: {w.message}" for w in caught} | set(odd))
 
 
 def _corrupt(exc: Exception) -> _Reject:
@@ -163,27 +186,26 @@ def _deferred(raw: object) -> bool:
     return isinstance(raw, RawDataElement) and raw.value is None and raw.length > 0
 
 
-def _force(ds: Dataset) -> None:
+def _force(ds: Dataset, odd: list[str]) -> None:
+    """Convert every small value so a parse error shows up now. A value that breaks its VR
+    (an FD of 3 bytes) is not a structural fault: it is noted in ``odd`` and left out of the
+    in-memory data set (the file is stored as received, ``/metadata`` carries it raw).
+    Sequences are parsed as they convert, so their errors still raise."""
     for tag in list(ds.keys()):
-        if _deferred(ds.get_item(tag, keep_deferred=True)):
+        raw = ds.get_item(tag, keep_deferred=True)
+        if _deferred(raw):
             continue
-        elem = ds[tag]
+        try:
+            elem = ds[tag]
+        except (ValueError, TypeError, OverflowError, BytesLengthException) as exc:
+            if getattr(raw, "VR", None) == "SQ":
+                raise
+            odd.append(f"value of {Tag(tag)} breaks its VR, kept as received: {exc}")
+            del ds[tag]
+            continue
         if elem.VR == "SQ":
             for item in elem.value:
-                _force(item)
-
-
-def _peek_study_uid(path: Path) -> str | None:
-    """The Study Instance UID of a file we reject, if its header is readable (for
-    all-or-nothing: a truncated slice must take its whole study down with it)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            ds = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["StudyInstanceUID"])
-            value = str(ds.get("StudyInstanceUID", ""))
-        except Exception:  # anything unparsable simply has no known study
-            return None
-    return value if valid_uid(value) else None
+                _force(item, odd)
 
 
 def _short_element(ds: Dataset, file_size: int) -> str | None:
@@ -217,19 +239,21 @@ def _missing_uid(ds: Dataset) -> tuple[InputCode, str] | None:
     return None
 
 
-def _unsupported(ds: Dataset, tsuid: str) -> tuple[InputCode, str] | None:
-    code = InputCode.UNSUPPORTED_TRANSFER_SYNTAX
-    if not UID(tsuid).is_transfer_syntax:
-        return code, f"unknown transfer syntax {tsuid!r}"
+def _unknown_syntax(tsuid: str) -> tuple[InputCode, str] | None:
+    if UID(tsuid).is_transfer_syntax:
+        return None
+    return InputCode.UNSUPPORTED_TRANSFER_SYNTAX, f"unknown transfer syntax {tsuid!r}"
+
+
+def _no_decoder(ds: Dataset, tsuid: str) -> str | None:
+    """Why the pixels cannot be decoded here (metadata only), or None if they can."""
     if "PixelData" not in ds:
         return None
     try:
         available = get_decoder(UID(tsuid)).is_available
     except NotImplementedError:
         available = False
-    if not available:
-        return code, f"no installed decoder for {UID(tsuid).name} ({tsuid})"
-    return None
+    return None if available else f"no installed decoder for {UID(tsuid).name} ({tsuid})"
 
 
 def _truncated(ds: Dataset, tsuid: str) -> tuple[InputCode, str] | None:
@@ -243,20 +267,23 @@ def _truncated(ds: Dataset, tsuid: str) -> tuple[InputCode, str] | None:
     return (code, f"Pixel Data has {actual} of {expected} bytes") if actual < expected else None
 
 
-def _undecodable(path: Path) -> tuple[InputCode, str] | None:
+def _undecodable(path: Path) -> str | None:
     """Decode frame 1 only (``Limits.decode_first_frame``): proves the codestream, not just
     that a decoder exists. Costs one frame's decode per instance, so it is opt-in."""
     try:
         pixel_array(path, index=0)
     except Exception as exc:  # every decoder plugin raises its own types
-        reason = f"the first frame does not decode: {exc}"
-        return InputCode.UNSUPPORTED_TRANSFER_SYNTAX, reason
+        return f"the first frame does not decode: {exc}"
     return None
 
 
 def _native_size(ds: Dataset) -> int:
+    """Bytes the native Pixel Data needs. 4:2:2 colour (YBR_FULL_422 and its kin) shares one
+    Cb and one Cr between two pixels: 2 values a pixel, not 3 (PS3.3 C.7.6.3.1.2)."""
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    if samples == 3 and str(ds.get("PhotometricInterpretation", "")).endswith("_422"):
+        samples = 2
     bits = int(ds.get("BitsAllocated", 8) or 8)
     return (int(ds.Rows) * int(ds.Columns) * samples * frames * bits + 7) // 8
 
@@ -318,23 +345,19 @@ def relpath(study_uid: str, series_uid: str, sop_uid: str) -> str:
 
 
 def plan(results: Iterable[Inspected | Bad], stored_sha: Mapping[str, str]) -> Plan:
-    """Group per study; reject a study whole if any of its files is bad or conflicts."""
+    """Group the good files per study; report each bad or conflicting file beside them."""
     by_study: dict[str, StudyPlan] = {}
     rejected: list[BadInput] = []
-    bad_studies: dict[str, str] = {}
     seen: dict[str, Inspected] = {}
     for result in results:
         if isinstance(result, Bad):
             rejected.append(result.error)
-            if result.study_uid is not None:
-                bad_studies.setdefault(result.study_uid, result.error.name)
             continue
         study_plan = by_study.setdefault(result.study.study_uid, StudyPlan(result.study.study_uid))
         conflict = _classify(result, stored_sha, seen, study_plan)
         if conflict is not None:
             rejected.append(conflict)
-            bad_studies.setdefault(result.study.study_uid, conflict.name)
-    return _apply_rejections(by_study, bad_studies, rejected)
+    return Plan(list(by_study.values()), rejected)
 
 
 def _classify(
@@ -352,18 +375,3 @@ def _classify(
     where = "stored" if sop in stored else "in this import"
     reason = f"SOP Instance UID {sop} already {where} with different content"
     return BadInput(item.staged.name, InputCode.UID_CONFLICT, reason)
-
-
-def _apply_rejections(
-    by_study: dict[str, StudyPlan], bad_studies: dict[str, str], rejected: list[BadInput]
-) -> Plan:
-    accepted: list[StudyPlan] = []
-    for study_uid, study_plan in by_study.items():
-        culprit = bad_studies.get(study_uid)
-        if culprit is None:
-            accepted.append(study_plan)
-            continue
-        for item in study_plan.new:
-            reason = f"study {study_uid} not imported: {culprit} is bad (all-or-nothing)"
-            rejected.append(BadInput(item.staged.name, InputCode.STUDY_REJECTED, reason))
-    return Plan(accepted, rejected)

@@ -50,6 +50,7 @@ class Staged:
     path: Path
     size: int
     sha256: str
+    walked: bool = False  # found by walking a folder or zip, not named by the user
 
 
 class Archives:
@@ -85,6 +86,7 @@ class Candidate:
     open: Opener
     declared_size: int | None = None
     archive: str | None = None
+    walked: bool = False  # found by walking a folder or zip: non-DICOM is skipped, not refused
 
 
 class Unusable(Exception):
@@ -104,7 +106,7 @@ def enumerate_paths(paths: Sequence[Path], limits: Limits) -> Iterator[Candidate
                 # A DICOMDIR met while walking a folder indexes files the walk finds anyway;
                 # hidden files (.DS_Store, lock files) are never DICOM instances.
                 if sub.name.upper() != DICOMDIR_NAME and not _hidden(sub, path):
-                    yield from _file_candidates(sub, limits)
+                    yield from _file_candidates(sub, limits, walked=True)
         elif path.name.upper() == DICOMDIR_NAME and path.is_file():
             yield from _dicomdir_candidates(path)
         else:
@@ -115,13 +117,15 @@ def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(top).parts)
 
 
-def _file_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput]:
+def _file_candidates(
+    path: Path, limits: Limits, *, walked: bool = False
+) -> Iterator[Candidate | BadInput]:
     if not path.is_file():
         yield BadInput(str(path), InputCode.UNREADABLE, "no such file")
     elif not _has_dicm_prefix(path) and zipfile.is_zipfile(path):
         yield from _zip_candidates(path, limits)
     else:
-        yield Candidate(str(path), _opener(path), path.stat().st_size)
+        yield Candidate(str(path), _opener(path), path.stat().st_size, walked=walked)
 
 
 def _has_dicm_prefix(path: Path) -> bool:
@@ -172,6 +176,7 @@ def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput
             _member_opener(path, member),
             member.file_size,
             archive=str(path),
+            walked=True,
         )
 
 
@@ -234,7 +239,7 @@ def stage(candidate: Candidate, staging: Path, limits: Limits, archives: Archive
     except Exception as exc:  # OSError, BadZipFile, zlib.error, encrypted or unknown method
         target.unlink(missing_ok=True)
         raise Unusable(InputCode.UNREADABLE, f"cannot read: {exc!r}") from exc
-    return Staged(candidate.name, target, size, digest.hexdigest())
+    return Staged(candidate.name, target, size, digest.hexdigest(), candidate.walked)
 
 
 def _check_streamed(size: int, candidate: Candidate, limits: Limits) -> None:

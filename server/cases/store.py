@@ -7,10 +7,11 @@ way out (DICOMweb). Every method is synchronous and safe to call from several th
 
 An import stages every input (copied, hashed and fsynced inside ``root/staging``), checks
 each file (``importer.py``), then commits study by study: one ``BEGIN IMMEDIATE`` transaction
-inserts the rows and renames the staged files into place, re-checking each SOP Instance UID
-in case another process stored it meanwhile. Any failure rolls the rows back and removes the
-renamed files, so a study is stored whole or not at all. Imports through one store object are
-also serialised by a lock; separate processes are serialised by SQLite.
+inserts the rows of the study's valid instances and renames the staged files into place,
+re-checking each SOP Instance UID in case another process stored it meanwhile. A bad file is
+reported beside the valid ones and does not stop them; a failure of our own (disk full,
+database locked) rolls the study's rows back and removes the renamed files.
+Imports through one store object are serialised by a lock; separate processes by SQLite.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from server.cases import importer, sources
-from server.cases.errors import BadInput, InputCode
+from server.cases.errors import BadInput, ImportNotice, InputCode
 from server.cases.index import Index, InstanceRow, SeriesRow, StudySummary
 from server.cases.sources import Candidate, Limits, Staged, Unusable
 
@@ -85,6 +86,8 @@ class ImportReport:
     duplicates: tuple[str, ...]  # SOP Instance UIDs already stored with identical bytes
     studies: tuple[str, ...]  # Study Instance UIDs touched by this import (new or not)
     errors: tuple[BadInput, ...]
+    # Stored-but-worth-a-word and skipped non-DICOM files; never a reason to fail.
+    notices: tuple[ImportNotice, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -167,6 +170,7 @@ class StudyStore:
             importer.inspect(s, deidentified_from, decode_first_frame=decode) for s in staged
         ]
         kept = [r for r in results if not isinstance(r, importer.Skipped)]
+        notices = [n for r in results for n in _notices(r)]
         with self._import_lock:
             stored = self.index.sha256_of(
                 [r.instance.sop_uid for r in kept if isinstance(r, importer.Inspected)]
@@ -184,7 +188,9 @@ class StudyStore:
                     touched.append(study_plan.study_uid)
                 else:
                     failures.append(failure)
-        return ImportReport(tuple(imported), tuple(duplicates), tuple(touched), tuple(failures))
+        return ImportReport(
+            tuple(imported), tuple(duplicates), tuple(touched), tuple(failures), tuple(notices)
+        )
 
     def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], BadInput | None]:
         """Rows and renames of one study in one transaction; undone together on failure.
@@ -271,6 +277,14 @@ class StudyStore:
 
 
 STALE_STAGING_S = 24 * 3600.0  # older staging folders were left by a crashed import
+
+
+def _notices(result: importer.Inspected | importer.Bad | importer.Skipped) -> list[ImportNotice]:
+    if isinstance(result, importer.Inspected):
+        return list(result.notices)
+    if isinstance(result, importer.Skipped) and result.notice is not None:
+        return [result.notice]
+    return []
 
 
 def _remove_stale_staging(staging: Path) -> None:

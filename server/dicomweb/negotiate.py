@@ -109,6 +109,20 @@ def _split_outside_quotes(text: str, separator: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+JSON_RANGES = frozenset({"application/dicom+json", "application/json", "application/*", "*/*"})
+
+
+def require_json(accept: str | None) -> None:
+    """Searches and metadata are DICOM JSON only: anything else (application/dicom+xml,
+    multipart/related) that the client insists on is a 406, not a JSON answer it did not
+    ask for. No Accept header, or one that admits JSON, is fine."""
+    ranges = parse_accept(accept)
+    if ranges and not any(media.media_type in JSON_RANGES for media in ranges):
+        wanted = ", ".join(media.media_type for media in ranges)
+        reason = f"only application/dicom+json is produced here, not {wanted}"
+        raise ApiError(ErrorCode.NOT_ACCEPTABLE, reason)
+
+
 def instance_syntax(accept: str | None, stored: str) -> str:
     """Transfer syntax for ``multipart/related; type="application/dicom"`` retrieval.
 

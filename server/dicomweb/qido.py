@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pydicom.dataset import Dataset
 
 from server.auth import ApiError
 from server.cases.store import InstanceRecord, SeriesRecord, StudyRecord, StudyStore
+from server.dicomweb import jsonmeta
 from session.errors import ErrorCode
 
 MAX_LIMIT = 1000
@@ -179,8 +181,11 @@ def select(source: Dataset, level: Level, query: Query, retrieve_url: str) -> di
         if keyword in source:
             out[keyword] = source[keyword]
     out.RetrieveURL = retrieve_url
-    result: dict[str, Any] = out.to_json_dict(suppress_invalid_tags=True)
-    return result
+    # jsonmeta, not to_json_dict(suppress_invalid_tags=True): a returned attribute whose
+    # value breaks its VR is carried as read, never silently dropped (docs/dicomweb.md).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return jsonmeta.dataset_json(out, lambda path: f"{retrieve_url}/bulkdata/{path}")
 
 
 def page(items: Sequence[Any], query: Query) -> Sequence[Any]:

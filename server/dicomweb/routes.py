@@ -33,7 +33,7 @@ def _dicomweb_routes() -> list[BaseRoute]:
         Route(_INSTANCE + "/frames/{frame:int}/rendered", rendered.rendered, methods=get),
         Route(_INSTANCE + "/rendered", rendered.rendered, methods=get),
         Route(_INSTANCE + "/thumbnail", rendered.thumbnail, methods=get),
-        Route(_INSTANCE + "/bulkdata/{tag}", wado.bulkdata, methods=get),
+        Route(_INSTANCE + "/bulkdata/{path:path}", wado.bulkdata, methods=get),
     ]
 
 

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from server.appstate import app_state
 from server.dicomweb.access import admits, authenticate, require_study, room_studies
 from server.dicomweb.http import json_response
+from server.dicomweb.negotiate import require_json
 from server.dicomweb.qido import (
     Level,
     Query,
@@ -48,6 +49,7 @@ async def search_instances(request: Request) -> Response:
 
 
 async def _search(request: Request, level: Level) -> Response:
+    require_json(request.headers.get("accept"))
     study = request.path_params.get("study")
     series = request.path_params.get("series")
     reader = require_study(request, study, series) if study else authenticate(request)

@@ -4,6 +4,14 @@ The store keeps the original bytes; everything else is derived here once and cac
 under ``cache/<sha256>/`` (instances are immutable, so the key never goes stale). Writes go
 to a temporary file and are renamed, so concurrent requests never see half a file.
 Lossless targets only: JPEG-LS (pyjpegls/CharLS), RLE (pydicom), JPEG 2000 (OpenJPEG).
+
+One rule for colour (docs/dicomweb.md): every frame a client gets decodes to what pydicom's
+``pixel_array`` gives for the original — YBR_FULL, YBR_FULL_422, YBR_ICT and YBR_RCT become
+RGB, planar data becomes interleaved (PlanarConfiguration 0), big endian becomes little
+endian — and ``/metadata`` says exactly that (:func:`decoded_description`). The stored bytes
+are served as frames only when their codestream already decodes so (greyscale, RGB, palette,
+and the JPEG / JPEG 2000 families whose decoders undo their own colour transform); otherwise
+even the stored syntax is re-encoded from the decoded pixels.
 """
 
 from __future__ import annotations
@@ -13,19 +21,48 @@ import io
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.encaps import get_frame
-from pydicom.uid import UID, ExplicitVRLittleEndian, JPEGLSLossless
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.uid import (
+    UID,
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+    RLELossless,
+)
 
 from server.auth import ApiError
 from server.dicomweb.negotiate import NATIVE, WIRE_PREFERRED
+from server.imaging import codecs
 from session.errors import ErrorCode
 
+codecs.register()  # decoders by default: 12-bit JPEG Extended (see codecs.py)
 log = logging.getLogger(__name__)
+
+YBR = frozenset({"YBR_FULL", "YBR_FULL_422", "YBR_ICT", "YBR_RCT", "YBR_PARTIAL_420"})
+# Syntaxes whose stored colour frames do not decode to RGB interleaved by themselves.
+RAW_COLOUR_SYNTAXES = frozenset(
+    {*NATIVE, DeflatedExplicitVRLittleEndian, ExplicitVRBigEndian, RLELossless}
+    | {JPEGLSLossless, JPEGLSNearLossless}
+)
+
+# The encoder of each target, named: GDCM (installed as a decoder) is also an RLE encoder,
+# and aborts the process (an uncaught C++ exception) on an odd-sized image.
+ENCODER_FOR: dict[str, str] = {
+    RLELossless: "pydicom",
+    JPEGLSLossless: "pyjpegls",
+    JPEG2000Lossless: "pylibjpeg",
+}
 
 # What pydicom's decoders/encoders raise for data they cannot handle (e.g. 12-bit JPEG
 # Extended with no plugin, 32-bit pixels for JPEG-LS, 1-bit pixels).
@@ -53,15 +90,22 @@ class Representations:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
 
     # --- whole instances ---------------------------------------------------------------
-    def p10(self, record: Instance, syntax: str) -> Path:
-        """A Part 10 file of the instance in ``syntax`` (the stored file if already so)."""
-        if syntax == record.transfer_syntax_uid:
+    def p10(self, record: Instance, syntax: str, *, as_decoded: bool = False) -> Path:
+        """A Part 10 file of the instance in ``syntax`` (the stored file if already so).
+
+        ``as_decoded``: its frames must decode as ``/metadata`` describes them (see the
+        module docstring), so a stored file whose colour does not is re-encoded too.
+        """
+        if syntax == record.transfer_syntax_uid and not (
+            as_decoded and needs_colour_fix(self._header(record))
+        ):
             return record.path
         target = self.cache_dir / record.sha256 / f"{syntax}.dcm"
         if not target.exists():
-            ds = pydicom.dcmread(record.path)
             try:
-                data = _dataset_bytes(transcoded(ds, syntax))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # odd values are the stored truth, kept
+                    data = _dataset_bytes(transcoded(pydicom.dcmread(record.path), syntax))
             except CODEC_ERRORS as exc:
                 raise ApiError(
                     ErrorCode.NOT_ACCEPTABLE, f"cannot convert to {syntax}: {exc}"
@@ -78,11 +122,15 @@ class Representations:
         _check_frames(record, numbers)
         if syntax == WIRE_PREFERRED:
             syntax = self._wire_syntax(record)
-        path = self.p10(record, syntax)
+        path = self.p10(record, syntax, as_decoded=True)
         ds = pydicom.dcmread(path)
         if "PixelData" not in ds:
             raise ApiError(ErrorCode.BAD_REQUEST, "the instance has no pixel data")
         return syntax, [frame_bytes(ds, n, record.number_of_frames) for n in numbers]
+
+    @staticmethod
+    def _header(record: Instance) -> Dataset:
+        return pydicom.dcmread(record.path, stop_before_pixels=True)
 
     def _wire_syntax(self, record: Instance) -> str:
         """JPEG-LS lossless for uncompressed images; compressed ones stay as stored."""
@@ -107,29 +155,62 @@ def transcoded(ds: Dataset, syntax: str) -> Dataset:
     if "PixelData" not in ds or syntax in NATIVE:
         ds.file_meta.TransferSyntaxUID = UID(syntax if syntax in NATIVE else ExplicitVRLittleEndian)
         return ds
-    ds.compress(UID(syntax), generate_instance_uid=False)
+    plugin = ENCODER_FOR.get(syntax, "")
+    ds.compress(UID(syntax), encoding_plugin=plugin, generate_instance_uid=False)
     return ds
 
 
+def undecodable_reason(syntax: str) -> str | None:
+    """Why pixels stored in ``syntax`` cannot be decoded here (None: they can)."""
+    try:
+        available = get_decoder(UID(syntax)).is_available
+    except NotImplementedError:
+        available = False
+    return None if available else f"no decoder here for {UID(syntax).name}"
+
+
+def needs_colour_fix(header: Dataset) -> bool:
+    """True when the stored frames do not decode to RGB interleaved by themselves."""
+    syntax = str(header.file_meta.get("TransferSyntaxUID", ""))
+    photometric = str(header.get("PhotometricInterpretation", ""))
+    planar = int(header.get("PlanarConfiguration", 0) or 0)
+    raw = syntax in RAW_COLOUR_SYNTAXES
+    return raw and (photometric in YBR or (planar == 1 and syntax != RLELossless))
+
+
+def decoded_description(header: Dataset) -> dict[str, object]:
+    """The pixel attributes of the frames every client gets (module docstring): keywords
+    whose value differs from the stored header."""
+    changes: dict[str, object] = {}
+    if str(header.get("PhotometricInterpretation", "")) in YBR:
+        changes["PhotometricInterpretation"] = "RGB"
+    if int(header.get("SamplesPerPixel", 1) or 1) > 1 and "PlanarConfiguration" in header:
+        changes["PlanarConfiguration"] = 0
+    return changes
+
+
 def _to_native(ds: Dataset) -> None:
+    """Decode to Explicit VR Little Endian as :func:`decoded_description` says: one decode
+    (pydicom's ``pixel_array``, the reference) for every stored form that is not already
+    little-endian greyscale or interleaved RGB."""
     syntax = ds.file_meta.TransferSyntaxUID
-    if "PixelData" in ds and syntax.is_compressed:
-        ds.decompress(generate_instance_uid=False)
-    elif not syntax.is_little_endian:
-        _big_to_little(ds)
+    for _ in ds.iterall():  # convert every element while the data set knows its encoding
+        pass
+    if "PixelData" in ds and (
+        syntax.is_compressed or not syntax.is_little_endian or needs_colour_fix(ds)
+    ):
+        _decode_pixels(ds)
+    ds.set_original_encoding(False, True, ds.original_character_set)
     ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
 
 
-def _big_to_little(ds: Dataset) -> None:
-    """Explicit VR Big Endian (retired) → little endian: decode every element while the
-    dataset still knows it is big endian, then swap the pixel bytes and re-label it."""
-    for _ in ds.iterall():
-        pass
-    if "PixelData" in ds:
-        pixels = ds.pixel_array
-        ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
-        ds["PixelData"].VR = "OW" if ds.BitsAllocated > 8 else "OB"
-    ds.set_original_encoding(False, True, ds.original_character_set)
+def _decode_pixels(ds: Dataset) -> None:
+    pixels = ds.pixel_array  # YBR → RGB and planar → interleaved, as the reference does
+    for keyword, value in decoded_description(ds).items():
+        setattr(ds, keyword, value)
+    ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
+    ds["PixelData"].VR = "OW" if ds.BitsAllocated > 8 else "OB"
+    ds["PixelData"].is_undefined_length = False
 
 
 def frame_bytes(ds: Dataset, number: int, count: int) -> bytes:
@@ -176,3 +257,9 @@ def _write_atomic(target: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(tmp).unlink()
         raise
+
+
+def native_frame_array(data: bytes, ds: Dataset) -> np.ndarray:
+    """Helper for tests and benchmarks: native little-endian frame bytes as an array."""
+    dtype = np.dtype(f"<{'i' if ds.PixelRepresentation else 'u'}{int(ds.BitsAllocated) // 8}")
+    return np.frombuffer(data, dtype=dtype).reshape(int(ds.Rows), int(ds.Columns), -1).squeeze()

@@ -8,17 +8,21 @@ sits in memory; frames and metadata are small and answered whole. Everything car
 from __future__ import annotations
 
 import asyncio
+import re
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pydicom
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement
-from pydicom.dataset import Dataset
+from pydicom.uid import UID, ExplicitVRLittleEndian
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from server.auth import ApiError
 from server.cases.store import InstanceRecord
+from server.dicomweb import jsonmeta
 from server.dicomweb.access import require_study
 from server.dicomweb.http import (
     CACHE_CONTROL,
@@ -28,12 +32,18 @@ from server.dicomweb.http import (
     not_modified,
 )
 from server.dicomweb.multipart import Part, encode_multipart, multipart_content_type
-from server.dicomweb.negotiate import MEDIA_FOR_SYNTAX, NATIVE, frame_syntax, instance_syntax
+from server.dicomweb.negotiate import (
+    MEDIA_FOR_SYNTAX,
+    NATIVE,
+    frame_syntax,
+    instance_syntax,
+    require_json,
+)
 from server.dicomweb.search import base_url
 from server.dicomweb.service import DicomWeb, service
+from server.dicomweb.transcode import decoded_description, undecodable_reason
 from session.errors import ErrorCode
 
-BULK_THRESHOLD = 1024
 MAX_FRAMES_PER_REQUEST = 512
 
 
@@ -55,7 +65,9 @@ async def records_for(request: Request) -> tuple[DicomWeb, list[InstanceRecord]]
 async def retrieve(request: Request) -> Response:
     dw, records = await records_for(request)
     accept = request.headers.get("accept")
-    syntaxes = [instance_syntax(accept, r.transfer_syntax_uid) for r in records]
+    wanted = [instance_syntax(accept, r.transfer_syntax_uid) for r in records]
+    demanded = "transfer-syntax" in (accept or "").lower()
+    syntaxes = await asyncio.to_thread(_producible, dw, records, wanted, demanded)
     etag = etag_for((r.sha256 for r in records), f"p10:{','.join(syntaxes)}")
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -66,6 +78,38 @@ async def retrieve(request: Request) -> Response:
         headers=headers,
         media_type=multipart_content_type("application/dicom", boundary),
     )
+
+
+def _producible(
+    dw: DicomWeb, records: list[InstanceRecord], wanted: list[str], demanded: bool
+) -> list[str]:
+    """The syntax each instance is sent in, decided before the first byte.
+
+    A syntax the client named (``transfer-syntax=``) that cannot be produced is a 406 with
+    the reason. Without one, Explicit VR Little Endian is only the default: an instance that
+    cannot be decoded here (video, a codec missing) is sent as stored, its part header
+    naming its syntax (store and forward). Every stored syntax must have a decoder, and the
+    first conversion is made now (cached, so the stream reuses it); an encoder failure later
+    in a long stream can only fall back to the stored syntax, named likewise.
+    """
+    chosen = list(wanted)
+    for index, (record, syntax) in enumerate(zip(records, wanted, strict=True)):
+        if syntax == record.transfer_syntax_uid:
+            continue
+        reason = undecodable_reason(record.transfer_syntax_uid)
+        if reason is not None and demanded:
+            raise ApiError(ErrorCode.NOT_ACCEPTABLE, f"cannot convert to {syntax}: {reason}")
+        if reason is not None:
+            chosen[index] = record.transfer_syntax_uid
+    first = next((i for i, r in enumerate(records) if chosen[i] != r.transfer_syntax_uid), None)
+    if first is not None:
+        try:
+            dw.representations.p10(records[first], chosen[first])
+        except ApiError:
+            if demanded:
+                raise
+            chosen[first] = records[first].transfer_syntax_uid
+    return chosen
 
 
 async def _stream_instances(
@@ -87,6 +131,7 @@ async def _stream_instances(
 
 # --- metadata ----------------------------------------------------------------------------
 async def metadata(request: Request) -> Response:
+    require_json(request.headers.get("accept"))
     dw, records = await records_for(request)
     etag = etag_for((r.sha256 for r in records), f"metadata:{base_url(request)}")
     if (cached := not_modified(request, etag)) is not None:
@@ -97,15 +142,22 @@ async def metadata(request: Request) -> Response:
 
 
 def _instance_json(dw: DicomWeb, record: InstanceRecord, base: str) -> dict[str, Any]:
+    """Everything in the file (``jsonmeta``), pixel attributes as the frames decode."""
     url = f"{base}/studies/{record.study_uid}/series/{record.series_uid}/instances/{record.sop_uid}"
-    header = dw.headers.get(record.path)
 
-    def bulk(element: DataElement) -> str:
-        return f"{url}/bulkdata/{element.tag:08X}"
+    def bulk(path: str) -> str:
+        return f"{url}/bulkdata/{path}"
 
-    result: dict[str, Any] = header.to_json_dict(BULK_THRESHOLD, bulk, suppress_invalid_tags=True)
-    if record.rows:
-        result["7FE00010"] = {"vr": "OW", "BulkDataURI": f"{url}/bulkdata/7FE00010"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # values that break their VR are carried, not warned
+        # Values over the threshold stay on disk: only their length is needed, for the URI.
+        ds = pydicom.dcmread(record.path, defer_size=jsonmeta.BULK_THRESHOLD)
+        result = jsonmeta.dataset_json(ds, bulk)
+    for keyword, value in decoded_description(ds).items():
+        element = DataElement(keyword, dictionary_VR(keyword), value)
+        result[f"{element.tag:08X}"] = element.to_json_dict(None, 0)
+    if "7FE00010" in result and UID(record.transfer_syntax_uid).is_encapsulated:
+        result["7FE00010"]["vr"] = "OB"  # PS3.5 A.4: some writers mislabel it OW
     result["00083002"] = {"vr": "UI", "Value": [record.transfer_syntax_uid]}
     return result
 
@@ -152,38 +204,34 @@ def parse_frame_list(text: str) -> list[int]:
 async def bulkdata(request: Request) -> Response:
     dw, records = await records_for(request)
     record = records[0]
-    tag = _tag(request.path_params["tag"])
-    etag = etag_for([record.sha256], f"bulk:{tag:08X}")
+    path = _element_path(request.path_params["path"])
+    etag = etag_for([record.sha256], f"bulk:{path}")
     if (cached := not_modified(request, etag)) is not None:
         return cached
-    value = await asyncio.to_thread(_bulk_value, dw, record, tag)
+    value = await asyncio.to_thread(_bulk_value, dw, record, path)
     boundary = f"huizhen-{etag.strip(chr(34))[:24]}"
     body = encode_multipart([Part("application/octet-stream", value)], boundary)
     media = multipart_content_type("application/octet-stream", boundary)
     return immutable_response(request, body, media, etag, compressible=True)
 
 
-def _tag(text: str) -> int:
-    try:
-        return int(text, 16)
-    except ValueError:
-        raise ApiError(ErrorCode.BAD_REQUEST, f"bad tag {text!r}") from None
+def _element_path(text: str) -> str:
+    """``tag[/item/tag]...`` as ``jsonmeta`` names bulk data (upper-case hex, 1-based items)."""
+    parts = text.strip("/").split("/")
+    tags_ok = all(re.fullmatch(r"[0-9A-Fa-f]{8}", p) for p in parts[::2])
+    items_ok = all(p.isdigit() and int(p) >= 1 for p in parts[1::2])
+    if len(parts) % 2 == 0 or not tags_ok or not items_ok:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"bad bulk data path {text!r}")
+    return "/".join(p.upper() if i % 2 == 0 else str(int(p)) for i, p in enumerate(parts))
 
 
-def _bulk_value(dw: DicomWeb, record: InstanceRecord, tag: int) -> bytes:
-    """The element's bytes; Pixel Data comes uncompressed (Explicit VR Little Endian)."""
-    if tag == 0x7FE00010:
-        path = dw.representations.p10(record, "1.2.840.10008.1.2.1")
-        return bytes(pydicom.dcmread(path).PixelData)
-    ds = pydicom.dcmread(record.path)
-    element = _find(ds, tag)
+def _bulk_value(dw: DicomWeb, record: InstanceRecord, path: str) -> bytes:
+    """The element's bytes; top-level Pixel Data comes decoded, as the frames do (Explicit
+    VR Little Endian, colour as ``/metadata`` describes it)."""
+    if path == "7FE00010":
+        native = dw.representations.p10(record, ExplicitVRLittleEndian, as_decoded=True)
+        return bytes(pydicom.dcmread(native).PixelData)
+    element = jsonmeta.find_element(pydicom.dcmread(record.path), path)
     if element is None or not isinstance(element.value, bytes):
-        raise ApiError(ErrorCode.NOT_FOUND, f"no bulk data element {tag:08X}")
+        raise ApiError(ErrorCode.NOT_FOUND, f"no bulk data element {path}")
     return element.value
-
-
-def _find(ds: Dataset, tag: int) -> DataElement | None:
-    for element in ds.iterall():
-        if element.tag == tag:
-            return element
-    return None

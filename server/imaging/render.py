@@ -21,7 +21,7 @@ from pydicom.pixels.processing import apply_color_lut
 from pydicom.pixels.utils import pixel_array
 from pydicom.valuerep import VR
 
-from server.imaging import lut
+from server.imaging import codecs, lut
 from session.model import Voi, VoiFunction
 
 
@@ -144,6 +144,7 @@ def frame_attributes(ds: Dataset, frame: int) -> Dataset:
     return attrs
 
 
+codecs.register()  # decoders by default: 12-bit JPEG Extended (see codecs.py)
 _PIPELINE_KEYWORDS = (
     "ModalityLUTSequence",
     "RescaleSlope",

@@ -17,8 +17,8 @@ from pydicom.uid import UID
 
 from samples import SamplePaths
 from server.cases import importer
-from server.cases.errors import InputCode
-from server.cases.sources import check_member_name
+from server.cases.errors import InputCode, NoticeCode
+from server.cases.sources import Limits, check_member_name
 from server.cases.store import StudyStore
 
 
@@ -82,22 +82,37 @@ def test_truncated_encapsulated_pixel_data(seeded: StudyStore, tmp_path: Path) -
     assert only_error(seeded, [cut]) == InputCode.TRUNCATED
 
 
-@pytest.mark.parametrize(
-    "tsuid",
-    [
-        "1.2.840.10008.1.2.4.100",  # MPEG2: known, no decoder
-        "1.2.840.10008.1.2.4.70",  # JPEG lossless: no plugin installed
-        "1.2.3.4.5.6",  # not a transfer syntax at all
-    ],
-)
-def test_unsupported_transfer_syntax(
-    seeded: StudyStore, samples: SamplePaths, tmp_path: Path, tsuid: str
+def test_unknown_transfer_syntax_is_refused(
+    seeded: StudyStore, samples: SamplePaths, tmp_path: Path
 ) -> None:
     ds = pydicom.dcmread(real_file("JPEG2000.dcm"))
-    ds.file_meta.TransferSyntaxUID = UID(tsuid)
+    ds.file_meta.TransferSyntaxUID = UID("1.2.3.4.5.6")  # not a transfer syntax at all
     path = tmp_path / "odd.dcm"
     path.write_bytes(encode_keeping_encoding(ds))
     assert only_error(seeded, [path]) == InputCode.UNSUPPORTED_TRANSFER_SYNTAX
+
+
+@pytest.mark.parametrize(
+    "tsuid",
+    [
+        "1.2.840.10008.1.2.4.100",  # MPEG2 Main Profile: video, no decoder here
+        "1.2.840.10008.1.2.4.102",  # MPEG-4 AVC/H.264
+        "1.2.840.10008.1.2.4.107",  # HEVC/H.265
+    ],
+)
+def test_video_syntaxes_are_stored_not_renderable(
+    seeded: StudyStore, tmp_path: Path, tsuid: str
+) -> None:
+    ds = pydicom.dcmread(real_file("JPEG2000.dcm"))
+    ds.file_meta.TransferSyntaxUID = UID(tsuid)
+    path = tmp_path / "video.dcm"
+    path.write_bytes(encode_keeping_encoding(ds))
+    report = seeded.import_paths([path])
+    assert report.errors == () and report.imported == (str(ds.SOPInstanceUID),)
+    assert [n.code for n in report.notices] == [NoticeCode.NOT_RENDERABLE]
+    assert "stored, not renderable here" in report.notices[0].reason
+    record = seeded.instance(ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID)
+    assert record is not None and record.path.read_bytes() == path.read_bytes()
 
 
 def encode_keeping_encoding(ds: pydicom.Dataset) -> bytes:
@@ -220,10 +235,9 @@ def test_uid_conflict_within_one_import(
     ds.PatientName = "Someone^Else"
     path = tmp_path / "impostor.dcm"
     path.write_bytes(encode(ds))
-    before = snapshot(seeded)
     report = seeded.import_paths([samples.ct_files[0], samples.ct_files[1], path])
-    assert {e.code for e in report.errors} == {InputCode.UID_CONFLICT, InputCode.STUDY_REJECTED}
-    assert snapshot(seeded) == before
+    assert [(e.name, e.code) for e in report.errors] == [(str(path), InputCode.UID_CONFLICT)]
+    assert len(report.imported) == 2  # the valid files are kept beside the conflicting one
 
 
 @pytest.mark.parametrize(
@@ -325,7 +339,11 @@ def test_corrupt_codestream_is_caught_when_decoding_is_verified(
     broken = tmp_path / "broken_j2k.dcm"
     broken.write_bytes(data[:start] + bytes(8) + data[start + 8 :])
     strict = make_store(decode_first_frame=True)
-    assert only_error(strict, [broken]) == InputCode.UNSUPPORTED_TRANSFER_SYNTAX
-    assert strict.import_paths([real_file("JPEG2000.dcm")]).errors == ()
+    report = strict.import_paths([broken])  # stored as received, flagged, never refused
+    assert report.errors == () and len(report.imported) == 1
+    assert [n.code for n in report.notices] == [NoticeCode.NOT_RENDERABLE]
+    assert "does not decode" in report.notices[0].reason
+    good = StudyStore(tmp_path / "good", Limits(decode_first_frame=True))
+    assert good.import_paths([real_file("JPEG2000.dcm")]).notices == ()
     lenient = StudyStore(tmp_path / "lenient")  # metadata-only checks cannot see it
     assert lenient.import_paths([broken]).errors == ()

@@ -4,6 +4,7 @@ headers): search, retrieve, metadata, frames, rendered, STOW, access, caching.""
 from __future__ import annotations
 
 import io
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from dicomweb_client.api import DICOMwebClient
 from livetools import LiveServer
 from PIL import Image
 from pydicom.data import get_testdata_file
+from pydicom.uid import UID
 
 from server.cases.store import StudyStore
 from session.grants import Role
@@ -417,14 +419,16 @@ def test_dicomweb_client_script_lists_retrieves_and_renders(setup: Setup, tmp_pa
         assert image.size == (128, 128)
 
 
-def test_undecodable_original_is_406_not_500(live_server: LiveServer) -> None:
-    """12-bit JPEG Extended: no installed decoder. Pass-through still works; conversions and
-    rendering answer 406; a whole-instance stream falls back to the stored syntax."""
-    path = Path(str(get_testdata_file("JPEG-lossy.dcm")))
+def test_undecodable_original_is_406_not_500(live_server: LiveServer, tmp_path: Path) -> None:
+    """A video syntax (MPEG-2): no decoder here. It is stored and served as stored;
+    conversions and rendering answer 406 with the reason; a whole-instance stream falls
+    back to the stored syntax."""
+    ds = pydicom.dcmread(get_testdata_file("JPEG2000.dcm"))
+    ds.file_meta.TransferSyntaxUID = UID("1.2.840.10008.1.2.4.100")
+    path = tmp_path / "video.dcm"
+    ds.save_as(path, implicit_vr=False, little_endian=True)
     store: StudyStore = live_server.state.studies
-    if not store.import_paths([path]).ok:
-        pytest.skip("the store refuses this transfer syntax")
-    ds = pydicom.dcmread(path)
+    assert store.import_paths([path]).errors == ()
     with live_server.admin() as admin:
         url = f"/dicom-web{instance_path(ds)}"
         stored = admin.get(
@@ -434,15 +438,34 @@ def test_undecodable_original_is_406_not_500(live_server: LiveServer) -> None:
             },
         )
         assert stored.status_code == 200
-        assert "transfer-syntax=1.2.840.10008.1.2.4.51" in stored.text[:300]
-        assert (
-            admin.get(url + "/frames/1", headers={"Accept": "application/octet-stream"}).status_code
-            == 406
-        )
+        assert "transfer-syntax=1.2.840.10008.1.2.4.100" in stored.text[:300]
+        native = admin.get(url + "/frames/1", headers={"Accept": "application/octet-stream"})
+        assert native.status_code == 406 and native.json()["code"] == "not_acceptable"
+        assert "MPEG2" in native.json()["message"]
         assert admin.get(url + "/rendered").status_code == 406
         whole = admin.get(url)
         assert whole.status_code == 200
-        assert "transfer-syntax=1.2.840.10008.1.2.4.51" in whole.content[:300].decode("latin-1")
+        assert "transfer-syntax=1.2.840.10008.1.2.4.100" in whole.content[:300].decode("latin-1")
+
+
+def test_twelve_bit_jpeg_extended_decodes_as_dcmtk_does(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    path = Path(str(get_testdata_file("JPEG-lossy.dcm")))
+    store: StudyStore = live_server.state.studies
+    report = store.import_paths([path])
+    assert report.errors == () and report.notices == ()
+    reference = tmp_path / "dcmdjpeg.dcm"
+    subprocess.run(["dcmdjpeg", str(path), str(reference)], check=True)
+    expected = pydicom.dcmread(reference).pixel_array
+    ds = pydicom.dcmread(path, stop_before_pixels=True)
+    with live_server.admin() as admin:
+        url = f"/dicom-web{instance_path(ds)}"
+        native = admin.get(url + "/frames/1", headers={"Accept": "application/octet-stream"})
+        assert native.status_code == 200
+        got = np.frombuffer(native.content, dtype="<u2").reshape(expected.shape)
+        assert np.array_equal(got, expected)
+        assert admin.get(url + "/rendered").status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -114,3 +114,35 @@ def test_verify_pixels_option(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "new instances: 1" in result.output
+
+
+def _folder_with_strays(samples: SamplePaths, folder: Path) -> None:
+    """A real hospital CD: DICOM beside a PNG and a README, one file breaking VR rules."""
+    folder.mkdir()
+    (folder / "mr.dcm").write_bytes(samples.mr.read_bytes())
+    (folder / "scout.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
+    (folder / "README.md").write_text("Patient CD. Open viewer.exe.\n")
+    ds = pydicom.dcmread(samples.radiograph)
+    with pydicom.config.disable_value_validation():
+        ds.WindowCenter = "-1234.567890123456"  # 18 characters: breaks DS, real modalities do it
+        ds.FrameOfReferenceUID = "1.2.840.10008.05"  # a leading zero: pydicom warns on reading
+    ds.save_as(folder / "long_ds.dcm")
+
+
+def test_strays_are_skipped_and_warnings_become_rows(samples: SamplePaths, tmp_path: Path) -> None:
+    folder = tmp_path / "cd"
+    _folder_with_strays(samples, folder)
+    env = {**os.environ, "HUIZHEN_DATA_DIR": str(tmp_path / "data"), "COLUMNS": "400"}
+    done = subprocess.run(
+        [str(HUIZHEN), "import", str(folder)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "new instances: 2" in done.stdout and "skipped (not DICOM): 2" in done.stdout
+    assert "scout.png" in done.stdout and "README.md" in done.stdout
+    assert "library_warning" in done.stdout and "long_ds.dcm" in done.stdout
+    assert "Warning" not in done.stderr and "warnings.warn" not in done.stdout + done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 from fixtures_orthanc import OrthancServer, orthanc  # noqa: F401
 from livetools import LiveServer
 from pydicom.data import get_testdata_file
+from pydicom.uid import JPEGLosslessSV1
 
 from samples import ensure_samples
 from server.cases.store import StudyStore
@@ -111,3 +113,26 @@ def test_pull_generated_multiframe_and_radiograph(pacs: PacsEndpoint, tmp_path: 
         pulled = pydicom.dcmread(record.path)
         assert np.array_equal(pulled.pixel_array, original.pixel_array)
         assert pulled.PhotometricInterpretation == original.PhotometricInterpretation
+
+
+def test_pull_a_jpeg_lossless_study_imports_every_instance(
+    orthanc: OrthancServer,  # noqa: F811
+    pacs: PacsEndpoint,
+    tmp_path: Path,
+) -> None:
+    """The issue's county-hospital case: a PACS whose storage holds JPEG Lossless SV1 (.70)."""
+    slices = ensure_samples().ct_files[:4]
+    for index, path in enumerate(slices):
+        compressed = tmp_path / f"jpeg_ll_{index}.dcm"
+        subprocess.run(["dcmcjpeg", "+e1", str(path), str(compressed)], check=True)
+        assert pydicom.dcmread(compressed).file_meta.TransferSyntaxUID == JPEGLosslessSV1
+        orthanc.upload(compressed)
+    study_uid = pydicom.dcmread(slices[0]).StudyInstanceUID
+    store = StudyStore(tmp_path / "store")
+    report = retrieve_into(pacs, study_uid, store)
+    assert report.ok and len(report.imported) == len(slices), report
+    for path in slices:
+        original = pydicom.dcmread(path)
+        record = store.instance(study_uid, original.SeriesInstanceUID, original.SOPInstanceUID)
+        assert record is not None
+        assert np.array_equal(pydicom.dcmread(record.path).pixel_array, original.pixel_array)

@@ -17,7 +17,7 @@ from pydicom.fileset import FileSet
 
 from samples import SamplePaths
 from server.cases import importer
-from server.cases.errors import BadInput, InputCode
+from server.cases.errors import BadInput, InputCode, NoticeCode
 from server.cases.store import StudyStore
 
 
@@ -123,7 +123,8 @@ def test_pydicom_dicomdir_test_set(store: StudyStore) -> None:
     assert report.errors == () and len(report.imported) == expected
     again = store.import_paths([dicomdir.parent])  # the folder walk skips the DICOMDIR object
     assert set(again.duplicates) == set(report.imported)  # the folder also holds other files
-    assert {e.code for e in again.errors} == {InputCode.NOT_DICOM}  # README, non-PS3.10 files
+    assert again.errors == ()  # README and other non-PS3.10 files are skipped, not refused
+    assert {n.code for n in again.notices} == {NoticeCode.SKIPPED}
 
 
 REAL_FILES = [
@@ -153,10 +154,9 @@ def test_real_files_import_in_their_original_transfer_syntax(store: StudyStore, 
     assert record.number_of_frames == int(ds.get("NumberOfFrames", 1) or 1)
 
 
-def test_jpeg_lossless_is_refused_without_a_decoder(store: StudyStore) -> None:
+def test_jpeg_lossless_imports_and_decodes_by_default(store: StudyStore) -> None:
     report = store.import_paths([real_file("JPEG-LL.dcm")])
-    assert [e.code for e in report.errors] == [InputCode.UNSUPPORTED_TRANSFER_SYNTAX]
-    assert store.studies() == []
+    assert report.errors == () and report.notices == () and len(report.imported) == 1
 
 
 def test_real_files_sharing_a_sop_uid_with_different_bytes_conflict(store: StudyStore) -> None:
@@ -168,7 +168,9 @@ def test_real_files_sharing_a_sop_uid_with_different_bytes_conflict(store: Study
     assert snapshot(store) == before
 
 
-def test_all_or_nothing_per_study(store: StudyStore, samples: SamplePaths, tmp_path: Path) -> None:
+def test_bad_files_are_reported_beside_the_kept_ones(
+    store: StudyStore, samples: SamplePaths, tmp_path: Path
+) -> None:
     folder = tmp_path / "mixed"
     folder.mkdir()
     for path in ct_subset(samples):
@@ -177,13 +179,13 @@ def test_all_or_nothing_per_study(store: StudyStore, samples: SamplePaths, tmp_p
     (folder / "broken.dcm").write_bytes(data[: len(data) // 2])
     shutil.copy(samples.mr, folder / "mr.dcm")
     report = store.import_paths([folder])
-    codes = sorted(e.code.value for e in report.errors)
-    assert codes == ["study_rejected"] * 6 + ["truncated"]
-    assert [s.modalities for s in store.studies()] == [("MR",)]  # the other study still lands
-    assert not any((store.root / "dicom").glob("*/*/*.dcm") and [])
+    assert [(e.name, e.code) for e in report.errors] == [
+        (str(folder / "broken.dcm"), InputCode.TRUNCATED)
+    ]
+    assert len(report.imported) == 7  # six CT slices and the MR
     ct = pydicom.dcmread(samples.ct_files[0], stop_before_pixels=True)
-    assert store.study(ct.StudyInstanceUID) is None
-    assert not (store.root / "dicom" / ct.StudyInstanceUID).exists()
+    study = store.study(ct.StudyInstanceUID)
+    assert study is not None and study.instance_count == 6
 
 
 def test_import_bytes(store: StudyStore, samples: SamplePaths) -> None:
