@@ -44,7 +44,7 @@ from recorder.service import EXTENSION_KEY, RecorderService
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.auth import ApiError, bearer_token, is_api_key
-from server.cases.deid import store_secret, uid_mapper
+from server.cases.deid_copy import teaching_studies
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
 from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
@@ -287,16 +287,11 @@ def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
     studies = studies_of(_reader(directory))
     if studies and store is None:
         raise ApiError(503, "unavailable", "no study store to de-identify the studies with")
-    secret = b""
-    if store is not None:
-        secret = store_secret(store.root)
-        for study in studies:
-            store.deidentified_copy(study)  # the copy the package points at must exist
-
-    def remap(study: str, uid: str) -> str:
-        return uid_mapper(secret, study)(uid)
-
-    return export_teaching_copy(directory, out, remap)
+    if store is None:
+        return export_teaching_copy(directory, out, lambda _study, uid: uid)
+    # the copies the package points at must exist; burned-in text redacted or held back
+    remap, report = teaching_studies(store, studies)
+    return export_teaching_copy(directory, out, remap, report)
 
 
 async def _json(request: Request) -> dict[str, Any]:
