@@ -51,6 +51,9 @@ BURNING_CLASSES = frozenset(
 )
 
 
+_STORABLE = frozenset(np.dtype(t) for t in ("uint8", "uint16", "int8", "int16"))
+
+
 class RedactionError(ValueError):
     """Rectangles that cannot apply (outside the image, empty) or pixels that cannot decode."""
 
@@ -85,6 +88,9 @@ def check_rectangles(rects: Sequence[Sequence[int]]) -> tuple[Rect, ...]:
 
 def redact(ds: Dataset, rects: Sequence[Rect]) -> Dataset:
     """Blank ``rects`` in every frame of ``ds`` in place, losslessly; see the docstring."""
+    syntax = ds.file_meta.TransferSyntaxUID
+    if not syntax.is_little_endian:  # retired; pydicom will not re-encode it little endian
+        raise RedactionError("big endian instances cannot be redacted here")
     try:
         pixels = ds.pixel_array.copy()
     except Exception as exc:  # pydicom raises many types for an undecodable syntax
@@ -98,10 +104,9 @@ def redact(ds: Dataset, rects: Sequence[Rect]) -> Dataset:
             frame[y : y + h, x : x + w] = fill
     if photometric.startswith("YBR"):
         photometric = "RGB"  # pydicom decodes YBR to RGB
-    if (
-        ds.file_meta.TransferSyntaxUID.is_compressed
-        or not ds.file_meta.TransferSyntaxUID.is_little_endian
-    ):
+    if pixels.dtype not in _STORABLE:  # pydicom writes 8 and 16 bit samples only
+        raise RedactionError(f"{pixels.dtype} samples cannot be re-encoded here")
+    if syntax.is_compressed:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
     bits = int(ds.BitsStored)
     ds.set_pixel_data(
