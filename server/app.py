@@ -25,6 +25,7 @@ from recorder.service import recorder_lifespan
 from server import api, dicomweb, static
 from server.appstate import AppState
 from server.auth import ApiError
+from server.cases import redaction_api
 from server.demo import prepare_demo_case
 from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory
@@ -51,7 +52,13 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return [*dicomweb.routes(), *recorder_api.routes(), *redis_http.routes(), *turn.routes()]
+    return [
+        *dicomweb.routes(),
+        *recorder_api.routes(),
+        *redis_http.routes(),
+        *turn.routes(),
+        *redaction_api.routes(),
+    ]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [

@@ -63,7 +63,8 @@ def needs_redaction(ds: Dataset) -> bool:
     if flag in ("YES", "NO"):
         return flag == "YES"
     burning = str(ds.get("Modality", "")) in BURNING_MODALITIES
-    return "PixelData" in ds and (burning or str(ds.get("SOPClassUID", "")) in BURNING_CLASSES)
+    image = "PixelData" in ds or "Rows" in ds  # a header read stops before the pixels
+    return image and (burning or str(ds.get("SOPClassUID", "")) in BURNING_CLASSES)
 
 
 def default_rectangles(ds: Dataset) -> tuple[Rect, ...]:

@@ -12,6 +12,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 
 from samples import SamplePaths
 from server.cases import deid
+from server.cases.deid_copy import teaching_studies
 from server.cases.errors import DeidentificationRefused, StudyNotFound
 from server.cases.redact import RedactionPlan, needs_redaction
 from server.cases.store import StudyStore
@@ -161,3 +162,17 @@ def test_redacting_a_compressed_instance_is_lossless(store: StudyStore) -> None:
     assert copied.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
     assert (copied.pixel_array[band:] == source.pixel_array[band:]).all()
     assert (copied.pixel_array[:band] == source.pixel_array.min()).all()
+
+
+def test_teaching_package_follows_redacted_instances_and_reports(store: StudyStore) -> None:
+    us, sc = burned_support.ultrasound(), burned_support.screenshot()
+    assert store.import_bytes([("us.dcm", encode(us)), ("sc.dcm", encode(sc))]).errors == ()
+    remap, report = teaching_studies(store, [burned_support.STUDY])
+    (copy,) = [s for s in store.studies() if s.deidentified_from]
+    copied = {pydicom.dcmread(r.path).SOPInstanceUID for r in store.instances(copy.study_uid)}
+    assert copied == {remap(burned_support.STUDY, us.SOPInstanceUID)}  # the redacted one
+    (studies,) = [report["studies"]]
+    assert isinstance(studies, list)
+    (entry,) = studies
+    assert [r["sop"] for r in entry["redacted"]] == [us.SOPInstanceUID]
+    assert [h["sop"] for h in entry["held_back"]] == [sc.SOPInstanceUID]
