@@ -63,11 +63,13 @@ _CLEAN_DESCRIPTORS = COLUMNS.index("clean_descriptors")
 MAX_SHIFT_DAYS = 3650
 
 
-def uid_mapper(secret: bytes, study_uid: str) -> UidMap:
-    """A deterministic UID replacement, consistent within one original study."""
+def uid_mapper(secret: bytes, study_uid: str, variant: str = "") -> UidMap:
+    """A deterministic UID replacement, consistent within one original study. ``variant``
+    (:meth:`Options.variant`) keeps copies made with other options apart."""
+    scope = (study_uid + variant).encode()
 
     def remap(uid: str) -> str:
-        digest = hashlib.sha256(secret + b"|" + study_uid.encode() + b"|" + uid.encode()).digest()
+        digest = hashlib.sha256(secret + b"|" + scope + b"|" + uid.encode()).digest()
         return "2.25." + str(int.from_bytes(digest[:16], "big"))
 
     return remap

@@ -79,7 +79,7 @@ class DeidOutcome:
 class _Copier:
     def __init__(self, store: StudyStore, study_uid: str, options: Options) -> None:
         secret = deid.store_secret(store.root)
-        self.remap = deid.uid_mapper(secret, study_uid)
+        self.remap = deid.uid_mapper(secret, study_uid, options.variant())
         self.shift = deid.date_shift(secret, study_uid)
         self.options = options
         self.plan = RedactionPlan(store.root)

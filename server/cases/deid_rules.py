@@ -58,6 +58,13 @@ class Options:
             names.append("retain_patient_characteristics")
         return tuple(COLUMNS.index(name) for name in names)
 
+    def variant(self) -> str:
+        """Empty for the teaching defaults, else what makes this option set's copy its own
+        study (another copy of the same study: other UIDs, no clash in the store)."""
+        if self == Options():
+            return ""
+        return f"|{self.dates}|{self.clean_descriptors}|{self.patient_characteristics}"
+
     def method(self) -> list[str]:
         """DeidentificationMethod values (LO, each <= 64 characters), naming the edition."""
         values = [f"PS3.15 {EDITION} Table E.1-1 Basic Profile"]

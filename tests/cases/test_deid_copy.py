@@ -13,6 +13,7 @@ from pydicom.uid import ExplicitVRLittleEndian
 from samples import SamplePaths
 from server.cases import deid
 from server.cases.deid_copy import teaching_studies
+from server.cases.deid_rules import Dates, Options
 from server.cases.errors import DeidentificationRefused, StudyNotFound
 from server.cases.redact import RedactionPlan, needs_redaction
 from server.cases.store import StudyStore
@@ -176,3 +177,13 @@ def test_teaching_package_follows_redacted_instances_and_reports(store: StudySto
     (entry,) = studies
     assert [r["sop"] for r in entry["redacted"]] == [us.SOPInstanceUID]
     assert [h["sop"] for h in entry["held_back"]] == [sc.SOPInstanceUID]
+
+
+def test_copies_with_other_options_are_other_studies(store: StudyStore, ct_study: str) -> None:
+    teaching = store.deidentified_copy(ct_study)
+    full = store.deidentified_copy(ct_study, Options(dates=Dates.FULL))
+    assert full.study_uid != teaching.study_uid and full.deidentified_from == ct_study
+    source = store.study(ct_study)
+    assert source is not None and full.study_date == source.study_date
+    assert teaching.study_date != full.study_date  # shifted
+    assert store.deidentified_copy(ct_study, Options(dates=Dates.FULL)) == full
