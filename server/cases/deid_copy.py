@@ -137,15 +137,18 @@ def copy_study(store: StudyStore, study_uid: str, options: Options | None = None
 Remap = Callable[[str, str], str]  # (original study UID, UID in it) -> de-identified UID
 
 
-def teaching_studies(store: StudyStore, studies: list[str]) -> tuple[Remap, dict[str, object]]:
+def teaching_studies(
+    store: StudyStore, studies: list[str], options: Options | None = None
+) -> tuple[Remap, dict[str, object]]:
     """De-identified copies of a teaching package's studies: the UID map its references
     need (redacted instances renamed) and the export report (redacted, held back)."""
     secret = deid.store_secret(store.root)
+    variant = (options or Options()).variant()
     renamed: dict[str, str] = {}
     reports: list[dict[str, object]] = []
     for study in studies:
         try:
-            outcome = store.deidentify(study)
+            outcome = store.deidentify(study, options)
         except DeidentificationRefused as exc:
             held = [
                 {"sop": sop, "reason": "burned-in text: no redaction set"} for sop in exc.sop_uids
@@ -158,7 +161,7 @@ def teaching_studies(store: StudyStore, studies: list[str]) -> tuple[Remap, dict
         reports.append(outcome.report())
 
     def remap(study: str, uid: str) -> str:
-        copied = deid.uid_mapper(secret, study)(uid)
+        copied = deid.uid_mapper(secret, study, variant)(uid)
         return renamed.get(copied, copied)
 
     return remap, {"studies": reports}

@@ -187,3 +187,14 @@ def test_copies_with_other_options_are_other_studies(store: StudyStore, ct_study
     assert source is not None and full.study_date == source.study_date
     assert teaching.study_date != full.study_date  # shifted
     assert store.deidentified_copy(ct_study, Options(dates=Dates.FULL)) == full
+
+
+def test_teaching_package_may_retain_patient_characteristics(
+    store: StudyStore, ct_study: str
+) -> None:
+    remap, _ = teaching_studies(store, [ct_study], Options(patient_characteristics=True))
+    copy = store.study(remap(ct_study, ct_study))
+    assert copy is not None and copy.deidentified_from == ct_study
+    (first, *_) = store.instances(copy.study_uid)
+    source = pydicom.dcmread(store.instances(ct_study)[0].path)
+    assert pydicom.dcmread(first.path).PatientSex == source.PatientSex != ""
