@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import burned_support
 import numpy as np
 import pydicom
 import pytest
 from cases_support import encode, real_file, snapshot
+from dciodvfy_support import errors
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian
 
@@ -102,7 +106,9 @@ def test_which_instances_need_redaction(samples: SamplePaths) -> None:
     assert needs_redaction(dx)
 
 
-def test_ultrasound_band_is_blanked_and_unredacted_capture_held_back(store: StudyStore) -> None:
+def test_ultrasound_band_is_blanked_and_unredacted_capture_held_back(
+    store: StudyStore, tmp_path: Path
+) -> None:
     us, sc = burned_support.ultrasound(), burned_support.screenshot()
     assert store.import_bytes([("us.dcm", encode(us)), ("sc.dcm", encode(sc))]).errors == ()
     outcome = store.deidentify(burned_support.STUDY)
@@ -125,6 +131,11 @@ def test_ultrasound_band_is_blanked_and_unredacted_capture_held_back(store: Stud
     assert outcome.renamed == {remap(us.SOPInstanceUID): redacted.copy_uid}
     codes = [c.CodeValue for c in copied.DeidentificationMethodCodeSequence]
     assert "113101" in codes and "Clean Pixel Data Option" in copied.DeidentificationMethod
+    written = tmp_path / "us.dcm"
+    us.save_as(written, enforce_file_format=True)
+    if shutil.which("dciodvfy"):  # the redacted, de-identified copy is no less valid
+        after, before = errors(record.path), errors(written)
+        assert after is not None and before is not None and after <= before
     report = outcome.report()
     assert report["held_back"] == [
         {

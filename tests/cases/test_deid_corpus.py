@@ -12,9 +12,6 @@ or pydicom cannot rewrite, has no baseline and is skipped (the count is asserted
 from __future__ import annotations
 
 import contextlib
-import re
-import shutil
-import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +21,7 @@ import highdicom as hd
 import numpy as np
 import pydicom
 import pytest
+from dciodvfy_support import errors, needs_dciodvfy
 from pydicom.data import get_testdata_file
 from pydicom.data.data_manager import DATA_ROOT, external_data_sources
 from pydicom.dataelem import DataElement
@@ -34,25 +32,13 @@ from server.cases import deid
 from server.cases.deid_rules import Action, Dates, Options, action_for
 from server.cases.redact import RedactionError, default_rectangles, needs_redaction, redact
 
-pytestmark = pytest.mark.skipif(shutil.which("dciodvfy") is None, reason="needs dicom3tools")
+pytestmark = needs_dciodvfy
 
 PROFILES = {
     "teaching": Options(),
     "basic": Options(dates=Dates.REMOVED, clean_descriptors=False),
     "full-dates+characteristics": Options(dates=Dates.FULL, patient_characteristics=True),
 }
-_UID = re.compile(r"(?<=UID )\S+|[0-9][0-9.]{7,}")  # UIDs change by design
-
-
-def errors(path: Path) -> set[str] | None:
-    """dciodvfy's error lines (UIDs masked), or None if it could not read the file."""
-    done = subprocess.run(
-        ["dciodvfy", str(path)], check=False, capture_output=True, text=True, timeout=60
-    )
-    lines = (done.stdout + done.stderr).splitlines()
-    if any("Dicom dataset read failed" in line for line in lines):
-        return None
-    return {_UID.sub("<uid>", " ".join(line.split())) for line in lines if line.startswith("Error")}
 
 
 def segmentation() -> Dataset:
