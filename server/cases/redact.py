@@ -96,25 +96,33 @@ def redact(ds: Dataset, rects: Sequence[Rect]) -> Dataset:
         pixels = ds.pixel_array.copy()
     except Exception as exc:  # pydicom raises many types for an undecodable syntax
         raise RedactionError(f"pixels cannot be decoded here: {exc}") from exc
+    if pixels.dtype not in _STORABLE:  # pydicom writes 8 and 16 bit samples only
+        raise RedactionError(f"{pixels.dtype} samples cannot be re-encoded here")
+    had_frames = "NumberOfFrames" in ds
     frames = int(ds.get("NumberOfFrames", 1) or 1)
     stack = pixels if frames > 1 else pixels[np.newaxis]
     photometric = str(ds.PhotometricInterpretation)
-    for frame in stack:
-        fill = frame.max() if photometric == "MONOCHROME1" else frame.min()
-        for x, y, w, h in rects:
-            frame[y : y + h, x : x + w] = fill
+    _blank(stack, rects, brightest=photometric == "MONOCHROME1")
     if photometric.startswith("YBR"):
         photometric = "RGB"  # pydicom decodes YBR to RGB
-    if pixels.dtype not in _STORABLE:  # pydicom writes 8 and 16 bit samples only
-        raise RedactionError(f"{pixels.dtype} samples cannot be re-encoded here")
     if syntax.is_compressed:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
-    bits = int(ds.BitsStored)
-    ds.set_pixel_data(
-        stack if frames > 1 else stack[0], photometric, bits, generate_instance_uid=False
-    )
+    ds.set_pixel_data(pixels, photometric, int(ds.BitsStored), generate_instance_uid=False)
+    if had_frames:
+        ds.NumberOfFrames = frames  # pydicom drops it for one frame; multi-frame IODs need it
+    for keyword in ("ExtendedOffsetTable", "ExtendedOffsetTableLengths"):
+        if keyword in ds:  # they describe the encapsulated fragments that are gone
+            delattr(ds, keyword)
     ds.BurnedInAnnotation = "NO"
     return ds
+
+
+def _blank(stack: np.ndarray, rects: Sequence[Rect], *, brightest: bool) -> None:
+    """Fill the rectangles of every frame (a view: ``stack`` shares the caller's pixels)."""
+    for frame in stack:
+        fill = frame.max() if brightest else frame.min()
+        for x, y, w, h in rects:
+            frame[y : y + h, x : x + w] = fill
 
 
 class RedactionPlan:

@@ -19,7 +19,7 @@ from server.cases import deid
 from server.cases.deid_copy import teaching_studies
 from server.cases.deid_rules import Dates, Options
 from server.cases.errors import DeidentificationRefused, StudyNotFound
-from server.cases.redact import RedactionPlan, needs_redaction
+from server.cases.redact import RedactionPlan, needs_redaction, redact
 from server.cases.store import StudyStore
 
 
@@ -209,3 +209,17 @@ def test_teaching_package_may_retain_patient_characteristics(
     (first, *_) = store.instances(copy.study_uid)
     source = pydicom.dcmread(store.instances(ct_study)[0].path)
     assert pydicom.dcmread(first.path).PatientSex == source.PatientSex != ""
+
+
+@pytest.mark.parametrize("frames", [1, 2])
+def test_multi_frame_keeps_its_frame_count_and_every_frame_is_blanked(frames: int) -> None:
+    ds = burned_support.ultrasound()
+    one = ds.pixel_array
+    ds.set_pixel_data(np.stack([one] * frames), "RGB", 8, generate_instance_uid=False)
+    ds.NumberOfFrames = frames  # US Multi-frame: Type 1 even for a single frame
+    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.3.1"
+    redact(ds, [(0, 0, 10, 5)])
+    assert ds.NumberOfFrames == frames and ds.BurnedInAnnotation == "NO"
+    pixels = ds.pixel_array if frames > 1 else ds.pixel_array[np.newaxis]
+    for frame in pixels:
+        assert (frame[:5, :10] == one.min()).all() and (frame[5:] == one[5:]).all()
