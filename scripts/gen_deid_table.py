@@ -21,6 +21,11 @@ generated module is committed; nothing is downloaded at run time. To regenerate:
     python scripts/gen_deid_table.py \\
         dicomanonymizer/dicom_anonymization_databases/dicomfields_2026c.py 2026c t.json 2024b
     ruff format server/cases/deid_table.py
+
+Inputs of the committed table (SHA-256): dicom_anonymizer-2.1.0-py3-none-any.whl
+bf642a6b43afd362faa2c7d2b101a3d4765cf85cf0d7590795e3ee556e636b8b; the JSON at 8670abd
+a99a35d1278e2bace8d90ff791b11aea2d45f1e3e1230388eb5224c9dbcd29e6. Regenerating from them
+gives the committed file byte for byte.
 """
 
 from __future__ import annotations

@@ -270,7 +270,7 @@ class StudyStore:
 
     def deidentify(self, study_uid: str, options: DeidOptions | None = None) -> DeidOutcome:
         """Like :meth:`deidentified_copy`, with what was redacted and held back."""
-        from server.cases import deid_copy  # noqa: PLC0415 - deid_copy imports this module
+        from server.cases import deid_copy  # noqa: PLC0415 - pixel code loads only for a copy
 
         return deid_copy.copy_study(self, study_uid, options)
 
