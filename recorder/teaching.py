@@ -11,12 +11,16 @@ uncompressed ``.tar``. Every event and the first snapshot go through a ``Scrubbe
   de-identification mapping, so the copy points at the de-identified copy of each study;
 - the room id and title become ``teaching`` / ``Teaching copy``.
 
+The studies' de-identification report (which instances had burned-in text redacted, which
+were held back) is written into the package as ``deidentification.json``.
+
 Snapshots are not copied: the writer rebuilds them from the scrubbed stream. Media files are
 copied as they are (voices and faces are not anonymized: say so to whoever shares the copy).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tarfile
 import tempfile
@@ -39,6 +43,7 @@ Remap = Callable[[str, str], str]  # (original study UID, UID in it) -> de-ident
 
 ROOM: Final = "teaching"
 TITLE: Final = "Teaching copy"
+REPORT: Final = "deidentification.json"
 _ID_FIELDS: Final = frozenset({"participant", "author", "driver", "by", "to"})
 
 
@@ -148,8 +153,12 @@ def studies_of(reader: RecordingReader) -> list[str]:
     return list(found)
 
 
-def export_teaching_copy(source: Path, out_dir: Path, remap: Remap) -> Path:
-    """Write ``<out_dir>/<copy id>.tar`` and return its path (blocking: run off the loop)."""
+def export_teaching_copy(
+    source: Path, out_dir: Path, remap: Remap, report: dict[str, object] | None = None
+) -> Path:
+    """Write ``<out_dir>/<copy id>.tar`` and return its path (blocking: run off the loop).
+    ``report`` (what the studies' de-identification redacted and held back) goes into the
+    package as ``REPORT``."""
     reader = RecordingReader(source)
     scrub, first = scrubber_for(reader, remap)
     original = reader.manifest
@@ -165,6 +174,8 @@ def export_teaching_copy(source: Path, out_dir: Path, remap: Remap) -> Path:
         done = writer.finish(original.ended_at or original.started_at, reason="teaching copy")
         tracks = _copy_media(source, directory, original.tracks, scrub)
         write_manifest(directory, replace(done, tracks=tracks))
+        if report is not None:
+            (directory / REPORT).write_text(json.dumps(report, indent=1), encoding="utf-8")
         package = out_dir / f"{copy_id}.tar"
         with tarfile.open(package, "w") as tar:
             tar.add(directory, arcname=copy_id)

@@ -23,6 +23,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from server import api, dicomweb, static
 from server.appstate import AppState, MediaSlot
+from server.cases import redaction_api
 from server.cases.store import StudyStore
 from server.cluster import Cluster, LocalCluster, local_journal
 from server.demo import prepare_demo_case
@@ -54,7 +55,13 @@ DEMO_TITLE = "Demo consultation"
 
 def extension_routes() -> list[BaseRoute]:
     """Routes of other features (DICOMweb, SFU, recorder): one line each."""
-    return [*dicomweb.routes(), *recorder_api.routes(), *redis_http.routes(), *turn.routes()]
+    return [
+        *dicomweb.routes(),
+        *recorder_api.routes(),
+        *redis_http.routes(),
+        *turn.routes(),
+        *redaction_api.routes(),
+    ]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [

@@ -1,13 +1,14 @@
 """``huizhen import PATH... [--room ROOM]``: import studies into the store, with a progress bar.
 
 Exit code 0 when every DICOM input was imported (or already stored), 1 when any input was
-rejected (each is listed with its name, code and reason) or a de-identification was refused,
-2 when attaching to the room failed. Non-DICOM files met while walking a folder (PNGs,
-READMEs) are skipped and listed as notices, as are instances stored without a decoder here
-("not renderable") and warnings the DICOM library raised — those are rows of the report,
-never tracebacks on the terminal, and never a reason to fail.
-``--deidentify`` makes a de-identified teaching copy of each imported study (PS3.15 Basic
-Profile, see ``deid.py``) and attaches the copies instead.
+rejected (each is listed with its name, code and reason) or an instance was held back from a
+de-identified copy, 2 when attaching to the room failed. Non-DICOM files met while walking a
+folder (PNGs, READMEs) are skipped and listed as notices, as are instances stored without a
+decoder here ("not renderable") and warnings the DICOM library raised — those are rows of the
+report, never tracebacks on the terminal, and never a reason to fail.
+``--deidentify`` makes a de-identified teaching copy of each imported study (PS3.15 Table
+E.1-1, see ``deid.py`` and ``cli_deid.py`` for the options and redaction) and attaches the
+copies instead.
 With ``--room`` and ``--server`` the imported studies are attached to that room of a running
 server through its admin API (``POST /api/rooms/{room}/studies``); without ``--server`` the
 studies are only imported (the store is shared through ``--data-dir``).
@@ -26,13 +27,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from server.cases.errors import (
-    BadInput,
-    DeidentificationRefused,
-    ImportNotice,
-    InputCode,
-    NoticeCode,
+from server.cases.cli_deid import (
+    CharacteristicsOption,
+    DatesOption,
+    RedactOption,
+    apply_redactions,
+    deidentify_studies,
 )
+from server.cases.deid_rules import Dates, Options
+from server.cases.errors import BadInput, ImportNotice, NoticeCode
 from server.cases.store import ImportReport, Limits, StudyStore
 from server.settings import settings_from_env
 
@@ -64,9 +67,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     deidentify: Annotated[
         bool, typer.Option(help="Also make de-identified teaching copies (attached instead)")
     ] = False,
-    allow_burned_in: Annotated[
-        bool, typer.Option(help="De-identify studies flagged Burned In Annotation anyway")
-    ] = False,
+    dates: DatesOption = Dates.SHIFTED,
+    patient_characteristics: CharacteristicsOption = False,
+    redact: RedactOption = None,
 ) -> None:
     """Import DICOM studies into the store (each valid instance is kept)."""
     console = Console()
@@ -79,7 +82,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     _print_report(store, report, console)
     studies = report.studies
     if deidentify:
-        studies, refused = _deidentify(store, studies, allow_burned_in, console)
+        apply_redactions(store, redact)
+        options = Options(dates=dates, patient_characteristics=patient_characteristics)
+        studies, refused = deidentify_studies(store, studies, options, console)
         report = replace(report, errors=report.errors + refused)
     attach_failed = False
     if room is not None and studies:
@@ -97,9 +102,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
 def deidentify_command(
     study_uids: Annotated[list[str], typer.Argument(help="Study Instance UIDs in the store")],
     data_dir: Annotated[Path | None, typer.Option(help="Data directory [HUIZHEN_DATA_DIR]")] = None,
-    allow_burned_in: Annotated[
-        bool, typer.Option(help="De-identify studies flagged Burned In Annotation anyway")
-    ] = False,
+    dates: DatesOption = Dates.SHIFTED,
+    patient_characteristics: CharacteristicsOption = False,
+    redact: RedactOption = None,
 ) -> None:
     """Store de-identified teaching copies of stored studies and print their UIDs."""
     console = Console()
@@ -108,29 +113,11 @@ def deidentify_command(
     for uid in missing:
         console.print(f"[red]{uid}: not in the store[/red]")
     found = tuple(uid for uid in study_uids if uid not in missing)
-    _, refused = _deidentify(store, found, allow_burned_in, console)
+    apply_redactions(store, redact)
+    options = Options(dates=dates, patient_characteristics=patient_characteristics)
+    _, refused = deidentify_studies(store, found, options, console)
     if missing or refused:
         raise typer.Exit(1)
-
-
-def _deidentify(
-    store: StudyStore, studies: tuple[str, ...], allow_burned_in: bool, console: Console
-) -> tuple[tuple[str, ...], tuple[BadInput, ...]]:
-    """De-identified copies of ``studies``: (their UIDs, the refusals as import errors)."""
-    copies: list[str] = []
-    refused: list[BadInput] = []
-    for uid in studies:
-        try:
-            outcome = store.deidentify(uid, allow_burned_in=allow_burned_in)
-        except DeidentificationRefused as exc:
-            refused.append(BadInput(uid, InputCode.BURNED_IN_ANNOTATION, str(exc)))
-            console.print(f"[red]{uid}: {exc.code.value}: {exc} (--allow-burned-in)[/red]")
-            continue
-        for warning in outcome.warnings:
-            console.print(f"[yellow]warning: {warning}[/yellow]")
-        console.print(f"de-identified copy of {uid}: [bold]{outcome.study.study_uid}[/bold]")
-        copies.append(outcome.study.study_uid)
-    return tuple(copies), tuple(refused)
 
 
 def _import_with_progress(store: StudyStore, paths: list[Path], console: Console) -> ImportReport:

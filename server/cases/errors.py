@@ -4,7 +4,7 @@ Tree::
 
     CasesError                  base of everything raised by ``server.cases``
     ├── StudyNotFound           a study UID the store does not hold
-    └── DeidentificationRefused the study is flagged Burned In Annotation = YES
+    └── DeidentificationRefused every instance of the study has burned-in text, unredacted
 
 A bad *input file* is not raised: the importer reports it as an :class:`BadInput`
 (name, stable code, human reason) and stores the good files beside it. A file that is
@@ -30,7 +30,7 @@ class InputCode(enum.StrEnum):
     UID_CONFLICT = "uid_conflict"
     MISSING_UID = "missing_uid"
     UNREADABLE = "unreadable"  # the OS refused to read it (permissions, vanished)
-    BURNED_IN_ANNOTATION = "burned_in_annotation"  # de-identification refused (CLI report)
+    BURNED_IN_ANNOTATION = "burned_in_annotation"  # held back from a teaching copy: unredacted
     STORE_FAILED = "store_failed"  # our side failed (disk full, database locked): study undone
 
 
@@ -71,14 +71,15 @@ class StudyNotFound(CasesError):
 
 
 class DeidentificationRefused(CasesError):
-    """Raised with code ``burned_in_annotation`` unless the caller allows it."""
+    """Raised with code ``burned_in_annotation``: nothing left to copy once every instance
+    with burned-in text and no redaction is held back."""
 
     code = InputCode.BURNED_IN_ANNOTATION
 
     def __init__(self, study_uid: str, sop_uids: tuple[str, ...]) -> None:
         super().__init__(
-            f"study {study_uid!r} has {len(sop_uids)} instance(s) flagged Burned In Annotation;"
-            " pass allow_burned_in=True to de-identify anyway"
+            f"study {study_uid!r}: all {len(sop_uids)} instance(s) held back (burned-in text);"
+            " set redaction rectangles for their series first"
         )
         self.study_uid = study_uid
         self.sop_uids = sop_uids

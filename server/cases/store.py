@@ -27,11 +27,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from server.cases import importer, sources
 from server.cases.errors import BadInput, ImportNotice, InputCode
 from server.cases.index import Index, InstanceRow, SeriesRow, StudySummary
 from server.cases.sources import Candidate, Limits, Staged, Unusable
+
+if TYPE_CHECKING:
+    from server.cases.deid_copy import DeidOutcome
+    from server.cases.deid_rules import Options as DeidOptions
 
 __all__ = ["ImportReport", "InstanceRecord", "Limits", "SeriesRecord", "StudyRecord", "StudyStore"]
 
@@ -265,15 +270,15 @@ class StudyStore:
         )
 
     # --- de-identification -------------------------------------------------------------
-    def deidentified_copy(self, study_uid: str, *, allow_burned_in: bool = False) -> StudyRecord:
+    def deidentified_copy(self, study_uid: str, options: DeidOptions | None = None) -> StudyRecord:
         """A de-identified copy stored as a new study (idempotent: same copy every time)."""
-        return self.deidentify(study_uid, allow_burned_in=allow_burned_in).study
+        return self.deidentify(study_uid, options).study
 
-    def deidentify(self, study_uid: str, *, allow_burned_in: bool = False) -> DeidOutcome:
-        """Like :meth:`deidentified_copy`, with the warnings (burned-in annotation allowed)."""
-        from server.cases import deid  # noqa: PLC0415 - deid imports this module's records
+    def deidentify(self, study_uid: str, options: DeidOptions | None = None) -> DeidOutcome:
+        """Like :meth:`deidentified_copy`, with what was redacted and held back."""
+        from server.cases import deid_copy  # noqa: PLC0415 - pixel code loads only for a copy
 
-        return deid.copy_study(self, study_uid, allow_burned_in=allow_burned_in)
+        return deid_copy.copy_study(self, study_uid, options)
 
 
 STALE_STAGING_S = 24 * 3600.0  # older staging folders were left by a crashed import
@@ -319,12 +324,6 @@ def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> boo
         reason = f"SOP Instance UID {sop} was stored meanwhile with different content"
         raise _Conflict(BadInput(item.staged.name, InputCode.UID_CONFLICT, reason))
     return True
-
-
-@dataclass(frozen=True)
-class DeidOutcome:
-    study: StudyRecord
-    warnings: tuple[str, ...]
 
 
 def _study_record(summary: StudySummary) -> StudyRecord:

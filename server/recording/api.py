@@ -41,7 +41,8 @@ from recorder.reader import RecordingReader
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.auth import ApiError, bearer_token, is_api_key, json_body
-from server.cases.deid import store_secret, uid_mapper
+from server.cases.deid_copy import teaching_studies
+from server.cases.deid_rules import Options
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
 from server.recording.service import RecorderService
@@ -266,37 +267,37 @@ async def mint_viewer_token(request: Request) -> Response:
 
 
 async def teaching_copy(request: Request) -> Response:
-    """Export a de-identified, name-free package of the recording (hosts and admins)."""
+    """Export a de-identified, name-free package of the recording (hosts and admins).
+    Body (optional): ``{"patient_characteristics": true}`` retains age, sex, size, weight."""
     access = _access(request)
     directory, manifest = await _recording(request, access)
     if not access.manage:
         raise ApiError(ErrorCode.FORBIDDEN, "only hosts export teaching copies")
     if manifest.status is Status.RECORDING:
         raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
+    keep = (await json_body(request)).get("patient_characteristics", False)
+    if not isinstance(keep, bool):
+        raise ApiError(ErrorCode.BAD_REQUEST, "patient_characteristics must be true or false")
     store = app_state(request).studies
     out = app_state(request).settings.data_dir / TEACHING_DIR
+    options = Options(patient_characteristics=keep)
     try:
-        package = await asyncio.to_thread(_export, directory, out, store)
+        package = await asyncio.to_thread(_export, directory, out, store, options)
     except CasesError as exc:
         raise ApiError(ErrorCode.CONFLICT, f"cannot de-identify a study: {exc}") from None
     return FileResponse(package, media_type="application/x-tar", filename=package.name)
 
 
-def _export(directory: Path, out: Path, store: StudyStore | None) -> Path:
+def _export(directory: Path, out: Path, store: StudyStore | None, options: Options) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     studies = studies_of(_reader(directory))
     if studies and store is None:
         raise ApiError(ErrorCode.UNAVAILABLE, "no study store to de-identify the studies with")
-    secret = b""
-    if store is not None:
-        secret = store_secret(store.root)
-        for study in studies:
-            store.deidentified_copy(study)  # the copy the package points at must exist
-
-    def remap(study: str, uid: str) -> str:
-        return uid_mapper(secret, study)(uid)
-
-    return export_teaching_copy(directory, out, remap)
+    if store is None:
+        return export_teaching_copy(directory, out, lambda _study, uid: uid)
+    # the copies the package points at must exist; burned-in text redacted or held back
+    remap, report = teaching_studies(store, studies, options)
+    return export_teaching_copy(directory, out, remap, report)
 
 
 def routes() -> list[BaseRoute]:

@@ -1,20 +1,20 @@
-"""De-identified teaching copies: the Basic Profile, consistent UIDs, untouched pixels."""
+"""De-identification of one dataset: Table E.1-1 as generated, the options, the UID map."""
 
 from __future__ import annotations
 
+import copy
+
 import pydicom
 import pytest
-from cases_support import encode, real_file, snapshot
 from pydicom.datadict import dictionary_VR, keyword_for_tag
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from samples import SamplePaths
 from server.cases import deid
-from server.cases.deid_table import PROFILE, RAW_PROFILE, Action, resolve
-from server.cases.errors import DeidentificationRefused, StudyNotFound
-from server.cases.store import StudyStore
+from server.cases.deid_rules import Action, Dates, Options, action_for, basic_removes, resolve
+from server.cases.deid_table import EDITION, REPEATING, TABLE
 
+BASIC = Options(dates=Dates.REMOVED, clean_descriptors=False)
 VALUES: dict[str, object] = {
     "PN": "Doe^Jane",
     "DA": "20240102",
@@ -35,9 +35,29 @@ VALUES: dict[str, object] = {
     "OB": b"secret",
     "UL": 7,
     "US": 7,
+    "SS": 7,
+    "FD": 7.0,
+    "FL": 7.0,
     "UC": "secret",
     "UR": "http://secret",
+    "SV": 7,
+    "UV": 7,
+    "OW": b"secret",
 }
+# The leaks issue 11 found in the previous hand-made table (Table E.1-1 removes them all).
+KNOWN_LEAKS = (
+    "PerformedProcedureStepEndDate",
+    "PerformedProcedureStepEndTime",
+    "DateOfSecondaryCapture",
+    "TimeOfSecondaryCapture",
+    "SecondaryCaptureDeviceID",
+    "UniqueDeviceIdentifier",
+    "PresentationCreationDate",
+    "PresentationCreationTime",
+    "ScheduledProcedureStepID",
+    "ClinicalTrialSeriesID",
+    "RadiopharmaceuticalStartTime",
+)
 
 
 def item_with_name() -> Dataset:
@@ -48,68 +68,151 @@ def item_with_name() -> Dataset:
 
 
 def full_dataset() -> Dataset:
-    """A dataset holding every attribute of the profile (plus private, curve, overlay data)."""
+    """A dataset holding every attribute of the table (plus private, curve, overlay)."""
     ds = Dataset()
-    for tag in PROFILE:
+    for tag in TABLE:
         if tag >> 16 in (0x0002, 0x0000, 0xFFFA, 0xFFFC, 0x0004):
             continue  # file meta, command, digital signatures, padding, DICOMDIR groups
-        vr = dictionary_VR(tag).split(" or ")[0]
-        if vr == "SQ":
-            ds.add_new(tag, vr, Sequence([item_with_name()]))
-        else:
-            ds.add_new(tag, vr, VALUES[vr])
+        try:
+            vr = dictionary_VR(tag).split(" or ")[0]
+        except KeyError:
+            continue  # too new for pydicom's dictionary
+        value = Sequence([item_with_name()]) if vr == "SQ" else VALUES[vr]
+        ds.add_new(tag, vr, value)
     ds.SOPInstanceUID = "1.2.3.4.6"
     ds.StudyInstanceUID = "1.2.3.4.7"
     ds.add_new(0x00091001, "LO", "private secret")
     ds.add_new(0x50000010, "US", 3)  # curve
+    ds.add_new(0x60000010, "US", 2)  # overlay rows: goes with its overlay data
     ds.add_new(0x60003000, "OW", b"\1\0" * 8)  # overlay data
     ds.add_new(0x60004000, "LT", "overlay comment")
     ds.Rows = 2
     return ds
 
 
-def test_every_profile_tag_is_handled() -> None:
+def test_the_table_is_the_standards_every_row() -> None:
+    assert EDITION == "2026c"
+    assert len(TABLE) + len(REPEATING) + 1 == 655  # every row of Table E.1-1 (2026c)
+    for keyword in KNOWN_LEAKS:
+        tag = pydicom.datadict.tag_for_keyword(keyword)
+        assert tag is not None and basic_removes(tag), keyword
+    assert resolve("X/Z") is Action.EMPTY
+    assert resolve("X/Z/U*") is Action.UID
+    assert resolve("X/D") is Action.DUMMY and resolve("Z/D") is Action.DUMMY
+    assert resolve("X/Z/D") is Action.DUMMY
+    assert resolve("X") is Action.REMOVE and resolve("U") is Action.UID
+
+
+def test_every_table_tag_is_handled_by_the_basic_profile() -> None:
     original = full_dataset()
     remap = deid.uid_mapper(b"k" * 32, "1.2.3.4.7")
-    cleaned = deid.deidentify_dataset(full_dataset(), remap)
-    for tag in (elem.tag for elem in original):
-        action = PROFILE.get(int(tag))
+    cleaned = deid.deidentify_dataset(full_dataset(), remap, BASIC)
+    for elem in original:
+        action = action_for(int(elem.tag), BASIC)
         if action is None:
             continue
-        name = keyword_for_tag(tag)
-        before = original[tag]
+        name = keyword_for_tag(elem.tag) or str(elem.tag)
         if action is Action.REMOVE:
-            assert tag not in cleaned, name
-        elif action is Action.EMPTY:
-            assert tag in cleaned and not cleaned[tag].value, name
-        elif action is Action.UID and before.VR == "UI":
-            assert cleaned[tag].value == remap(str(before.value)), name
-        elif before.VR == "SQ":  # dummy/UID sequences keep their items, cleaned inside
-            for item in cleaned[tag].value:
+            assert elem.tag not in cleaned, name
+        elif action is Action.EMPTY and elem.VR != "SQ":
+            assert elem.tag in cleaned and not cleaned[elem.tag].value, name
+        elif action is Action.UID and elem.VR == "UI":
+            assert cleaned[elem.tag].value == remap(str(elem.value)), name
+        elif elem.VR == "SQ":  # kept sequences keep their items, cleaned inside
+            for item in cleaned[elem.tag].value:
                 assert "PersonName" not in item or item.PersonName != "Doe^Jane", name
         else:
-            assert cleaned[tag].value != before.value, name
-    for private_or_overlay in (0x00091001, 0x50000010, 0x60003000, 0x60004000):
-        assert private_or_overlay not in cleaned
+            assert cleaned[elem.tag].value != elem.value, name
+    for private_curve_overlay in (0x00091001, 0x50000010, 0x60000010, 0x60003000, 0x60004000):
+        assert private_curve_overlay not in cleaned
     assert cleaned.Rows == 2  # attributes outside the profile are kept
 
 
-def test_profile_table_size_and_compound_resolution() -> None:
-    assert len(PROFILE) >= 80
-    assert resolve("X/Z") is Action.EMPTY
-    assert resolve("X/Z/U*") is Action.UID
-    assert resolve("X/D") is Action.DUMMY
-    assert resolve("X") is Action.REMOVE and resolve("U") is Action.UID
-    assert RAW_PROFILE[0x00100010] == "Z" and PROFILE[0x00100010] is Action.EMPTY
+def test_known_leaks_are_gone_or_shifted() -> None:
+    ds = Dataset()
+    ds.StudyInstanceUID, ds.SOPInstanceUID = "1.2.3.4.7", "1.2.3.4.8"
+    ds.StudyDate = "20240301"
+    for keyword in KNOWN_LEAKS:
+        vr = dictionary_VR(keyword)
+        setattr(ds, keyword, {"DA": "20240302", "TM": "101112"}.get(vr, "ID-42"))
+    radiopharmaceutical = Dataset()
+    radiopharmaceutical.RadiopharmaceuticalStartTime = "090000"
+    ds.RadiopharmaceuticalInformationSequence = [radiopharmaceutical]
+    remap = deid.uid_mapper(b"k", "1.2.3.4.7")
+    basic = deid.deidentify_dataset(copy.deepcopy(ds), remap, BASIC)
+    for keyword in KNOWN_LEAKS:
+        assert keyword not in basic, keyword
+    assert "RadiopharmaceuticalStartTime" not in basic.RadiopharmaceuticalInformationSequence[0]
+    shifted = deid.deidentify_dataset(copy.deepcopy(ds), remap, Options(), shift_days=10)
+    assert shifted.StudyDate == "20240220"  # moved back ten days
+    assert shifted.get("PerformedProcedureStepEndDate") in (None, "20240221")  # interval kept
+    for keyword in (
+        "ScheduledProcedureStepID",
+        "ClinicalTrialSeriesID",
+        "SecondaryCaptureDeviceID",
+    ):
+        assert keyword not in shifted, keyword
 
 
-def test_deidentification_attributes_are_set() -> None:
-    cleaned = deid.deidentify_dataset(full_dataset(), deid.uid_mapper(b"k", "1.2.3.4.7"))
+def test_identity_attributes_name_the_edition_and_options() -> None:
+    ds = full_dataset()
+    cleaned = deid.deidentify_dataset(ds, deid.uid_mapper(b"k", "1.2.3.4.7"))
     assert cleaned.PatientIdentityRemoved == "YES"
-    assert "Basic Application" in cleaned.DeidentificationMethod
-    (code,) = cleaned.DeidentificationMethodCodeSequence
-    assert (code.CodeValue, code.CodingSchemeDesignator) == ("113100", "DCM")
-    assert code.CodeMeaning == "Basic Application Confidentiality Profile"
+    assert cleaned.DeidentificationMethod[0] == f"PS3.15 {EDITION} Table E.1-1 Basic Profile"
+    assert all(len(v) <= 64 for v in cleaned.DeidentificationMethod)
+    codes = [
+        (c.CodeValue, c.CodingSchemeDesignator) for c in cleaned.DeidentificationMethodCodeSequence
+    ]
+    assert codes == [("113100", "DCM"), ("113107", "DCM"), ("113105", "DCM")]
+    assert cleaned.LongitudinalTemporalInformationModified == "MODIFIED"
+    full = Options(dates=Dates.FULL, clean_descriptors=False, patient_characteristics=True)
+    kept = deid.deidentify_dataset(full_dataset(), deid.uid_mapper(b"k", "1.2.3.4.7"), full)
+    codes = [c.CodeValue for c in kept.DeidentificationMethodCodeSequence]
+    assert codes == ["113100", "113106", "113108"]
+    assert kept.LongitudinalTemporalInformationModified == "UNMODIFIED"
+    assert kept.StudyDate == "20240102" and kept.PatientAge == "042Y"
+    assert kept.PatientSex == "SECRET"  # Retain Patient Characteristics keeps Patient's Sex
+
+
+def test_patient_characteristics_are_a_choice() -> None:
+    ds = Dataset()
+    ds.PatientAge, ds.PatientSex, ds.PatientWeight, ds.PatientSize = "042Y", "F", "61", "1.6"
+    remap = deid.uid_mapper(b"k", "1")
+    without = deid.deidentify_dataset(copy.deepcopy(ds), remap, Options())
+    assert "PatientAge" not in without and "PatientWeight" not in without
+    assert "PatientSex" in without and not without.PatientSex
+    kept = deid.deidentify_dataset(copy.deepcopy(ds), remap, Options(patient_characteristics=True))
+    assert (kept.PatientAge, kept.PatientSex, kept.PatientWeight) == ("042Y", "F", 61)
+
+
+def test_date_shift_keeps_intervals_and_is_fixed_per_study() -> None:
+    assert deid.shift_date("20240301", 1) == "20240229"
+    assert deid.shift_date("20240301101112.5+0800", 366) == "20230301101112.5+0800"
+    assert deid.shift_date("20240301-20240310", 1) == "20240229-20240309"
+    assert deid.shift_date("garbage", 5) == "19000101"
+    shift = deid.date_shift(b"secret", "1.2.3")
+    assert shift == deid.date_shift(b"secret", "1.2.3") and 1 <= shift <= deid.MAX_SHIFT_DAYS
+    assert deid.date_shift(b"secret", "1.2.4") != shift
+    ds = Dataset()
+    ds.StudyDate, ds.ContentDate, ds.PatientBirthDate = "20240301", "20240305", "19700101"
+    ds.AcquisitionDateTime = "20240302120000"
+    out = deid.deidentify_dataset(ds, deid.uid_mapper(b"k", "1"), Options(), shift_days=30)
+    assert (out.StudyDate, out.ContentDate) == ("20240131", "20240204")
+    assert out.AcquisitionDateTime == "20240201120000"
+    assert "PatientBirthDate" in out and not out.PatientBirthDate  # Z, not a date to shift
+
+
+def test_clean_descriptors_keeps_the_text_without_identifiers() -> None:
+    ds = Dataset()
+    ds.PatientName, ds.PatientID, ds.AccessionNumber = "Doe^Jane", "PID12345", "ACC777"
+    ds.InstitutionName = "County Hospital"
+    ds.StudyDescription = "CT chest for JANE DOE (PID12345), acc ACC777, County Hospital"
+    ds.SeriesDescription = "axial 5mm"
+    out = deid.deidentify_dataset(ds, deid.uid_mapper(b"k", "1"), Options())
+    assert out.StudyDescription == "CT chest for *** *** (***), acc ***, ***"
+    assert out.SeriesDescription == "axial 5mm"
+    basic = deid.deidentify_dataset(copy.deepcopy(ds), deid.uid_mapper(b"k", "1"), BASIC)
+    assert "StudyDescription" not in basic and "SeriesDescription" not in basic
 
 
 def test_uid_mapping_is_consistent_within_a_study_and_differs_across() -> None:
@@ -120,90 +223,11 @@ def test_uid_mapping_is_consistent_within_a_study_and_differs_across() -> None:
     assert deid.uid_mapper(b"other", "1.2.3")("1.2.3.9") != a("1.2.3.9")
 
 
-@pytest.fixture
-def ct_study(store: StudyStore, samples: SamplePaths) -> str:
-    """Five CT slices; slice 2 references slice 1 (Source Image Sequence) and has a private tag."""
-    items = []
-    first = pydicom.dcmread(samples.ct_files[0])
-    for index, path in enumerate(samples.ct_files[:5]):
-        ds = pydicom.dcmread(path)
-        if index == 1:
-            ref = Dataset()
-            ref.ReferencedSOPClassUID = first.SOPClassUID
-            ref.ReferencedSOPInstanceUID = first.SOPInstanceUID
-            ds.SourceImageSequence = [ref]
-            ds.add_new(0x00111010, "LO", "private note")
-        items.append((path.name, encode(ds)))
-    assert store.import_bytes(items).errors == ()
-    return str(first.StudyInstanceUID)
-
-
-def test_deidentified_copy_is_a_new_consistent_study(store: StudyStore, ct_study: str) -> None:
-    source_before = store.study(ct_study)
-    bytes_before = {r.sop_uid: r.path.read_bytes() for r in store.instances(ct_study)}
-    copy = store.deidentified_copy(ct_study)
-    assert copy.study_uid != ct_study and copy.deidentified_from == ct_study
-    assert copy.instance_count == 5 and copy.patient_name == ""
-    source_study = store.study(ct_study)
-    assert source_study is not None and source_study.patient_name == "Synthetic^CT Phantom"
-    copies = [pydicom.dcmread(r.path) for r in store.instances(copy.study_uid)]
-    assert {d.StudyInstanceUID for d in copies} == {copy.study_uid}
-    assert len({d.SeriesInstanceUID for d in copies}) == 1
-    assert len({d.FrameOfReferenceUID for d in copies}) == 1
-    assert all(d.file_meta.MediaStorageSOPInstanceUID == d.SOPInstanceUID for d in copies)
-    remap = deid.uid_mapper(deid.store_secret(store.root), ct_study)
-    by_uid = {d.SOPInstanceUID: d for d in copies}
-    for record in store.instances(ct_study):
-        source = pydicom.dcmread(record.path)
-        copied = by_uid[remap(record.sop_uid)]
-        assert copied.PixelData == source.PixelData  # pixels untouched
-        assert copied.file_meta.TransferSyntaxUID == source.file_meta.TransferSyntaxUID
-        assert copied.PatientIdentityRemoved == "YES"
-        assert "PatientBirthDate" in copied and not copied.PatientBirthDate
-        assert "InstitutionName" in copied and not copied.InstitutionName
-        assert not any(elem.tag.is_private for elem in copied)
-        if "SourceImageSequence" in copied:  # the reference follows the remapped instance
-            ref = copied.SourceImageSequence[0].ReferencedSOPInstanceUID
-            assert ref in by_uid
-    assert store.study(ct_study) == source_before  # the source study is untouched
-    assert {r.sop_uid: r.path.read_bytes() for r in store.instances(ct_study)} == bytes_before
-
-
-def test_deidentified_copy_is_idempotent(store: StudyStore, ct_study: str) -> None:
-    first = store.deidentified_copy(ct_study)
-    before = snapshot(store)
-    assert store.deidentified_copy(ct_study) == first
-    assert snapshot(store) == before
-
-
-def test_compressed_study_keeps_its_encapsulated_pixels(store: StudyStore) -> None:
-    path = real_file("JPEG2000.dcm")
-    assert store.import_paths([path]).errors == ()
-    source = pydicom.dcmread(path)
-    copy = store.deidentified_copy(str(source.StudyInstanceUID))
-    (record,) = store.instances(copy.study_uid)
-    copied = pydicom.dcmread(record.path)
-    assert copied.PixelData == source.PixelData
-    assert copied.file_meta.TransferSyntaxUID == source.file_meta.TransferSyntaxUID
-
-
-def test_burned_in_annotation_is_refused_unless_allowed(
-    store: StudyStore, samples: SamplePaths
-) -> None:
-    ds = pydicom.dcmread(samples.radiograph)
-    ds.BurnedInAnnotation = "YES"
-    assert store.import_bytes([("burned.dcm", encode(ds))]).errors == ()
-    before = snapshot(store)
-    with pytest.raises(DeidentificationRefused) as refused:
-        store.deidentified_copy(str(ds.StudyInstanceUID))
-    assert refused.value.code == "burned_in_annotation"
-    assert refused.value.sop_uids == (str(ds.SOPInstanceUID),)
-    assert snapshot(store) == before
-    outcome = store.deidentify(str(ds.StudyInstanceUID), allow_burned_in=True)
-    assert outcome.warnings and "BurnedInAnnotation" in outcome.warnings[0]
-    assert outcome.study.deidentified_from == ds.StudyInstanceUID
-
-
-def test_unknown_study(store: StudyStore) -> None:
-    with pytest.raises(StudyNotFound):
-        store.deidentified_copy("1.2.3.4")
+@pytest.mark.parametrize("dates", list(Dates))
+def test_dummies_replace_type_1_values(dates: Dates) -> None:
+    """ContentDate/Time and DeviceSerialNumber are Type 1 in a SEG: never emptied."""
+    ds = Dataset()
+    ds.ContentDate, ds.ContentTime, ds.DeviceSerialNumber = "20240301", "101112", "SN-9"
+    out = deid.deidentify_dataset(ds, deid.uid_mapper(b"k", "1"), Options(dates=dates), 3)
+    assert out.ContentDate and out.ContentTime and out.DeviceSerialNumber
+    assert out.DeviceSerialNumber != "SN-9"

@@ -78,7 +78,9 @@ def test_deidentify_option_makes_teaching_copies(samples: SamplePaths, tmp_path:
     assert sorted(s.deidentified_from is not None for s in studies) == [False, True]
 
 
-def test_deidentify_refuses_burned_in_annotation(samples: SamplePaths, tmp_path: Path) -> None:
+def test_deidentify_holds_back_burned_in_text_until_redacted(
+    samples: SamplePaths, tmp_path: Path
+) -> None:
     ds = pydicom.dcmread(samples.radiograph)
     ds.BurnedInAnnotation = "YES"
     burned = tmp_path / "burned.dcm"
@@ -86,9 +88,15 @@ def test_deidentify_refuses_burned_in_annotation(samples: SamplePaths, tmp_path:
     args = ["import", str(burned), "--deidentify", "--data-dir", str(tmp_path / "d")]
     refused = CliRunner().invoke(app, args)
     assert refused.exit_code == 1 and "burned_in_annotation" in refused.output
-    allowed = CliRunner().invoke(app, [*args, "--allow-burned-in"])
+    assert "held back" in refused.output
+    bad = CliRunner().invoke(app, [*args, "--redact", f"{ds.SeriesInstanceUID}=1,2,3"])
+    assert bad.exit_code == 2 and "--redact" in bad.output
+    redact = f"{ds.SeriesInstanceUID}=0,0,64,16;0,100,32,8"
+    allowed = CliRunner().invoke(app, [*args, "--redact", redact, "--dates", "full"])
     assert allowed.exit_code == 0, allowed.output
-    assert "warning:" in allowed.output
+    assert f"redacted {ds.SOPInstanceUID}" in allowed.output.replace("\n", "")
+    (copy,) = [s for s in StudyStore(store_root(tmp_path / "d")).studies() if s.deidentified_from]
+    assert copy.study_date == ds.StudyDate  # --dates full keeps them
 
 
 def test_deidentify_command(samples: SamplePaths, tmp_path: Path) -> None:

@@ -179,6 +179,7 @@ async def test_api_authorization_and_queries(
         with tarfile.open(fileobj=io.BytesIO(package.content)) as tar:
             names = tar.getnames()
         assert any(n.endswith("/events.msgpack") for n in names)
+        assert any(n.endswith("/deidentification.json") for n in names)  # the export report
         assert all(n.startswith("teaching-") for n in names)
         assert as_host.delete(f"/api/recordings/{rid}").status_code == 204
         assert as_host.get(f"/api/recordings/{rid}").status_code == 404

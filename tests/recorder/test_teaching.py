@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tarfile
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from rec_scripted import DOC, HOST, Scripted
 from test_writer_reader import record
 
 from recorder.reader import RecordingReader
-from recorder.teaching import export_teaching_copy, scrubber_for, studies_of
+from recorder.teaching import REPORT, export_teaching_copy, scrubber_for, studies_of
 from recorder.writer import WriterOptions
 from server.cases.deid import uid_mapper
 from session.commands import PostChat
@@ -55,3 +56,16 @@ def test_studies_of_lists_attached_studies(tmp_path: Path) -> None:
     script = Scripted(seed=1)
     steps = script.opening() + list(script.run(20))
     assert studies_of(record(tmp_path, steps, WriterOptions())) == []
+
+
+def test_the_export_report_is_in_the_package(tmp_path: Path) -> None:
+    script = Scripted(seed=3)
+    source = record(tmp_path, script.opening() + list(script.run(10)), WriterOptions())
+    out = tmp_path / "out"
+    out.mkdir()
+    report = {"studies": [{"study": "2.25.1", "redacted": [{"sop": "1.2"}], "held_back": []}]}
+    package = export_teaching_copy(source.directory, out, remap, report)
+    with tarfile.open(package) as tar:
+        (member,) = [m for m in tar.getmembers() if m.name.endswith("/" + REPORT)]
+        extracted = tar.extractfile(member)
+        assert extracted is not None and json.loads(extracted.read()) == report
