@@ -89,6 +89,9 @@ class Settings:
     room_log_size: int = 4096
     limits: Limits = field(default_factory=Limits)
     redis_url: str | None = None
+    # Without Redis: rooms live in <data_dir>/rooms.sqlite3 and survive a restart (or kill -9).
+    # "memory": rooms are lost with the process (a throw-away demo, some tests).
+    room_store: str = "sqlite"
     ice_servers: tuple[IceServer, ...] = ()
     # The SFU's host candidates (the addresses browsers send media to). Empty: every
     # interface but loopback (aioice's choice). Pin it on a multi-homed node, or to
@@ -172,6 +175,12 @@ def _load_or_create_secrets(data_dir: Path) -> dict[str, str]:
     return fresh
 
 
+def _room_store(value: str) -> str:
+    if value not in ("sqlite", "memory"):
+        raise ValueError(f"want sqlite or memory, got {value!r}")
+    return value
+
+
 _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_HOST": ("host", str),
     "HUIZHEN_PORT": ("port", int),
@@ -184,6 +193,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_COALESCE_MS": ("coalesce_s", lambda v: float(v) / 1000.0),
     "HUIZHEN_OFFLINE_GRACE": ("offline_grace_s", float),
     "HUIZHEN_REDIS_URL": ("redis_url", str),
+    "HUIZHEN_ROOM_STORE": ("room_store", _room_store),
     "HUIZHEN_ICE_SERVERS": ("ice_servers", parse_ice_servers),
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),

@@ -47,12 +47,15 @@ async def impl(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 
 
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def live_server(request: pytest.FixtureRequest) -> object:
-    """Overrides the root ``live_server``: the embedded default, or one node on a real Redis
-    (Redis is started first so that it outlives the server's shutdown)."""
-    overrides = {}
-    if request.param == "redis":
+    """Overrides the root ``live_server``: rooms in memory, the embedded durable default, or
+    one node on a real Redis (Redis is started first so that it outlives the server's
+    shutdown)."""
+    overrides: dict[str, str] = {}
+    if request.param != "redis":
+        overrides["room_store"] = request.param
+    else:
         proc: RedisProcess = request.getfixturevalue("redis_proc")
         overrides["redis_url"] = proc.url
     factory = request.getfixturevalue("live_server_factory")
