@@ -4,7 +4,7 @@ import { decodeServerFrame, encodeMessage } from './codec';
 import { CLOSE_CODE, type Ack, type Command, type ErrorMessage, type ServerMessage } from './types';
 
 export type ConnectionStatus =
-  | 'connecting' | 'connected' | 'reconnecting'
+  | 'connecting' | 'connected' | 'reconnecting' | 'restarting'
   | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
   | 'unsupported_version' | 'replaced' | 'room_full';
 
@@ -26,6 +26,8 @@ export interface ConnectionHandlers {
 interface Pending { resolve(result: CommandResult): void }
 
 const MAX_BACKOFF_MS = 10_000;
+/** The server is restarting (SIGTERM); its reason carries resume_from (docs/protocol.md). */
+const SERVICE_RESTART = 1012;
 
 export class Connection {
   ws: WebSocket | null = null;
@@ -124,7 +126,9 @@ export class Connection {
     if (hint && this.lastSeq === null) this.lastSeq = Number(hint[1]);
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts++;
-    this.handlers.onStatus('reconnecting', String(code));
-    window.setTimeout(() => this.open('reconnecting'), delay);
+    // A restart is announced: say so (the user will be back) until the welcome arrives.
+    const status: ConnectionStatus = code === SERVICE_RESTART ? 'restarting' : 'reconnecting';
+    this.handlers.onStatus(status, String(code));
+    window.setTimeout(() => this.open(status), delay);
   }
 }
