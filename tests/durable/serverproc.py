@@ -33,6 +33,7 @@ class ServerProcess:
         self.data_dir = workdir / "var"
         self._log_path = workdir / "server.log"
         self._proc: subprocess.Popen[bytes] | None = None
+        self._web_dist: Path | None = None
 
     @property
     def base_url(self) -> str:
@@ -48,10 +49,12 @@ class ServerProcess:
         return self._proc.pid
 
     def start(self, web_dist: Path | None = None) -> None:
+        """Start (again): ``web_dist`` is remembered for the restarts."""
+        self._web_dist = web_dist or self._web_dist
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUIZHEN_")}
         env.update(
             HUIZHEN_LOG_LEVEL="warning",
-            HUIZHEN_WEB_DIST=str(web_dist or self.data_dir.parent / "no-dist"),
+            HUIZHEN_WEB_DIST=str(self._web_dist or self.data_dir.parent / "no-dist"),
             HUIZHEN_MEDIA_ADDRESSES="127.0.0.1",
             PYTHONPATH=str(ROOT),
         )
