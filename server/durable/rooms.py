@@ -42,23 +42,31 @@ class DurableRooms:
         self._tasks: set[asyncio.Task[Any]] = set()
 
     async def restore(self, infos: list[RoomInfo]) -> int:
-        """Host every room of ``infos`` again, as the store left it; returns how many."""
+        """Host every room of ``infos`` again, as the store left it; returns how many were."""
+        restored = 0
         for info in infos:
-            stored = await self.store.load(info.id)
-            if stored is None:
-                self._rooms.host_new(info)
-                continue
-            room = Room.restore(
-                info.id,
-                stored.snapshot,
-                stored.events,
-                log_size=self._settings.room_log_size,
-                offline_grace=self._settings.offline_grace_s,
-            )
-            everyone_offline(room, time.time())
-            self._rooms.adopt(room)
-            log.info("room %s restored at seq %d", info.id, room.seq)
-        return len(infos)
+            try:
+                await self._restore_one(info)
+                restored += 1
+            except Exception:  # one unreadable room must not keep every other one down
+                log.exception("room %s could not be restored; not hosting it", info.id)
+        return restored
+
+    async def _restore_one(self, info: RoomInfo) -> None:
+        stored = await self.store.load(info.id)
+        if stored is None:  # created, but no event was ever logged
+            self._rooms.host_new(info)
+            return
+        room = Room.restore(
+            info.id,
+            stored.snapshot,
+            stored.events,
+            log_size=self._settings.room_log_size,
+            offline_grace=self._settings.offline_grace_s,
+        )
+        everyone_offline(room, time.time())
+        self._rooms.adopt(room)
+        log.info("room %s restored at seq %d", info.id, room.seq)
 
     def attach(self, host: RoomHost) -> None:
         """``RoomRegistry.on_host``: give the room its durable log."""
