@@ -77,6 +77,8 @@ class SqliteStore:
     """Both seams over one file; open with ``await SqliteStore.open(data_dir)``."""
 
     def __init__(self, path: Path, *, synchronous: str = "FULL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous: FULL or NORMAL, not {synchronous!r}")
         self.path = path
         self._synchronous = synchronous
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="room-store")

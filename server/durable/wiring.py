@@ -24,7 +24,7 @@ EXTENSION = "durable_rooms"
 
 
 def durable_directory(settings: Settings) -> SqliteRoomDirectory:
-    return SqliteRoomDirectory(open_sync(settings.data_dir))
+    return SqliteRoomDirectory(open_sync(settings.data_dir, synchronous=settings.room_store_sync))
 
 
 @contextlib.asynccontextmanager

@@ -93,3 +93,10 @@ def test_room_store_is_sqlite_unless_told_memory() -> None:
     assert settings_from_env({"HUIZHEN_ROOM_STORE": "memory"}).room_store == "memory"
     with pytest.raises(SettingsError, match="HUIZHEN_ROOM_STORE"):
         settings_from_env({"HUIZHEN_ROOM_STORE": "redis"})
+
+
+def test_room_store_sync_is_full_unless_told_normal() -> None:
+    assert settings_from_env({}).room_store_sync == "FULL"
+    assert settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "normal"}).room_store_sync == "NORMAL"
+    with pytest.raises(SettingsError, match="HUIZHEN_ROOM_STORE_SYNC"):
+        settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "OFF"})
