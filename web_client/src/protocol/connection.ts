@@ -35,6 +35,8 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private attempts = 0;
   private stopped = false;
+  /** The server said it is restarting (1012); cleared by the next welcome. */
+  private restarting = false;
   /** Last durable seq applied; sent as resume_from after a drop. */
   lastSeq: number | null = null;
 
@@ -96,6 +98,7 @@ export class Connection {
   private track(m: ServerMessage): void {
     if (m.type === 'welcome') {
       this.attempts = 0;
+      this.restarting = false;
       this.handlers.onStatus('connected', '');
     }
     if (m.type === 'ack' || m.type === 'error') this.settle(m);
@@ -126,8 +129,10 @@ export class Connection {
     if (hint && this.lastSeq === null) this.lastSeq = Number(hint[1]);
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts++;
-    // A restart is announced: say so (the user will be back) until the welcome arrives.
-    const status: ConnectionStatus = code === SERVICE_RESTART ? 'restarting' : 'reconnecting';
+    // A restart was announced: say so (the user will be back) until a welcome arrives, also
+    // across the attempts refused while the server is still down.
+    if (code === SERVICE_RESTART) this.restarting = true;
+    const status: ConnectionStatus = this.restarting ? 'restarting' : 'reconnecting';
     this.handlers.onStatus(status, String(code));
     window.setTimeout(() => this.open(status), delay);
   }
