@@ -22,6 +22,16 @@ from serverproc import ServerProcess
 pytestmark = pytest.mark.browser
 ROOM = "ward"
 STATUS = "document.querySelector('#status-overlay')?.dataset.status"
+# Every status the overlay shows from now on, with its text (one entry per change).
+WATCH_STATUS = """() => {
+  const overlay = document.querySelector('#status-overlay');
+  window.__statuses = []; window.__statusTexts = [];
+  new MutationObserver(() => {
+    if (window.__statuses.at(-1) === overlay.dataset.status) return;
+    window.__statuses.push(overlay.dataset.status);
+    window.__statusTexts.push(document.querySelector('#status-text').textContent);
+  }).observe(overlay, {attributes: true, subtree: true, childList: true, characterData: true});
+}"""
 
 
 @pytest.fixture
@@ -84,12 +94,15 @@ def test_annotations_are_back_after_kill_9(server: ServerProcess, browser: Brows
 def test_sigterm_says_restarting_then_reconnects(server: ServerProcess, browser: Browser) -> None:
     page = open_page(browser, server)
     try:
+        page.evaluate(WATCH_STATUS)
         server.terminate()
         page.wait_for_function(f"{STATUS} === 'restarting'", timeout=15_000)
-        text = page.text_content("#status-text") or ""
+        text = page.evaluate("window.__statusTexts.at(-1)")
         assert "Server restarting" in text and "you will be back" in text
         server.wait()
         server.start()
         page.wait_for_function(f"{STATUS} === 'connected'", timeout=60_000)
+        # Attempts refused while the server was down did not turn it into "connection lost".
+        assert page.evaluate("window.__statuses") == ["restarting", "connected"]
     finally:
         page.context.close()
