@@ -51,16 +51,6 @@ CREATE TABLE IF NOT EXISTS snapshots (
 """
 
 
-def open_sync(data_dir: Path, *, synchronous: str = "FULL") -> SqliteStore:
-    """Open the store without a running loop (at start-up, before anything is served)."""
-    store = SqliteStore(data_dir / FILE_NAME, synchronous=synchronous)
-    try:
-        store._connect()
-    except sqlite3.Error as exc:
-        raise StoreError(f"room store {store.path}: {exc}") from exc
-    return store
-
-
 class StoreError(OSError):
     """The embedded store failed (disk full, I/O error, locked file): retry later."""
 
@@ -245,6 +235,16 @@ class SqliteStore:
         if not isinstance(newest, int):
             raise sqlite3.DataError(f"room {room_id!r}: seq is not an integer")
         return newest
+
+
+def open_sync(data_dir: Path, *, synchronous: str = "FULL") -> SqliteStore:
+    """Open the store without a running loop (at start-up, before anything is served)."""
+    store = SqliteStore(data_dir / FILE_NAME, synchronous=synchronous)
+    try:
+        store._connect()
+    except sqlite3.Error as exc:
+        raise StoreError(f"room store {store.path}: {exc}") from exc
+    return store
 
 
 class SqliteRoomDirectory:
