@@ -2,10 +2,10 @@
 
 uvicorn's own shutdown closes every WebSocket with a bare 1012 and only then runs the app's
 lifespan shutdown, so clients would not know where to resume from. ``RestartingServer`` puts
-one step first: stop accepting, flush the durable logs, close each client with
-``SERVICE_RESTART`` and the seq of the last event queued to it (its queue drains first, and
-everything queued is durable: the owner task sends only after the log's barrier), wait
-(bounded) until they are gone — then uvicorn's usual shutdown and the app's lifespan run.
+one step first: stop accepting, close each client with ``SERVICE_RESTART`` and the seq of the
+last event queued to it (its queue drains first, and everything queued is durable already:
+the owner task sends only after the log's barrier), wait (bounded) until they are gone — then
+uvicorn's usual shutdown runs, and the app's lifespan drains the logs (``Cluster.stop``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import uvicorn
 from starlette.applications import Starlette
 
 from server.appstate import AppState
-from server.durable.wiring import durable_rooms
 from session.codec import CloseCode, too_slow_reason
 
 log = logging.getLogger(__name__)
@@ -29,9 +28,6 @@ CLOSE_WITHIN_S = 5.0  # a client that cannot take its close frame in time is cut
 async def close_for_restart(state: AppState, within_s: float = CLOSE_WITHIN_S) -> int:
     """Close every client of every hosted room with 1012 and its resume point; returns how
     many were asked to come back."""
-    durable = durable_rooms(state)
-    if durable is not None and not await durable.flush(within_s):
-        log.error("restart: the room store did not catch up in %.1f s", within_s)
     closed = 0
     for host in state.rooms.hosts():
         for conn in list(host.connections.values()):

@@ -61,4 +61,6 @@ def live_server(request: pytest.FixtureRequest) -> object:
     factory = request.getfixturevalue("live_server_factory")
     server = factory(**overrides)
     assert (server.state.redis_node is not None) == (request.param == "redis")
+    durable = isinstance(server.state.directory, SqliteRoomDirectory)
+    assert durable == (request.param == "sqlite")
     return server

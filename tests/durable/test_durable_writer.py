@@ -8,8 +8,8 @@ import asyncio
 from pathlib import Path
 
 from server.durable.sqlite import SqliteStore
-from server.redis.health import RedisHealth
-from server.redis.writer import LogWriter
+from server.health import Health
+from server.journal import LogWriter
 from session.codec import encode_stamped
 from session.commands import PostChat
 from session.grants import Role
@@ -30,7 +30,7 @@ async def test_the_barrier_means_in_the_file(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path)
     room = Room(ROOM, title="t", now=1.0)
     room.join(A, "A", Role.HOST, None, 2.0)
-    writer = LogWriter(store, room, RedisHealth(), snapshot_every=8)
+    writer = LogWriter(store, room, Health("room log"), snapshot_every=8)
     task = asyncio.create_task(writer.run())
     for i in range(30):
         emit(room, writer, f"m{i}", 10.0 + i)
