@@ -27,6 +27,7 @@ from server.cases import redaction_api
 from server.cases.store import StudyStore
 from server.cluster import Cluster, LocalCluster, local_journal
 from server.demo import prepare_demo_case
+from server.durable.sqlite import SqliteRoomDirectory, SqliteStore, open_sync
 from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory, RoomLog
@@ -95,10 +96,16 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state = build_state(settings, directory=directory, log=log)
+        store = None if directory or log else _room_store(settings)
+        if store is not None:
+            state = build_state(settings, directory=SqliteRoomDirectory(store), log=store)
+        else:
+            state = build_state(settings, directory=directory, log=log)
         app.state.huizhen = state
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(state.rooms.stop)
+            if store is not None:
+                stack.push_async_callback(store.close)  # after the cluster drained the logs
             await state.cluster.start()
             stack.push_async_callback(state.cluster.stop)
             for hook in chosen_hooks:
@@ -115,6 +122,14 @@ def create_app(
         # Forwarding first: a request for a room on another node never reaches the routes.
         middleware=[Middleware(ForwardToRoomNode), Middleware(CaptureRawSend)],
     )
+
+
+def _room_store(settings: Settings) -> SqliteStore | None:
+    """One node keeps its rooms in ``<data dir>/rooms.sqlite3`` (they survive a restart or
+    ``kill -9``) unless ``room_store`` says memory; with Redis the rooms are there."""
+    if settings.redis_url or settings.room_store != "sqlite":
+        return None
+    return open_sync(settings.data_dir, synchronous=settings.room_store_sync)
 
 
 def build_state(

@@ -19,6 +19,7 @@ from rich.table import Table
 from starlette.applications import Starlette
 
 from server.app import DEMO_ROOM, create_app
+from server.durable.restart import RestartingServer
 from server.settings import Settings, settings_from_env
 from server.tokens import KeyRing, mint_room_token
 from session.grants import Role
@@ -90,13 +91,14 @@ def serve(  # noqa: PLR0917 - typer maps parameters to options
     if demo:
         _print_demo_links(settings)
     console.print(f"huizhen on [bold]{settings.public_base}[/bold]  (data: {settings.data_dir})")
-    config = uvicorn_config(settings, create_app(settings, demo=demo))
+    web_app = create_app(settings, demo=demo)
+    config = uvicorn_config(settings, web_app)
     # Everything imported so far (pydicom, numpy, aiortc, ...) lives as long as the process:
     # out of the collector's sight, each full collection scans ~3x fewer objects (a 120 ms
     # pause at 1000 listeners became ~35 ms; docs/benchmarks.md, fan-out, round 2).
     gc.collect()
     gc.freeze()
-    uvicorn.Server(config).run()
+    RestartingServer(config, web_app).run()  # SIGTERM: clients get 1012 + resume_from
 
 
 def _print_demo_links(settings: Settings) -> None:

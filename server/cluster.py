@@ -117,8 +117,11 @@ class LocalCluster:
     async def start(self) -> None:
         for info in await self._directory.list():
             if not info.closed and self._rooms.get(info.id) is None:
-                stored = await self._journal.store.load(info.id)
-                host_restored(self._rooms, self._settings, info, stored)
+                try:
+                    stored = await self._journal.store.load(info.id)
+                    host_restored(self._rooms, self._settings, info, stored)
+                except Exception:  # one unreadable room must not keep every other one down
+                    log.exception("room %s could not be restored; not hosting it", info.id)
 
     async def stop(self) -> None:
         await self._journal.stop()

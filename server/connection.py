@@ -155,6 +155,15 @@ class Connection:
         return self.close_code is not None or self._close_after_room is not None
 
     @property
+    def last_seq_queued(self) -> int:
+        """The seq of the newest durable event written or queued to this connection: where
+        it resumes from after a close that drains the queue (1012 on a restart)."""
+        for item in reversed(self._items):
+            if item.seq is not None:
+                return item.seq
+        return self.last_seq_written
+
+    @property
     def queued(self) -> tuple[int, int]:
         """(frames, bytes) waiting to be written."""
         return len(self._items), self._bytes

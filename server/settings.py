@@ -89,6 +89,13 @@ class Settings:
     room_log_size: int = 4096
     limits: Limits = field(default_factory=Limits)
     redis_url: str | None = None
+    # Without Redis: rooms live in <data_dir>/rooms.sqlite3 and survive a restart (or kill -9).
+    # "memory": rooms are lost with the process (a throw-away demo, some tests).
+    room_store: str = "sqlite"
+    # SQLite's synchronous mode for it: FULL fsyncs the WAL at every commit (survives a power
+    # cut); NORMAL only at checkpoints (survives kill -9 and crashes of the process, not of the
+    # machine) and cuts the latency an ack waits for (docs/benchmarks.md, "Durable rooms").
+    room_store_sync: str = "FULL"
     ice_servers: tuple[IceServer, ...] = ()
     # The SFU's host candidates (the addresses browsers send media to). Empty: every
     # interface but loopback (aioice's choice). Pin it on a multi-homed node, or to
@@ -172,6 +179,18 @@ def _load_or_create_secrets(data_dir: Path) -> dict[str, str]:
     return fresh
 
 
+def _room_store(value: str) -> str:
+    if value not in ("sqlite", "memory"):
+        raise ValueError(f"want sqlite or memory, got {value!r}")
+    return value
+
+
+def _room_store_sync(value: str) -> str:
+    if value.upper() not in ("FULL", "NORMAL"):
+        raise ValueError(f"want FULL or NORMAL, got {value!r}")
+    return value.upper()
+
+
 _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_HOST": ("host", str),
     "HUIZHEN_PORT": ("port", int),
@@ -184,6 +203,8 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_COALESCE_MS": ("coalesce_s", lambda v: float(v) / 1000.0),
     "HUIZHEN_OFFLINE_GRACE": ("offline_grace_s", float),
     "HUIZHEN_REDIS_URL": ("redis_url", str),
+    "HUIZHEN_ROOM_STORE": ("room_store", _room_store),
+    "HUIZHEN_ROOM_STORE_SYNC": ("room_store_sync", _room_store_sync),
     "HUIZHEN_ICE_SERVERS": ("ice_servers", parse_ice_servers),
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),

@@ -27,6 +27,7 @@ class CloseCode(IntEnum):
     NORMAL = 1000
     GOING_AWAY = 1001  # server shutdown
     TOO_BIG = 1009  # frame over MAX_FRAME_BYTES
+    SERVICE_RESTART = 1012  # server restarting; reason "resume_from=<seq>"
     TRY_AGAIN_LATER = 1013  # the room is moving between nodes, or Redis is unreachable
     PROTOCOL_ERROR = 4000  # bad or missing hello
     UNAUTHORIZED = 4001  # token missing, forged, or for another room
@@ -57,7 +58,8 @@ _RESUME_HINT: Final = re.compile(r"resume_from=([0-9]{1,16})")
 
 
 def too_slow_reason(last_seq: int) -> str:
-    """Close reason for ``TOO_SLOW``: the client reconnects with ``resume_from`` = this seq."""
+    """Close reason for ``TOO_SLOW`` and ``SERVICE_RESTART``: the client reconnects with
+    ``resume_from`` = this seq."""
     return f"resume_from={last_seq}"
 
 

@@ -138,7 +138,10 @@ async def test_kill_9_mid_recording_then_recovery(tmp_path: Path) -> None:
     # A restart recovers and finalizes it; a recording open at a clean stop (SIGTERM) is
     # finalized as complete by the lifespan.
     with server_process(data_dir, port), admin(port) as client:
-        [listed] = client.get("/api/recordings").json()["recordings"]
+        # The room itself is back (durable rooms) and still says it records: the cut
+        # recording is recovered and a new one has begun.
+        found = {r["id"]: r for r in client.get("/api/recordings").json()["recordings"]}
+        listed = found[directory.name]
         client.post("/api/rooms", json={"id": "again"}).raise_for_status()
         again = await RoomClient.connect(url, host_token("again"))
         await again.reply(await again.send(SetRecording(True)))

@@ -86,3 +86,17 @@ def test_media_addresses_are_checked_ip_addresses() -> None:
     assert settings_from_env({}).media_addresses == ()
     with pytest.raises(SettingsError, match="HUIZHEN_MEDIA_ADDRESSES"):
         settings_from_env({"HUIZHEN_MEDIA_ADDRESSES": "node-b.example"})
+
+
+def test_room_store_is_sqlite_unless_told_memory() -> None:
+    assert settings_from_env({}).room_store == "sqlite"
+    assert settings_from_env({"HUIZHEN_ROOM_STORE": "memory"}).room_store == "memory"
+    with pytest.raises(SettingsError, match="HUIZHEN_ROOM_STORE"):
+        settings_from_env({"HUIZHEN_ROOM_STORE": "redis"})
+
+
+def test_room_store_sync_is_full_unless_told_normal() -> None:
+    assert settings_from_env({}).room_store_sync == "FULL"
+    assert settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "normal"}).room_store_sync == "NORMAL"
+    with pytest.raises(SettingsError, match="HUIZHEN_ROOM_STORE_SYNC"):
+        settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "OFF"})

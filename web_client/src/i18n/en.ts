@@ -2,6 +2,7 @@ export const en = {
   app_title: 'Huizhen consultation',
   connecting: 'Connecting to the consultation…',
   reconnecting: 'Connection lost — reconnecting…',
+  restarting: 'Server restarting — you will be back in a moment…',
   kicked: 'You were removed from this consultation by the host.',
   room_closed: 'This consultation has been closed.',
   token_expired: 'Your invitation link has expired. Ask the organizer for a new link.',

@@ -4,6 +4,7 @@ export const zh: Messages = {
   app_title: '会诊',
   connecting: '正在连接会诊…',
   reconnecting: '连接中断，正在重新连接…',
+  restarting: '服务器正在重启，稍后将自动恢复连接…',
   kicked: '您已被主持人移出本次会诊。',
   room_closed: '本次会诊已结束。',
   token_expired: '邀请链接已过期，请向组织者索取新的链接。',

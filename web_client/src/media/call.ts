@@ -15,7 +15,9 @@ const CAMERA: MediaTrackConstraints = {
 };
 const SCREEN: DisplayMediaStreamOptions = { video: { frameRate: { max: 15 } }, audio: false };
 const SIGNALS = new Set(['rtc_offer', 'rtc_answer', 'media_tracks']);
-const LIVE: ReadonlySet<ConnectionStatus> = new Set(['connecting', 'connected', 'reconnecting']);
+const LIVE: ReadonlySet<ConnectionStatus> = new Set([
+  'connecting', 'connected', 'reconnecting', 'restarting',
+]);
 
 /** Sends one signalling message on the room WebSocket; false while it is not open. */
 export type SignalSender = (message: SignalMessage) => boolean;

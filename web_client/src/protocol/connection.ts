@@ -4,7 +4,7 @@ import { decodeServerFrame, encodeMessage } from './codec';
 import { CLOSE_CODE, type Ack, type Command, type ErrorMessage, type ServerMessage } from './types';
 
 export type ConnectionStatus =
-  | 'connecting' | 'connected' | 'reconnecting'
+  | 'connecting' | 'connected' | 'reconnecting' | 'restarting'
   | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
   | 'unsupported_version' | 'replaced' | 'room_full';
 
@@ -26,6 +26,8 @@ export interface ConnectionHandlers {
 interface Pending { resolve(result: CommandResult): void }
 
 const MAX_BACKOFF_MS = 10_000;
+/** The server is restarting (SIGTERM); its reason carries resume_from (docs/protocol.md). */
+const SERVICE_RESTART = 1012;
 
 export class Connection {
   ws: WebSocket | null = null;
@@ -33,6 +35,8 @@ export class Connection {
   private readonly pending = new Map<number, Pending>();
   private attempts = 0;
   private stopped = false;
+  /** The server said it is restarting (1012); cleared by the next welcome. */
+  private restarting = false;
   /** Last durable seq applied; sent as resume_from after a drop. */
   lastSeq: number | null = null;
 
@@ -94,6 +98,7 @@ export class Connection {
   private track(m: ServerMessage): void {
     if (m.type === 'welcome') {
       this.attempts = 0;
+      this.restarting = false;
       this.handlers.onStatus('connected', '');
     }
     if (m.type === 'ack' || m.type === 'error') this.settle(m);
@@ -124,7 +129,11 @@ export class Connection {
     if (hint && this.lastSeq === null) this.lastSeq = Number(hint[1]);
     const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts++;
-    this.handlers.onStatus('reconnecting', String(code));
-    window.setTimeout(() => this.open('reconnecting'), delay);
+    // A restart was announced: say so (the user will be back) until a welcome arrives, also
+    // across the attempts refused while the server is still down.
+    if (code === SERVICE_RESTART) this.restarting = true;
+    const status: ConnectionStatus = this.restarting ? 'restarting' : 'reconnecting';
+    this.handlers.onStatus(status, String(code));
+    window.setTimeout(() => this.open(status), delay);
   }
 }

@@ -1,4 +1,5 @@
-// Full-page status messages: connecting, reconnecting, kicked, closed, expired, denied.
+// Full-page status messages: connecting, reconnecting, restarting, kicked, closed, expired,
+// denied.
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import { $ } from './dom';
