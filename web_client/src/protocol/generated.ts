@@ -132,12 +132,13 @@ export const ERROR_CODE = {
   BAD_GATEWAY: 'bad_gateway',
 } satisfies Record<string, ErrorCode>;
 
-export type CloseCode = 1000 | 1001 | 1009 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012;
+export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012;
 
 export const CLOSE_CODE = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
   TOO_BIG: 1009,
+  SERVICE_RESTART: 1012,
   TRY_AGAIN_LATER: 1013,
   PROTOCOL_ERROR: 4000,
   UNAUTHORIZED: 4001,
