@@ -116,15 +116,20 @@ def visit(context: BrowserContext, url: str, target: int, link: CountyLink) -> t
 
 
 def measure_build(
-    pw: Playwright, link: CountyLink, build: tuple[str, Path], case: Case, workdir: Path
+    pw: Playwright,
+    link: CountyLink,
+    build: tuple[str, Path],
+    case: Case,
+    workdir: Path,
+    *,
+    tls: bool,
 ) -> list[Visit]:
     name, dist = build
     settings = make_settings(workdir, web_dist=dist)
     out: list[Visit] = []
     with contextlib.ExitStack() as stack:
-        server = stack.enter_context(serve_on_link(link, settings, case))
-        origin = server.base_url
-        flags = [*CHROMIUM_FLAGS, f"--unsafely-treat-insecure-origin-as-secure={origin}"]
+        server = stack.enter_context(serve_on_link(link, settings, case, tls=tls))
+        flags = [*CHROMIUM_FLAGS, *server.chromium_flags]
         chromium = chromium_path()
         if chromium is None:
             raise SystemExit("Debian chromium is not installed")
@@ -134,7 +139,8 @@ def measure_build(
         invite = server.invite("county-doctor")  # the same link opened twice, as a doctor would
         for cache in ("cold", "warm"):
             room_s, image_s, moved = visit(context, invite, case.current, link)
-            out.append(Visit(link.describe(), name, cache, room_s, image_s, int(moved)))
+            label = f"{name}, https" if tls else name
+            out.append(Visit(link.describe(), label, cache, room_s, image_s, int(moved)))
             print(out[-1].row(), flush=True)
     return out
 
@@ -152,6 +158,7 @@ def main() -> None:
     parser.add_argument("--peer-ref", default="main")
     parser.add_argument("--samples", type=Path, help="samples dir (default: generate)")
     parser.add_argument("--only", choices=("peer", "this"), help="measure one build only")
+    parser.add_argument("--tls", action="store_true", help="HTTPS (self-signed) as deployed")
     args = parser.parse_args()
     if (why := unavailable()) is not None:
         raise SystemExit(why)
@@ -174,7 +181,8 @@ def main() -> None:
                 for key, dist in builds.items():
                     with county_link(rate, rtt, loss) as link:
                         run_dir = workdir / str(len(visits))
-                        visits += measure_build(pw, link, (names[key], dist), case, run_dir)
+                        visits += measure_build(pw, link, (names[key], dist), case, run_dir,
+                                                tls=args.tls)  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)
     result: dict[str, Any] = {
         "bench": "county-page", "at": datetime.now(UTC).isoformat(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import sys
 import threading
 import time
@@ -83,13 +84,42 @@ def room_hooks(case: Case) -> list[Callable[[AppState], Any]]:
 class LinkServer:
     live: LiveServer
     base_url: str
+    chromium_flags: list[str]  # what Chromium needs to use this server as a secure origin
 
     def invite(self, identity: str) -> str:
         return f"{self.base_url}/join#token={self.live.mint(ROOM, identity, name=identity)}"
 
 
+def self_signed(link: CountyLink) -> tuple[Path, Path]:
+    """A one-day certificate for the server address (Chromium is told to ignore its issuer)."""
+    cert, key = link.workdir / "cert.pem", link.workdir / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", f"/CN={link.server_addr}",
+         "-addext", f"subjectAltName=IP:{link.server_addr}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def spki_hash(cert: Path) -> str:
+    """For Chromium's ``--ignore-certificate-errors-spki-list``: the certificate is then valid
+    (with a certificate error Chromium would neither cache nor keep a service worker)."""
+    der = subprocess.run(
+        f"openssl x509 -pubkey -noout -in {cert} | openssl pkey -pubin -outform der"
+        " | openssl dgst -sha256 -binary | base64",
+        shell=True, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return der.stdout.strip()
+
+
 @contextlib.contextmanager
-def serve_on_link(link: CountyLink, settings: Settings, case: Case) -> Iterator[LinkServer]:
+def serve_on_link(
+    link: CountyLink, settings: Settings, case: Case, *, tls: bool = False
+) -> Iterator[LinkServer]:
+    """``tls``: HTTPS with a self-signed certificate, as a deployment would be (Chromium offers
+    brotli only over HTTPS)."""
     sock = link.server_socket()
     port = sock.getsockname()[1]
     settings = replace(settings, host=link.server_addr, port=port)
@@ -97,6 +127,12 @@ def serve_on_link(link: CountyLink, settings: Settings, case: Case) -> Iterator[
     config = uvicorn_config(settings, app)
     config.log_level = "warning"
     config.access_log = False  # thousands of frame requests would drown the results
+    scheme = "https" if tls else "http"
+    flags = [f"--unsafely-treat-insecure-origin-as-secure=http://{link.server_addr}:{port}"]
+    if tls:
+        cert, key = self_signed(link)
+        config.ssl_certfile, config.ssl_keyfile = str(cert), str(key)
+        flags = [f"--ignore-certificate-errors-spki-list={spki_hash(cert)}"]
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -107,7 +143,7 @@ def serve_on_link(link: CountyLink, settings: Settings, case: Case) -> Iterator[
         time.sleep(0.05)
     try:
         live = LiveServer(settings, app, port, server)
-        yield LinkServer(live, f"http://{link.server_addr}:{port}")
+        yield LinkServer(live, f"{scheme}://{link.server_addr}:{port}", flags)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

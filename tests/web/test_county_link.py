@@ -51,7 +51,7 @@ def county_browser(
     chromium = chromium_path()
     if chromium is None:
         pytest.skip("Debian chromium is not installed")
-    flags = [*CHROMIUM_FLAGS, f"--unsafely-treat-insecure-origin-as-secure={server.base_url}"]
+    flags = [*CHROMIUM_FLAGS, *server.chromium_flags]
     browser = playwright.chromium.launch(
         executable_path=link.chromium_wrapper(chromium), args=flags, headless=True
     )
