@@ -113,10 +113,12 @@ class CountyLink:
 
         return in_namespace(self.server_ns, bind)
 
-    def chromium_wrapper(self, chromium: str) -> str:
-        """A script that execs ``chromium`` inside the county namespace, for Playwright."""
-        script = self.workdir / "chromium-in-county"
-        script.write_text(f'#!/bin/sh\nexec ip netns exec {self.client_ns} {chromium} "$@"\n')
+    def chromium_wrapper(self, chromium: str, *, side: str = "county") -> str:
+        """A script that execs ``chromium`` inside the county namespace (or, ``side="server"``,
+        next to the server: the expert at the hospital), for Playwright."""
+        ns = self.client_ns if side == "county" else self.server_ns
+        script = self.workdir / f"chromium-in-{side}"
+        script.write_text(f'#!/bin/sh\nexec ip netns exec {ns} {chromium} "$@"\n')
         script.chmod(0o755)
         return str(script)
 

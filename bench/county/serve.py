@@ -28,6 +28,7 @@ from server.appstate import AppState
 from server.cli import uvicorn_config
 from server.settings import Settings
 from session.commands import AttachStudy, SetImage
+from session.grants import Role
 from session.ids import RoomId, Uid
 from session.model import ImageRef
 
@@ -86,8 +87,9 @@ class LinkServer:
     base_url: str
     chromium_flags: list[str]  # what Chromium needs to use this server as a secure origin
 
-    def invite(self, identity: str) -> str:
-        return f"{self.base_url}/join#token={self.live.mint(ROOM, identity, name=identity)}"
+    def invite(self, identity: str, role: Role = Role.PARTICIPANT) -> str:
+        token = self.live.mint(ROOM, identity, role, name=identity)
+        return f"{self.base_url}/join#token={token}"
 
 
 def self_signed(link: CountyLink) -> tuple[Path, Path]:
