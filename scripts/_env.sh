@@ -43,7 +43,7 @@ web_sources_hash() {
   # whole script without a word.
   local dir="$ROOT/web_client" paths=() p
   for p in src index.html playback.html package.json package-lock.json tsconfig.json \
-    tsconfig.node.json vite.config.ts public; do
+    tsconfig.node.json vite.config.ts public scripts; do
     if [ -e "$dir/$p" ]; then paths+=("$p"); fi
   done
   (cd "$dir" && find "${paths[@]}" -type f | LC_ALL=C sort | xargs -r sha256sum |

@@ -2,12 +2,20 @@
 
 ``/``, ``/join`` and ``/room/*`` are client-side routes: they all get index.html. When the
 build is missing, ``/`` explains how to build it instead of showing a blank page.
+
+The build writes ``.br`` and ``.gz`` siblings of each compressible file
+(``web_client/scripts/precompress.mjs``); a request whose Accept-Encoding allows one gets it with
+``Content-Encoding`` and the original file's media type, so nothing is compressed per request.
+Every response of a file that has siblings says ``Vary: Accept-Encoding`` so caches keep the
+variants apart. Ranges and HEAD are FileResponse's and apply to the bytes sent (the encoded ones).
 """
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -18,6 +26,7 @@ from session.errors import ErrorCode
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))  # in order of preference
 
 MISSING_BUILD = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>huizhen: web client not built</title></head>
@@ -34,6 +43,40 @@ MISSING_BUILD = """<!doctype html>
 """
 
 
+def accepted_encodings(headers: Headers) -> frozenset[str]:
+    """The content codings a client accepts (``q=0`` refuses one; ``*`` is not honoured)."""
+    accepted = set()
+    for item in headers.get("accept-encoding", "").split(","):
+        name, *params = (part.strip().lower() for part in item.split(";"))
+        if name and all(not _refuses(param) for param in params):
+            accepted.add(name)
+    return frozenset(accepted)
+
+
+def _refuses(param: str) -> bool:
+    key, _, value = param.partition("=")
+    try:
+        return key.strip() == "q" and float(value) <= 0
+    except ValueError:
+        return True  # a malformed weight: do not guess that the client can decode it
+
+
+def file_response(path: Path, headers: Headers, cache_control: str) -> FileResponse:
+    """``path`` itself or its best precompressed sibling the client accepts."""
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    out = {"Cache-Control": cache_control}
+    variants = [(coding, path.with_name(path.name + ext)) for coding, ext in ENCODINGS]
+    present = [(coding, sibling) for coding, sibling in variants if sibling.is_file()]
+    if present:
+        out["Vary"] = "Accept-Encoding"
+    accepted = accepted_encodings(headers)
+    for coding, sibling in present:
+        if coding in accepted:
+            out["Content-Encoding"] = coding
+            return FileResponse(sibling, media_type=media_type, headers=out)
+    return FileResponse(path, media_type=media_type, headers=out)
+
+
 def _dist(request: Request) -> Path:
     return app_state(request).settings.web_dist.resolve()
 
@@ -43,7 +86,7 @@ async def index(request: Request) -> Response:
     page = dist / "index.html"
     if not page.is_file():
         return HTMLResponse(MISSING_BUILD.format(dist=dist), headers={"Cache-Control": NO_CACHE})
-    return FileResponse(page, headers={"Cache-Control": NO_CACHE})
+    return file_response(page, request.headers, NO_CACHE)
 
 
 async def asset(request: Request) -> Response:
@@ -52,7 +95,7 @@ async def asset(request: Request) -> Response:
     if not wanted.is_relative_to(dist) or not wanted.is_file():
         return error_response(ErrorCode.NOT_FOUND, "no such file")
     hashed = wanted.is_relative_to(dist / "assets")  # vite puts content-hashed files there
-    return FileResponse(wanted, headers={"Cache-Control": IMMUTABLE if hashed else NO_CACHE})
+    return file_response(wanted, request.headers, IMMUTABLE if hashed else NO_CACHE)
 
 
 def routes() -> list[BaseRoute]:

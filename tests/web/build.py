@@ -17,7 +17,15 @@ from pathlib import Path
 WEB = Path(__file__).resolve().parents[2] / "web_client"
 DIST = WEB / "dist"
 STAMP = DIST / ".huizhen-build"
-_SOURCES = ("src", "index.html", "playback.html", "package.json", "package-lock.json", "public")
+_SOURCES = (
+    "src",
+    "index.html",
+    "playback.html",
+    "package.json",
+    "package-lock.json",
+    "public",
+    "scripts",
+)
 _PATTERNS = ("tsconfig*.json", "vite.config.*")
 
 

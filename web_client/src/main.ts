@@ -2,6 +2,7 @@
 import './style.css';
 import { RoomPage } from './app/page';
 import { translateStatic } from './i18n';
+import { registerServiceWorker } from './offline';
 import { readClaims, takeToken, type Claims } from './session';
 import { $ } from './ui/dom';
 import { showStatus } from './ui/status';
@@ -29,6 +30,7 @@ async function boot(): Promise<void> {
   showStatus('connecting');
   await initCornerstone(admitted.token);
   new RoomPage(admitted.token, admitted.claims).start();
+  registerServiceWorker();
 }
 
 void boot().catch((err: unknown) => {

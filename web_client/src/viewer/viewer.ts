@@ -1,10 +1,11 @@
 // The stack viewports of a layout, applied from and read into wire view state.
 import {
-  Enums, RenderingEngine, imageLoader, utilities, type StackViewport,
+  Enums, RenderingEngine, utilities, type StackViewport,
 } from '@cornerstonejs/core';
 import { LAYOUT_VIEWPORTS, type ImageRef, type Layout, type ViewportState, type Voi } from '../protocol/types';
 import { applyPresentation, readPresentation } from './camera';
 import type { DicomWeb } from './dicomweb';
+import { Prefetcher } from './prefetch';
 import { ToolBox } from './tools';
 
 const ENGINE_ID = 'huizhen';
@@ -17,6 +18,7 @@ export const viewportId = (i: number) => `vp-${i}`;
 export class Viewer {
   readonly engine = new RenderingEngine(ENGINE_ID);
   readonly tools = new ToolBox(ENGINE_ID);
+  private readonly prefetcher = new Prefetcher();
   layout: Layout = '1x1';
   elements: HTMLDivElement[] = [];
   /** Viewports showing their image's own default window (room VOI null) since the last apply. */
@@ -77,19 +79,12 @@ export class Viewer {
       this.stacked.set(i, ref.series);
       this.defaultVoi.delete(i);
       await vp.setStack(ids, index);
-      this.prefetch(ids, index);
+      this.prefetcher.start(i, ids, index);
     } else if (vp.getCurrentImageIdIndex() !== index) {
+      this.prefetcher.moved(i, index);
       await vp.setImageIdIndex(index);
     }
     return true;
-  }
-
-  /** Load the rest of the series after the current image, nearest slices first. */
-  private prefetch(ids: string[], from: number): void {
-    const order = ids.map((id, k) => ({ id, d: Math.abs(k - from) })).sort((a, b) => a.d - b.d);
-    for (const { id } of order.slice(1)) {
-      imageLoader.loadAndCacheImage(id).catch(() => undefined);
-    }
   }
 
   /** Apply only what differs from what is shown (each change costs a camera/VOI update). */
