@@ -7,6 +7,7 @@ import { Connection } from '../protocol/connection';
 import { emptyState } from '../room/snapshot';
 import { wsUrl, type Claims } from '../session';
 import { AnnotationSync } from '../sync/annotations';
+import { DriftDetector } from '../sync/drift';
 import { PointerSync } from '../sync/pointer';
 import { ViewSync } from '../sync/view';
 import { $, toast } from '../ui/dom';
@@ -33,6 +34,7 @@ export class RoomPage {
   readonly thumbs: Thumbnails;
   readonly media: MediaCall;
   readonly toolbar: Toolbar;
+  readonly drift: DriftDetector;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -60,6 +62,7 @@ export class RoomPage {
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
       beforeLocalChange: () => this.explore(),
     });
+    this.drift = new DriftDetector(this.ctx, () => this.view.busy);
     this.inbox = new Inbox(this);
   }
 
@@ -67,6 +70,7 @@ export class RoomPage {
     this.bindHooks();
     this.bindControls();
     this.expose();
+    this.drift.start();
     this.ctx.conn.start();
   }
 
@@ -160,6 +164,7 @@ export class RoomPage {
       __huizhen: {
         ctx, view, notes, pointer, toolbar, media,
         applied: () => this.applied,
+        drift: () => this.drift.report(),
         viewport: (i: number) => ({
           image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),
           index: viewer.viewport(i)?.getCurrentImageIdIndex() ?? null,

@@ -39,6 +39,7 @@ export const en = {
   nobody_drives: 'Nobody is presenting',
   you_drive: 'You are presenting',
   requests: 'wants control',
+  drift_badge: 'View differs from the room',
   tool_wl: 'Window',
   tool_pan: 'Pan',
   tool_zoom: 'Zoom',

@@ -41,6 +41,7 @@ export const zh: Messages = {
   nobody_drives: '当前无人主讲',
   you_drive: '您正在主讲',
   requests: '申请控制',
+  drift_badge: '画面与会诊室不一致',
   tool_wl: '窗宽窗位',
   tool_pan: '平移',
   tool_zoom: '缩放',
