@@ -10,6 +10,7 @@ import type { AnnotationSync } from '../sync/annotations';
 import type { PointerSync } from '../sync/pointer';
 import type { ViewSync } from '../sync/view';
 import { toast } from '../ui/dom';
+import { recordingNotice } from '../ui/recording';
 import type { Thumbnails } from '../ui/thumbnails';
 
 /** Messages that change nothing the side panels show. */
@@ -60,6 +61,7 @@ export class Inbox {
     if (ctx.state.driver === ctx.me) ctx.following = true;
     this.m.view.resync();
     void this.m.thumbs.render();
+    recordingNotice(ctx.state.recording, true);
   }
 
   private snapshot(s: SnapshotMessage): void {
@@ -76,6 +78,7 @@ export class Inbox {
     if (e.type.startsWith('annotation_')) notes.reconcile();
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);
+    if (e.type === 'recording_changed') recordingNotice(e.recording, false);
     if (e.type === 'control_changed') {
       const gained = !wasDriving && driving(ctx);
       if (gained) ctx.following = true;

@@ -13,6 +13,7 @@ import { ViewSync } from '../sync/view';
 import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
 import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
+import { bindRecording, renderRecording } from '../ui/recording';
 import { refreshStatus, showStatus } from '../ui/status';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
@@ -126,6 +127,7 @@ export class RoomPage {
     $('#lang-btn').onclick = () => setLang(currentLang() === 'en' ? 'zh-CN' : 'en');
     onLangChange(() => { refreshStatus(); this.render(); void this.thumbs.render(); });
     bindChat(this.ctx);
+    bindRecording(this.ctx);
     bindInput({
       ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
       explore: () => this.explore(), pick: (d) => void this.step(d),
@@ -143,6 +145,7 @@ export class RoomPage {
     renderParticipants(ctx);
     renderChat(ctx);
     renderControls(ctx);
+    renderRecording(ctx);
     this.toolbar.render();
     const annotate = can(ctx, 'annotate');
     if (annotate !== this.annotating) ctx.viewer.tools.setAnnotating(annotate);
