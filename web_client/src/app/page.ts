@@ -125,7 +125,9 @@ export class RoomPage {
   private bindControls(): void {
     $('#follow-btn').onclick = () => this.follow();
     $('#lang-btn').onclick = () => setLang(currentLang() === 'en' ? 'zh-CN' : 'en');
-    onLangChange(() => { refreshStatus(); this.render(); void this.thumbs.render(); });
+    onLangChange(() => {
+      refreshStatus(); this.render(); void this.thumbs.render(); this.ctx.viewer.refreshOverlays();
+    });
     bindChat(this.ctx);
     bindRecording(this.ctx);
     bindInput({

@@ -107,6 +107,11 @@ export class Toolbar {
     ctx.changed();
   }
 
+  overlays(): void {
+    this.d.ctx.viewer.toggleOverlays();
+    this.render();
+  }
+
   render(): void {
     const { ctx, notes, pointer } = this.d;
     const bar = $('#toolbar');
@@ -132,6 +137,9 @@ export class Toolbar {
     items.push(button(t('flip_v'), () => this.flip(false), { 'data-action': 'flip-v' }));
     items.push(button(t('invert'), () => this.invert(), { 'data-action': 'invert' }));
     items.push(button(t('cine'), () => this.cine(), { 'data-action': 'cine' }));
+    const ov = button(t('overlays'), () => this.overlays(), { 'data-action': 'overlays' });
+    ov.classList.toggle('active', !ctx.viewer.grid.classList.contains('no-overlays'));
+    items.push(ov);
     items.push(sep());
     for (const l of ['1x1', '1x2', '2x2'] as Layout[]) {
       const b = button(l.replace('x', '×'), () => this.layout(l), { 'data-layout': l });

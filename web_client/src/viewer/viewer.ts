@@ -5,6 +5,7 @@ import {
 import { LAYOUT_VIEWPORTS, type ImageRef, type Layout, type ViewportState, type Voi } from '../protocol/types';
 import { applyPresentation, readPresentation } from './camera';
 import type { DicomWeb } from './dicomweb';
+import { Overlay } from './overlay';
 import { ToolBox } from './tools';
 
 const ENGINE_ID = 'huizhen';
@@ -19,6 +20,8 @@ export class Viewer {
   readonly tools = new ToolBox(ENGINE_ID);
   layout: Layout = '1x1';
   elements: HTMLDivElement[] = [];
+  /** The text, markers and scale bar over each viewport (same index as `elements`). */
+  overlays: Overlay[] = [];
   /** Viewports showing their image's own default window (room VOI null) since the last apply. */
   readonly defaultVoi = new Set<number>();
   /** viewport index -> series currently stacked there */
@@ -44,6 +47,17 @@ export class Viewer {
     this.layout = layout;
     this.grid.dataset.layout = layout;
     this.elements = Array.from({ length: LAYOUT_VIEWPORTS[layout] }, (_, i) => this.makeElement(i));
+    this.overlays = this.elements.map((el, i) => new Overlay(el, () => this.viewport(i)));
+  }
+
+  /** Show or hide every overlay (one key); returns whether they are shown now. */
+  toggleOverlays(): boolean {
+    return !this.grid.classList.toggle('no-overlays');
+  }
+
+  /** Redraw overlay text (after a language change). */
+  refreshOverlays(): void {
+    for (const o of this.overlays) o.update();
   }
 
   private makeElement(i: number): HTMLDivElement {
