@@ -63,7 +63,7 @@ export class RoomPage {
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
       beforeLocalChange: () => this.explore(),
     });
-    this.drift = new DriftDetector(this.ctx, () => this.view.busy);
+    this.drift = new DriftDetector(this.ctx, () => this.view.busy, $('#drift-badge'));
     this.inbox = new Inbox(this);
   }
 

@@ -5,7 +5,6 @@
 import { driving, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { ImageRef, Presentation, ViewportState, Voi } from '../protocol/types';
-import { $ } from '../ui/dom';
 
 const CHECK_MS = 250;
 const SETTLE_MS = 2500;
@@ -44,8 +43,11 @@ export class DriftDetector {
   private readonly since = new Map<string, number>();
   private readonly counted = new Set<string>();
 
-  /** `busy`: the view sync is applying or about to (differences then are expected). */
-  constructor(private readonly ctx: Ctx, private readonly busy: () => boolean) {}
+  /** `busy`: the view sync is applying or about to (differences then are expected);
+   *  `badge`: the element that shows a drift. */
+  constructor(
+    private readonly ctx: Ctx, private readonly busy: () => boolean, private readonly badge: HTMLElement,
+  ) {}
 
   start(): void {
     window.setInterval(() => this.check(performance.now()), CHECK_MS);
@@ -78,7 +80,7 @@ export class DriftDetector {
   }
 
   private render(): void {
-    const badge = $('#drift-badge');
+    const { badge } = this;
     badge.hidden = this.counted.size === 0;
     badge.textContent = `⚠ ${t('drift_badge')}`;
     badge.title = [...this.counted].join(', ');
