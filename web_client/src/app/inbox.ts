@@ -10,6 +10,7 @@ import type { AnnotationSync } from '../sync/annotations';
 import type { PointerSync } from '../sync/pointer';
 import type { ViewSync } from '../sync/view';
 import { toast } from '../ui/dom';
+import { attentionToast } from '../ui/moderation';
 import { recordingNotice } from '../ui/recording';
 import type { Thumbnails } from '../ui/thumbnails';
 
@@ -79,6 +80,10 @@ export class Inbox {
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);
     if (e.type === 'recording_changed') recordingNotice(e.recording, false);
+    attentionToast(ctx, e);
+    if (e.type === 'media_changed' && e.participant === ctx.me && e.by !== ctx.me) {
+      this.m.media.moderated(e.audio_muted, e.video);
+    }
     if (e.type === 'control_changed') {
       const gained = !wasDriving && driving(ctx);
       if (gained) ctx.following = true;

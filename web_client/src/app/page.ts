@@ -13,6 +13,7 @@ import { ViewSync } from '../sync/view';
 import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
 import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
+import { renderAttention } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { refreshStatus, showStatus } from '../ui/status';
 import { askText } from '../ui/textprompt';
@@ -148,6 +149,7 @@ export class RoomPage {
     renderChat(ctx);
     renderControls(ctx);
     renderRecording(ctx);
+    renderAttention(ctx);
     this.toolbar.render();
     const annotate = can(ctx, 'annotate');
     if (annotate !== this.annotating) ctx.viewer.tools.setAnnotating(annotate);

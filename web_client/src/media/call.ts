@@ -113,6 +113,20 @@ export class MediaCall implements CallControls {
     return Promise.resolve();
   }
 
+  /** A moderator muted my microphone and/or stopped my camera: follow the room's word. */
+  moderated(audioMuted: boolean, video: boolean): void {
+    if (audioMuted && this.local.mic && !this.micMuted) {
+      this.micMuted = true;
+      this.local.mic.enabled = false;
+      toast(t('mod_muted_you'), 'info');
+    }
+    if (!video && this.local.camera) {
+      this.unpublish('camera');
+      toast(t('mod_stopped_your_video'), 'info');
+    }
+    this.ctx.changed();
+  }
+
   toggleCamera(): Promise<void> {
     if (!this.local.camera) return this.acquire('camera', () => userTrack({ video: CAMERA }, 'video'));
     this.unpublish('camera'); // camera light off; the section stays for the next start

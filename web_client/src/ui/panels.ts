@@ -5,6 +5,7 @@ import type { MessageKey } from '../i18n/en';
 import type { Participant } from '../protocol/types';
 import { colourOf } from '../colours';
 import { $, button, toast } from './dom';
+import { participantActions } from './moderation';
 
 function nameOf(ctx: Ctx, id: string | null): string {
   if (!id) return '';
@@ -34,21 +35,8 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   if (p.audio && !p.audio_muted) li.append(badge(`🎙 ${t('speaking')}`, 'speak'));
   if (!p.online) li.append(badge(t('offline'), 'offline'));
   if (ctx.state.control_requests.includes(p.id)) li.append(badge(t('requests'), 'request'));
-  li.append(...moderatorButtons(ctx, p));
+  li.append(...participantActions(ctx, p));
   return li;
-}
-
-function moderatorButtons(ctx: Ctx, p: Participant): HTMLElement[] {
-  const out: HTMLElement[] = [];
-  const mayGive = driving(ctx) || can(ctx, 'moderate');
-  if (mayGive && p.id !== ctx.state.driver && p.grants.includes('drive') && p.online) {
-    out.push(button(t('give_control'), () => void act(ctx, { type: 'grant_control', to: p.id }),
-      { 'data-action': 'give-control' }));
-  }
-  if (can(ctx, 'moderate') && p.hand_raised) {
-    out.push(button(t('lower_hand'), () => void act(ctx, { type: 'lower_hand', participant: p.id })));
-  }
-  return out;
 }
 
 async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void> {
@@ -102,6 +90,10 @@ export function renderControls(ctx: Ctx): void {
   } else if (can(ctx, 'moderate')) {
     items.push(button(t('take_control'), () => void act(ctx, { type: 'take_control' }),
       { 'data-action': 'take-control' }));
+  } else if (ctx.state.control_requests.includes(ctx.me)) {
+    items.push(badge(t('request_pending'), 'pending'));
+    items.push(button(t('request_cancel'), () => void act(ctx, { type: 'withdraw_control_request' }),
+      { 'data-action': 'cancel-request' }));
   } else if (can(ctx, 'drive')) {
     items.push(button(t('request_control'), () => void act(ctx, { type: 'request_control' }),
       { 'data-action': 'request-control' }));
