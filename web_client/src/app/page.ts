@@ -151,6 +151,7 @@ export class RoomPage {
     renderRecording(ctx);
     renderAttention(ctx);
     this.toolbar.render();
+    this.notes.applyOwnColour();
     const annotate = can(ctx, 'annotate');
     if (annotate !== this.annotating) ctx.viewer.tools.setAnnotating(annotate);
     this.annotating = annotate;

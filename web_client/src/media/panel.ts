@@ -2,7 +2,8 @@
 // for those who may only listen, and for moderators the floor: raised hands to give it to.
 import { can, type Ctx } from '../context';
 import { t } from '../i18n';
-import type { Grant, Participant } from '../protocol/types';
+import { colourOf } from '../colours';
+import type { Grant, Participant, RoomState } from '../protocol/types';
 import { $, button, toast } from '../ui/dom';
 import type { RemoteTrack, Source } from './negotiator';
 import { AudioSinks, TileGrid, type TileModel } from './tiles';
@@ -62,7 +63,7 @@ export class MediaPanel {
     const me = this.ctx.state.participants.get(this.ctx.me);
     const { local, speaker } = this.call;
     if (this.call.publishing()) {
-      tiles.push(tile(this.ctx.me, 'camera', me?.name ?? this.ctx.me, local.camera ?? null, {
+      tiles.push(tile(this.ctx.state, this.ctx.me, 'camera', me?.name ?? this.ctx.me, local.camera ?? null, {
         local: true, micMuted: this.call.micMuted || !local.mic, cameraOff: !local.camera,
         speaking: speaker === this.ctx.me,
       }));
@@ -70,7 +71,7 @@ export class MediaPanel {
     for (const p of this.others()) {
       const track = this.remoteTrack(p.id, 'camera');
       if (!(p.audio || p.video || p.screen)) continue;
-      tiles.push(tile(p.id, 'camera', p.name, track, {
+      tiles.push(tile(this.ctx.state, p.id, 'camera', p.name, track, {
         local: false, micMuted: !p.audio || p.audio_muted, cameraOff: !p.video || p.video_muted,
         speaking: speaker === p.id,
       }));
@@ -79,7 +80,7 @@ export class MediaPanel {
   }
 
   private screenTiles(): TileModel[] {
-    return this.others().filter((p) => p.screen).map((p) => tile(p.id, 'screen', p.name,
+    return this.others().filter((p) => p.screen).map((p) => tile(this.ctx.state, p.id, 'screen', p.name,
       this.remoteTrack(p.id, 'screen'), { local: false, micMuted: false, cameraOff: false, speaking: false }));
   }
 
@@ -149,9 +150,10 @@ export class MediaPanel {
 
 type Flags = Pick<TileModel, 'local' | 'micMuted' | 'cameraOff' | 'speaking'>;
 
-function tile(participant: string, source: 'camera' | 'screen', name: string,
+function tile(state: RoomState, participant: string, source: 'camera' | 'screen', name: string,
   track: MediaStreamTrack | null, flags: Flags): TileModel {
-  return { key: `${participant}:${source}`, participant, source, name, track, ...flags };
+  const colour = colourOf(state, participant);
+  return { key: `${participant}:${source}`, participant, source, name, track, colour, ...flags };
 }
 
 /** `on`: a toggle's state (aria-pressed); `warnOff`: an off mic or camera is shown as such. */

@@ -24,7 +24,7 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   li.dataset.participant = p.id;
   const sw = document.createElement('span');
   sw.className = 'swatch';
-  sw.style.background = colourOf(p.id);
+  sw.style.background = colourOf(ctx.state, p.id);
   const name = document.createElement('span');
   name.className = 'name';
   name.textContent = p.id === ctx.me ? `${p.name} (${t('you')})` : p.name;
@@ -54,7 +54,7 @@ export function renderChat(ctx: Ctx): void {
   const items = ctx.state.chat.map((m) => {
     const li = document.createElement('li');
     const who = document.createElement('b');
-    who.style.color = colourOf(m.author);
+    who.style.color = colourOf(ctx.state, m.author);
     who.textContent = nameOf(ctx, m.author) || m.author;
     const text = document.createElement('span');
     text.textContent = m.text;
