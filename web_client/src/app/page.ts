@@ -4,6 +4,7 @@ import { can, driving, type Ctx } from '../context';
 import { currentLang, onLangChange, setLang, t } from '../i18n';
 import { MediaCall } from '../media/call';
 import { Connection } from '../protocol/connection';
+import type { ImageRef } from '../protocol/types';
 import { emptyState } from '../room/snapshot';
 import { wsUrl, type Claims } from '../session';
 import { AnnotationSync } from '../sync/annotations';
@@ -15,6 +16,7 @@ import { bindInput } from '../ui/input';
 import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
 import { renderAttention } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
+import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
@@ -37,6 +39,7 @@ export class RoomPage {
   readonly media: MediaCall;
   readonly toolbar: Toolbar;
   readonly drift: DriftDetector;
+  readonly review: Review;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -62,8 +65,10 @@ export class RoomPage {
     this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
     this.toolbar = new Toolbar({
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
+      toggleKey: () => void this.review.toggleKey(),
       beforeLocalChange: () => this.explore(),
     });
+    this.review = new Review(this.ctx);
     this.drift = new DriftDetector(this.ctx, () => this.view.busy, $('#drift-badge'));
     this.inbox = new Inbox(this);
   }
@@ -101,6 +106,13 @@ export class RoomPage {
     this.thumbs.mark();
   }
 
+  /** Show one image (a key image, an annotation's) in the active viewport (detaches). */
+  async jump(image: ImageRef): Promise<void> {
+    this.explore();
+    await this.ctx.viewer.showImage(this.ctx.activeViewport, image);
+    this.thumbs.mark();
+  }
+
   /** PgUp/PgDn: previous/next series in the active viewport. */
   async step(delta: number): Promise<void> {
     const list = [...this.ctx.web.series.values()];
@@ -115,6 +127,7 @@ export class RoomPage {
       toast(code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${code}`);
     this.ctx.viewer.tools.arrowText = () => askText('arrow_text');
     this.thumbs.onPick = (s) => void this.pick(s.study, s.uid);
+    this.review.jump = (image) => void this.jump(image);
     this.view.onApplied = () => {
       this.notes.reconcile();
       this.pointer.draw();
@@ -150,6 +163,7 @@ export class RoomPage {
     renderControls(ctx);
     renderRecording(ctx);
     renderAttention(ctx);
+    this.review.render();
     this.toolbar.render();
     this.notes.applyOwnColour();
     const annotate = can(ctx, 'annotate');
@@ -166,11 +180,11 @@ export class RoomPage {
 
   /** `window.__huizhen`: the mirrored state and viewer readings, for tests and tools. */
   private expose(): void {
-    const { ctx, view, notes, pointer, toolbar, media } = this;
+    const { ctx, view, notes, pointer, toolbar, media, review } = this;
     const viewer = ctx.viewer;
     Object.assign(window, {
       __huizhen: {
-        ctx, view, notes, pointer, toolbar, media,
+        ctx, view, notes, pointer, toolbar, media, review,
         applied: () => this.applied,
         drift: () => this.drift.report(),
         viewport: (i: number) => ({

@@ -1,4 +1,4 @@
-// Keyboard (presets 1-4, O overlays, arrows, PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
+// Keyboard (presets 1-4, O overlays, K key image, arrows, PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
 // explore-on-interaction for followers, tab switching and the long-press tool menu on touch.
 import { driving, type Ctx } from '../context';
 import { t } from '../i18n';
@@ -35,6 +35,7 @@ function key(d: InputDeps, e: KeyboardEvent): void {
     PageUp: () => d.pick(-1), PageDown: () => d.pick(1),
     Delete: () => d.notes.deleteSelected(), Backspace: () => d.notes.deleteSelected(),
     o: () => d.toolbar.overlays(), O: () => d.toolbar.overlays(),
+    k: () => d.toolbar.key(), K: () => d.toolbar.key(),
   };
   if (ctrl && e.key.toLowerCase() === 'z') return void (e.preventDefault(), e.shiftKey ? d.notes.redo() : d.notes.undo());
   if (ctrl && e.key.toLowerCase() === 'y') return void (e.preventDefault(), d.notes.redo());

@@ -24,6 +24,8 @@ const VIEW_TOOLS: ToolName[] = ['wl', 'pan', 'zoom', 'scroll'];
 
 export interface ToolbarDeps {
   ctx: Ctx; view: ViewSync; notes: AnnotationSync; pointer: PointerSync;
+  /** Mark or unmark the active viewport's image as a key image. */
+  toggleKey(): void;
   /** A local change by a non-driver detaches the viewer (explore). */
   beforeLocalChange(): void;
 }
@@ -107,6 +109,10 @@ export class Toolbar {
     ctx.changed();
   }
 
+  key(): void {
+    this.d.toggleKey();
+  }
+
   overlays(): void {
     this.d.ctx.viewer.toggleOverlays();
     this.render();
@@ -156,6 +162,9 @@ export class Toolbar {
     ptr.classList.toggle('active', pointer.enabled);
     ptr.disabled = !can(ctx, 'point');
     items.push(ptr);
+    const key = button(`★ ${t('key_image')}`, () => this.d.toggleKey(), { 'data-action': 'key-image' });
+    key.disabled = !annotate;
+    items.push(key);
     bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
   }
 }
