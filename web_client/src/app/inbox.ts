@@ -76,6 +76,7 @@ export class Inbox {
     const wasDriving = driving(ctx);
     apply(ctx.state, e);
     if (VIEW_EVENTS.has(e.type)) view.roomChanged();
+    if (e.type === 'cine_changed') ctx.changed(); // the toolbar shows the playing state
     if (e.type.startsWith('annotation_')) notes.reconcile();
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);

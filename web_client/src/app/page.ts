@@ -13,7 +13,8 @@ import { PointerSync } from '../sync/pointer';
 import { ViewSync } from '../sync/view';
 import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
-import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
+import { Chat } from '../ui/chat';
+import { act, renderControls, renderParticipants } from '../ui/panels';
 import { renderAttention } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
@@ -40,6 +41,7 @@ export class RoomPage {
   readonly toolbar: Toolbar;
   readonly drift: DriftDetector;
   readonly review: Review;
+  readonly chat: Chat;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -69,6 +71,7 @@ export class RoomPage {
       beforeLocalChange: () => this.explore(),
     });
     this.review = new Review(this.ctx);
+    this.chat = new Chat(this.ctx);
     this.drift = new DriftDetector(this.ctx, () => this.view.busy, $('#drift-badge'));
     this.inbox = new Inbox(this);
   }
@@ -142,7 +145,7 @@ export class RoomPage {
     onLangChange(() => {
       refreshStatus(); this.render(); void this.thumbs.render(); this.ctx.viewer.refreshOverlays();
     });
-    bindChat(this.ctx);
+    this.chat.bind((text) => void act(this.ctx, { type: 'post_chat', text }));
     bindRecording(this.ctx);
     bindInput({
       ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
@@ -159,7 +162,7 @@ export class RoomPage {
   private render(): void {
     const { ctx } = this;
     renderParticipants(ctx);
-    renderChat(ctx);
+    this.chat.render();
     renderControls(ctx);
     renderRecording(ctx);
     renderAttention(ctx);

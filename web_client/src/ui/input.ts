@@ -136,6 +136,7 @@ export function bindInput(d: InputDeps): void {
     b.onclick = () => {
       $('#app').dataset.tab = b.dataset.tabTarget ?? 'viewer';
       d.ctx.viewer.resize();
+      d.ctx.changed(); // e.g. the chat's unread count clears once it is in sight
     };
   }
 }

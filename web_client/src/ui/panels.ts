@@ -1,4 +1,4 @@
-// Participants (role, following/exploring, hand, driver, speaking), chat, control and hands.
+// Participants (role, following/exploring, hand, driver, speaking), control and hands.
 import { can, driving, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
@@ -39,7 +39,7 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   return li;
 }
 
-async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void> {
+export async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void> {
   const r = await ctx.send(command);
   if (!r.ok) toast(r.code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${r.code ?? ''}`);
 }
@@ -47,34 +47,6 @@ async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void>
 export function renderParticipants(ctx: Ctx): void {
   const list = [...ctx.state.participants.values()].sort((a, b) => a.joined_at - b.joined_at);
   $('#participants').replaceChildren(...list.map((p) => participantRow(ctx, p)));
-}
-
-export function renderChat(ctx: Ctx): void {
-  const log = $('#chat-log');
-  const items = ctx.state.chat.map((m) => {
-    const li = document.createElement('li');
-    const who = document.createElement('b');
-    who.style.color = colourOf(ctx.state, m.author);
-    who.textContent = nameOf(ctx, m.author) || m.author;
-    const text = document.createElement('span');
-    text.textContent = m.text;
-    li.append(who, text);
-    return li;
-  });
-  log.replaceChildren(...items);
-  log.scrollTop = log.scrollHeight;
-}
-
-export function bindChat(ctx: Ctx): void {
-  const form = $('#chat-form') as HTMLFormElement;
-  const input = $('#chat-input') as HTMLInputElement;
-  form.onsubmit = (e) => {
-    e.preventDefault();
-    const text = input.value.trim();
-    if (!text) return;
-    input.value = '';
-    void act(ctx, { type: 'post_chat', text });
-  };
 }
 
 export function renderControls(ctx: Ctx): void {

@@ -89,6 +89,7 @@ export class Toolbar {
     if (playing) stopCine(el);
     else playCine(el, fps);
     this.d.view.cineChanged(i, !playing, fps);
+    this.render();
   }
 
   layout(layout: Layout): void {
@@ -111,6 +112,20 @@ export class Toolbar {
 
   key(): void {
     this.d.toggleKey();
+  }
+
+  /** Cine shows whether it plays (mine, or the room's when I follow) and at which rate. */
+  private cineButton(): HTMLElement {
+    const { ctx } = this.d;
+    const el = ctx.viewer.elements[ctx.activeViewport];
+    const room = ctx.state.viewports[ctx.activeViewport]?.cine;
+    const local = el !== undefined && cinePlaying(el);
+    const playing = local || (Boolean(room?.playing) && (ctx.following || driving(ctx)));
+    const label = playing ? `■ ${t('cine')} ${room?.fps ?? DEFAULT_FPS} fps` : `▶ ${t('cine')}`;
+    const b = button(label, () => this.cine(), { 'data-action': 'cine' });
+    b.classList.toggle('active', playing);
+    b.setAttribute('aria-pressed', String(playing));
+    return b;
   }
 
   overlays(): void {
@@ -142,7 +157,7 @@ export class Toolbar {
     items.push(button(t('flip_h'), () => this.flip(true), { 'data-action': 'flip-h' }));
     items.push(button(t('flip_v'), () => this.flip(false), { 'data-action': 'flip-v' }));
     items.push(button(t('invert'), () => this.invert(), { 'data-action': 'invert' }));
-    items.push(button(t('cine'), () => this.cine(), { 'data-action': 'cine' }));
+    items.push(this.cineButton());
     const ov = button(t('overlays'), () => this.overlays(), { 'data-action': 'overlays' });
     ov.classList.toggle('active', !ctx.viewer.grid.classList.contains('no-overlays'));
     items.push(ov);
