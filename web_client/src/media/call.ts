@@ -59,6 +59,7 @@ export class MediaCall implements CallControls {
     }
     if (m.type === 'active_speaker') {
       this.speaker = m.participant;
+      this.ctx.speaker = m.participant;
       this.ctx.changed();
       return true;
     }
@@ -263,6 +264,7 @@ export class MediaCall implements CallControls {
     this.neg = null;
     this.remote = [];
     this.speaker = null;
+    this.ctx.speaker = null;
     this.inCall = false;
     this.stale = false;
     this.ctx.changed();

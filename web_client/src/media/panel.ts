@@ -6,6 +6,7 @@ import { colourOf } from '../colours';
 import type { Grant, Participant, RoomState } from '../protocol/types';
 import { $, button, toast } from '../ui/dom';
 import type { RemoteTrack, Source } from './negotiator';
+import { Stage } from './stage';
 import { AudioSinks, TileGrid, type TileModel } from './tiles';
 
 /** What the panel reads from and asks of the call (media/call.ts implements it; the panel
@@ -30,13 +31,25 @@ export class MediaPanel {
   private readonly screens = new TileGrid($('#media-screen'));
   private readonly cameras = new TileGrid($('#media-tiles'));
   private readonly sinks = new AudioSinks($('#media-audio'));
+  private readonly stage: Stage;
 
-  constructor(private readonly ctx: Ctx, private readonly call: CallControls) {}
+  constructor(private readonly ctx: Ctx, private readonly call: CallControls) {
+    this.stage = new Stage($('#stage'), () => ctx.changed());
+    for (const box of [$('#media-screen'), $('#media-tiles')]) {
+      box.addEventListener('click', (e) => {
+        const fig = (e.target as HTMLElement).closest<HTMLElement>('.media-tile');
+        if (fig) this.stage.toggle(`${fig.dataset.participant}:${fig.dataset.source}`);
+      });
+    }
+  }
 
   render(): void {
     const call = this.call;
-    this.screens.update(call.inCall ? this.screenTiles() : []);
-    this.cameras.update(call.inCall ? this.cameraTiles() : []);
+    const screens = call.inCall ? this.screenTiles() : [];
+    const cameras = call.inCall ? this.cameraTiles() : [];
+    this.screens.update(screens);
+    this.cameras.update(cameras);
+    this.stage.render([...screens, ...cameras]);
     this.sinks.update(call.inCall ? this.microphones() : new Map());
     $('#media-hint').textContent = this.hint();
     $('#media-controls').replaceChildren(...this.buttons());

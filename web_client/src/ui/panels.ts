@@ -32,7 +32,9 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   if (ctx.state.driver === p.id) li.append(badge(t('driving'), 'drive'));
   else li.append(badge(p.following ? t('following') : t('exploring'), p.following ? 'follow' : 'explore'));
   if (p.hand_raised) li.append(badge(`✋ ${t('hand_raised')}`, 'hand'));
-  if (p.audio && !p.audio_muted) li.append(badge(`🎙 ${t('speaking')}`, 'speak'));
+  // "Speaking" is what the SFU hears (audio level), not merely a microphone that is on.
+  if (ctx.speaker === p.id) li.append(badge(`🔊 ${t('speaking')}`, 'speak'));
+  else if (p.audio && !p.audio_muted) li.append(badge('🎙', 'mic-on'));
   if (!p.online) li.append(badge(t('offline'), 'offline'));
   if (ctx.state.control_requests.includes(p.id)) li.append(badge(t('requests'), 'request'));
   li.append(...participantActions(ctx, p));
