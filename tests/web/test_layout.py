@@ -60,3 +60,17 @@ def test_phone_landscape_gives_the_image_the_height(pages: Pages) -> None:
     assert toolbar["height"] <= 50, toolbar  # one scrolling row, not five
     assert viewer["height"] >= 0.6 * 390, viewer
     assert tabs["x"] < 10 and tabs["width"] < 120, tabs  # tabs down the left edge
+
+
+def test_phone_portrait_shows_a_camera_over_the_image(call_pages: Pages) -> None:  # noqa: F811
+    host = call_pages.open("dr-li", Role.HOST, name="Dr Li")
+    phone = call_pages.open("dr-wang", Role.PARTICIPANT, name="Dr Wang", size=(390, 844))
+    join(host)
+    phone.click("[data-tab-target='people']")
+    join(phone)
+    phone.click("[data-tab-target='viewer']")
+    phone.locator("#stage[data-mode='pip'][data-key='dr-li:camera']").wait_for(timeout=WAIT_MS)
+    frames_advance(phone, "#stage video")
+    pip, viewer = box(phone, "#stage"), box(phone, ".viewport")
+    assert pip["width"] < viewer["width"] / 2  # small, over the image
+    assert viewer["y"] <= pip["y"] and pip["y"] + pip["height"] <= viewer["y"] + viewer["height"]

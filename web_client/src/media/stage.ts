@@ -1,8 +1,11 @@
 // The stage: one video shown large beside the image viewer (which stays usable and resizes).
 // A click on any tile pins it there (again: unpins); a screen share takes the stage by itself
 // unless its viewer closed it — a county doctor's ultrasound screen must not be a thumbnail.
+// On a phone held upright, with nothing pinned, a camera floats over the image (picture in picture).
 import { t } from '../i18n';
 import type { TileModel } from './tiles';
+
+const PORTRAIT_PHONE = '(max-width: 800px) and (orientation: portrait)';
 
 export class Stage {
   private pinned: string | null = null;
@@ -34,9 +37,19 @@ export class Stage {
     this.changed();
   }
 
+  /** A phone held upright shows one camera (who speaks, else the first) over the image, so
+   *  video and image are seen together without switching tabs. */
+  private pictureInPicture(tiles: TileModel[]): TileModel | undefined {
+    if (!window.matchMedia(PORTRAIT_PHONE).matches) return undefined;
+    const cameras = tiles.filter((m) => !m.local && m.track && !m.cameraOff && !this.dismissed.has(m.key));
+    return cameras.find((m) => m.speaking) ?? cameras[0];
+  }
+
   render(tiles: TileModel[]): void {
-    const model = tiles.find((m) => m.key === this.pinned)
+    const chosen = tiles.find((m) => m.key === this.pinned)
       ?? tiles.find((m) => m.source === 'screen' && !this.dismissed.has(m.key));
+    const model = chosen ?? this.pictureInPicture(tiles);
+    this.root.dataset.mode = chosen ? 'stage' : 'pip';
     this.shown = model?.key ?? null;
     this.root.hidden = !model; // the viewer's ResizeObserver re-fits the images
     this.root.dataset.key = model?.key ?? '';
