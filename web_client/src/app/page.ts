@@ -73,6 +73,7 @@ export class RoomPage {
     this.review = new Review(this.ctx);
     this.chat = new Chat(this.ctx);
     this.drift = new DriftDetector(this.ctx, () => this.view.busy, $('#drift-badge'));
+    viewer.linker.active = () => driving(this.ctx) || !this.ctx.following;
     this.inbox = new Inbox(this);
   }
 

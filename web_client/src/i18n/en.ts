@@ -56,6 +56,7 @@ export const en = {
   ov_width: 'W',
   ov_level: 'L',
   overlays: 'Overlay (O)',
+  link: 'Link',
   unpin: 'Unpin',
   key_image: 'Key image (K)',
   key_images: 'Key images',

@@ -58,6 +58,7 @@ export const zh: Messages = {
   ov_width: '窗宽',
   ov_level: '窗位',
   overlays: '信息叠加 (O)',
+  link: '联动',
   unpin: '取消固定',
   key_image: '关键图像 (K)',
   key_images: '关键图像',

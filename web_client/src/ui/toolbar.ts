@@ -162,6 +162,11 @@ export class Toolbar {
     ov.classList.toggle('active', !ctx.viewer.grid.classList.contains('no-overlays'));
     items.push(ov);
     items.push(sep());
+    const link = button(t('link'), () => { ctx.viewer.linker.enabled = !ctx.viewer.linker.enabled; this.render(); },
+      { 'data-action': 'link' });
+    link.classList.toggle('active', ctx.viewer.linker.enabled);
+    link.setAttribute('aria-pressed', String(ctx.viewer.linker.enabled));
+    items.push(link);
     for (const l of ['1x1', '1x2', '2x2'] as Layout[]) {
       const b = button(l.replace('x', '×'), () => this.layout(l), { 'data-layout': l });
       b.classList.toggle('active', ctx.viewer.layout === l);

@@ -5,6 +5,7 @@ import {
 import { LAYOUT_VIEWPORTS, type ImageRef, type Layout, type ViewportState, type Voi } from '../protocol/types';
 import { applyPresentation, readPresentation } from './camera';
 import type { DicomWeb } from './dicomweb';
+import { Linker } from './linking';
 import { Overlay } from './overlay';
 import { ToolBox } from './tools';
 
@@ -18,6 +19,8 @@ export const viewportId = (i: number) => `vp-${i}`;
 export class Viewer {
   readonly engine = new RenderingEngine(ENGINE_ID);
   readonly tools = new ToolBox(ENGINE_ID);
+  /** Linked scrolling between viewports of one frame of reference. */
+  readonly linker = new Linker(() => this.elements.map((_, i) => this.viewport(i)));
   layout: Layout = '1x1';
   elements: HTMLDivElement[] = [];
   /** The text, markers and scale bar over each viewport (same index as `elements`). */
@@ -71,6 +74,7 @@ export class Viewer {
       defaultOptions: { background: [0, 0, 0] },
     });
     this.tools.add(viewportId(i));
+    this.linker.watch(el, i);
     return el;
   }
 
