@@ -75,6 +75,11 @@ class TakeControl:
 
 
 @dataclass(frozen=True, slots=True)
+class WithdrawControlRequest:
+    """Cancel my own pending request for control."""
+
+
+@dataclass(frozen=True, slots=True)
 class SetFollowing:
     following: bool
 
@@ -123,6 +128,22 @@ class RaiseHand:
 @dataclass(frozen=True, slots=True)
 class LowerHand:
     participant: ParticipantId
+
+
+@dataclass(frozen=True, slots=True)
+class MuteParticipant:
+    """A moderator silences someone's microphone and/or stops their camera."""
+
+    participant: ParticipantId
+    audio: bool = True
+    video: bool = False
+
+
+# --- review: key images ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class SetKeyImage:
+    image: ImageRef
+    marked: bool
 
 
 # --- moderation and case ---------------------------------------------------------------------
@@ -184,6 +205,7 @@ Command = (
     | ReleaseControl
     | TakeControl
     | SetFollowing
+    | WithdrawControlRequest
     | CreateAnnotation
     | UpdateAnnotation
     | DeleteAnnotation
@@ -198,6 +220,8 @@ Command = (
     | DetachStudy
     | SetRecording
     | SetMedia
+    | MuteParticipant
+    | SetKeyImage
 )
 
 WIRE_NAMES: dict[str, type[Command]] = {
@@ -227,4 +251,7 @@ WIRE_NAMES: dict[str, type[Command]] = {
     "detach_study": DetachStudy,
     "set_recording": SetRecording,
     "set_media": SetMedia,
+    "withdraw_control_request": WithdrawControlRequest,
+    "mute_participant": MuteParticipant,
+    "set_key_image": SetKeyImage,
 }

@@ -20,6 +20,7 @@ class ParticipantJoined:
     name: str
     role: Role
     grants: frozenset[Grant]
+    colour: int = 0  # the room's identity colour index, 0..PALETTE_SIZE-1
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,11 @@ class CineChanged:
 
 @dataclass(frozen=True, slots=True)
 class ControlRequested:
+    participant: ParticipantId
+
+
+@dataclass(frozen=True, slots=True)
+class ControlRequestWithdrawn:
     participant: ParticipantId
 
 
@@ -158,6 +164,12 @@ class MediaChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyImageChanged:
+    image: ImageRef
+    marked: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RoomClosed:
     reason: str
 
@@ -175,6 +187,7 @@ Event = (
     | InvertChanged
     | CineChanged
     | ControlRequested
+    | ControlRequestWithdrawn
     | ControlChanged
     | FollowingChanged
     | AnnotationCreated
@@ -187,6 +200,7 @@ Event = (
     | StudyDetached
     | RecordingChanged
     | MediaChanged
+    | KeyImageChanged
     | RoomClosed
 )
 
@@ -216,6 +230,8 @@ WIRE_NAMES: dict[str, type[Event]] = {
     "recording_changed": RecordingChanged,
     "media_changed": MediaChanged,
     "room_closed": RoomClosed,
+    "control_request_withdrawn": ControlRequestWithdrawn,
+    "key_image_changed": KeyImageChanged,
 }
 
 

@@ -18,7 +18,7 @@ from session.events import (
 )
 from session.grants import Grant, Role, default_grants
 from session.ids import ParticipantId
-from session.state import RoomState
+from session.state import PALETTE_SIZE, RoomState
 
 MAX_PARTICIPANTS = 1024  # a lecture of 1 000 trainees plus its hosts and presenters
 MAX_NAME = 64
@@ -38,12 +38,21 @@ def decide_join(
     if len(state.participants) >= MAX_PARTICIPANTS:
         raise Rejected(ErrorCode.ROOM_FULL, f"a room holds at most {MAX_PARTICIPANTS} people")
     grants = default_grants(role) if grants is None else grants
+    colour = free_colour(state)
     events: list[Event] = [
-        ParticipantJoined(participant, clean_name(name, participant), role, grants)
+        ParticipantJoined(participant, clean_name(name, participant), role, grants, colour)
     ]
     if role is Role.HOST and Grant.DRIVE in grants and state.driver is None:
         events.append(ControlChanged(participant))  # the lead expert starts in control
     return events
+
+
+def free_colour(state: RoomState) -> int:
+    """The lowest colour no current participant has, so up to PALETTE_SIZE people never share
+    one; beyond that colours repeat in join order."""
+    taken = {p.colour for p in state.participants.values()}
+    free = [c for c in range(PALETTE_SIZE) if c not in taken]
+    return free[0] if free else len(state.participants) % PALETTE_SIZE
 
 
 def clean_name(name: str, participant: ParticipantId) -> str:

@@ -21,11 +21,13 @@ from session.events import (
     CineChanged,
     ControlChanged,
     ControlRequested,
+    ControlRequestWithdrawn,
     FollowingChanged,
     GrantsChanged,
     HandChanged,
     ImageChanged,
     InvertChanged,
+    KeyImageChanged,
     LayoutChanged,
     MediaChanged,
     ParticipantJoined,
@@ -63,9 +65,12 @@ ViewEvent = (
     | InvertChanged
     | CineChanged
 )
-CaseEvent = StudyAttached | StudyDetached | RecordingChanged | RoomClosed | PointerMoved
+CaseEvent = (
+    StudyAttached | StudyDetached | RecordingChanged | RoomClosed | PointerMoved | KeyImageChanged
+)
 RoomEvent = (
     ControlRequested
+    | ControlRequestWithdrawn
     | ControlChanged
     | AnnotationCreated
     | AnnotationUpdated
@@ -106,8 +111,10 @@ def apply(state: RoomState, stamped: Stamped) -> None:
 # --- participants ----------------------------------------------------------------------------
 def _apply_participant(state: RoomState, event: ParticipantEvent, at: float) -> None:
     match event:
-        case ParticipantJoined(pid, name, role, grants):
-            state.participants[pid] = Participant(pid, name, role, grants, joined_at=at)
+        case ParticipantJoined(pid, name, role, grants, colour):
+            state.participants[pid] = Participant(
+                pid, name, role, grants, joined_at=at, colour=colour
+            )
         case PresenceChanged(pid, online):
             since = None if online else at
             _set(state, replace(state.participants[pid], online=online, offline_since=since))
@@ -185,6 +192,8 @@ def _apply_room(state: RoomState, event: RoomEvent, stamped: Stamped) -> None:
     match event:
         case ControlRequested(pid):
             state.control_requests = (*state.control_requests, pid)
+        case ControlRequestWithdrawn(pid):
+            _dequeue(state, pid)
         case ControlChanged(driver):
             state.driver = driver
             if driver is not None:
@@ -210,5 +219,8 @@ def _apply_case(state: RoomState, event: CaseEvent) -> None:
             state.recording = recording
         case RoomClosed():
             state.closed = True
+        case KeyImageChanged(image, marked):
+            others = tuple(k for k in state.key_images if k != image)
+            state.key_images = (*others, image) if marked else others
         case _:
             pass  # PointerMoved: ephemeral presence, not part of the durable state

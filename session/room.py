@@ -52,6 +52,7 @@ from session.commands import (
     Kick,
     LowerHand,
     MovePointer,
+    MuteParticipant,
     PostChat,
     RaiseHand,
     ReleaseControl,
@@ -62,6 +63,7 @@ from session.commands import (
     SetGrants,
     SetImage,
     SetInvert,
+    SetKeyImage,
     SetLayout,
     SetMedia,
     SetPresentation,
@@ -69,6 +71,7 @@ from session.commands import (
     SetVoi,
     TakeControl,
     UpdateAnnotation,
+    WithdrawControlRequest,
 )
 from session.errors import ErrorCode, Rejected
 from session.events import Event, ParticipantLeft, PointerMoved, PresenceChanged, Stamped
@@ -88,6 +91,7 @@ from session.reducer import apply
 from session.rules_annotations import decide_annotation
 from session.rules_case import decide_case
 from session.rules_control import decide_control
+from session.rules_review import decide_key_image
 from session.rules_social import decide_social
 from session.rules_view import decide_view
 from session.state import Participant, RoomState
@@ -136,12 +140,23 @@ def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:
             | SetCine()
         ):
             return decide_view(state, actor, command)
-        case RequestControl() | GrantControl() | ReleaseControl() | TakeControl() | SetFollowing():
+        case (
+            RequestControl()
+            | GrantControl()
+            | ReleaseControl()
+            | TakeControl()
+            | SetFollowing()
+            | WithdrawControlRequest()
+        ):
             return decide_control(state, actor, command)
         case CreateAnnotation() | UpdateAnnotation() | DeleteAnnotation():
             return decide_annotation(state, actor, command)
-        case MovePointer() | PostChat() | RaiseHand() | LowerHand() | SetMedia():
+        case (
+            MovePointer() | PostChat() | RaiseHand() | LowerHand() | SetMedia() | MuteParticipant()
+        ):
             return decide_social(state, actor, command)
+        case SetKeyImage():
+            return decide_key_image(state, actor, command)
         case SetGrants() | Kick() | CloseRoom() | AttachStudy() | DetachStudy() | SetRecording():
             return decide_case(state, actor, command)
         case _:

@@ -8,6 +8,7 @@ from session.events import (
     ControlChanged,
     Event,
     GrantsChanged,
+    KeyImageChanged,
     RecordingChanged,
     RoomClosed,
     StudyAttached,
@@ -78,7 +79,7 @@ def _kick(state: RoomState, actor: Actor, participant: ParticipantId) -> list[Ev
 
 
 def _detach(state: RoomState, uid: Uid) -> list[Event]:
-    """Detach a study no viewport shows; its annotations are deleted with it."""
+    """Detach a study no viewport shows; its annotations and key images go with it."""
     if uid not in state.studies:
         raise Rejected(ErrorCode.NOT_FOUND, f"study {uid} is not attached")
     if any(v.image is not None and v.image.study == uid for v in state.viewports):
@@ -88,5 +89,6 @@ def _detach(state: RoomState, uid: Uid) -> list[Event]:
         for a in state.annotations.values()
         if a.image.study == uid
     ]
+    events += [KeyImageChanged(k, marked=False) for k in state.key_images if k.study == uid]
     events.append(StudyDetached(uid))
     return events

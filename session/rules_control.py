@@ -2,14 +2,34 @@
 hands control on, a moderator may take it at any time."""
 
 from session.checks import Actor, require_participant
-from session.commands import GrantControl, ReleaseControl, RequestControl, SetFollowing, TakeControl
+from session.commands import (
+    GrantControl,
+    ReleaseControl,
+    RequestControl,
+    SetFollowing,
+    TakeControl,
+    WithdrawControlRequest,
+)
 from session.errors import ErrorCode, Rejected
-from session.events import ControlChanged, ControlRequested, Event, FollowingChanged
+from session.events import (
+    ControlChanged,
+    ControlRequested,
+    ControlRequestWithdrawn,
+    Event,
+    FollowingChanged,
+)
 from session.grants import Grant
 from session.ids import ParticipantId
 from session.state import RoomState
 
-ControlCommand = RequestControl | GrantControl | ReleaseControl | TakeControl | SetFollowing
+ControlCommand = (
+    RequestControl
+    | GrantControl
+    | ReleaseControl
+    | TakeControl
+    | SetFollowing
+    | WithdrawControlRequest
+)
 
 
 def decide_control(state: RoomState, actor: Actor, command: ControlCommand) -> list[Event]:
@@ -24,6 +44,8 @@ def decide_control(state: RoomState, actor: Actor, command: ControlCommand) -> l
             return [ControlChanged(None)]
         case TakeControl():
             return _take(state, actor)
+        case WithdrawControlRequest():
+            return _withdraw(state, actor)
         case _:
             return [FollowingChanged(actor.require_id(), command.following)]
 
@@ -62,3 +84,11 @@ def _take(state: RoomState, actor: Actor) -> list[Event]:
     if state.driver == sender:
         raise Rejected(ErrorCode.CONFLICT, "you already hold control")
     return [ControlChanged(sender)]
+
+
+def _withdraw(state: RoomState, actor: Actor) -> list[Event]:
+    """Cancel my pending request (the "Request control" button's pending state)."""
+    sender = actor.require_id()
+    if sender not in state.control_requests:
+        raise Rejected(ErrorCode.CONFLICT, "you have not asked for control")
+    return [ControlRequestWithdrawn(sender)]

@@ -1,15 +1,20 @@
-"""Pointer, chat, raised hands and published media."""
+"""Pointer, chat, raised hands and published media.
+
+A moderator's ``MuteParticipant`` yields the target's ``MediaChanged`` (microphone muted and/or
+camera off) with ``by`` the moderator; the target's client follows it and may unmute itself
+later with ``SetMedia``, as in any call.
+"""
 
 from session.checks import Actor, check_position, check_viewport, clean_text, require_participant
-from session.commands import LowerHand, MovePointer, PostChat, RaiseHand, SetMedia
+from session.commands import LowerHand, MovePointer, MuteParticipant, PostChat, RaiseHand, SetMedia
 from session.errors import ErrorCode, Rejected
 from session.events import ChatPosted, Event, HandChanged, MediaChanged, PointerMoved
 from session.grants import Grant
-from session.state import RoomState
+from session.state import Participant, RoomState
 
 MAX_CHAT = 2000
 
-SocialCommand = MovePointer | PostChat | RaiseHand | LowerHand | SetMedia
+SocialCommand = MovePointer | PostChat | RaiseHand | LowerHand | SetMedia | MuteParticipant
 
 
 def decide_social(state: RoomState, actor: Actor, command: SocialCommand) -> list[Event]:
@@ -27,6 +32,9 @@ def decide_social(state: RoomState, actor: Actor, command: SocialCommand) -> lis
         case LowerHand(participant):
             actor.require(Grant.MODERATE)
             return [HandChanged(require_participant(state, participant).id, raised=False)]
+        case MuteParticipant():
+            actor.require(Grant.MODERATE)
+            return [_mute(state, command)]
         case _:
             return [_media(actor, command)]
 
@@ -55,3 +63,23 @@ def _media(actor: Actor, command: SetMedia) -> MediaChanged:
         command.audio_muted,
         command.video_muted,
     )
+
+
+def _mute(state: RoomState, command: MuteParticipant) -> MediaChanged:
+    target = require_participant(state, command.participant)
+    if not (command.audio or command.video):
+        raise Rejected(ErrorCode.BAD_REQUEST, "mute the audio, the video or both")
+    muted = _muted(target, command.audio, command.video)
+    if muted == _media_of(target):
+        raise Rejected(ErrorCode.CONFLICT, f"{target.id!r} publishes nothing to mute or stop")
+    return muted
+
+
+def _muted(p: Participant, audio: bool, video: bool) -> MediaChanged:
+    """The target's media after a moderator muted its microphone and/or stopped its camera."""
+    audio_muted = p.audio_muted or (audio and p.audio)
+    return MediaChanged(p.id, p.audio, p.video and not video, p.screen, audio_muted, p.video_muted)
+
+
+def _media_of(p: Participant) -> MediaChanged:
+    return MediaChanged(p.id, p.audio, p.video, p.screen, p.audio_muted, p.video_muted)

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field, replace
 
 from session.grants import Grant, Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
-from session.model import Annotation, ChatMessage, Layout, Study, Viewport
+from session.model import Annotation, ChatMessage, ImageRef, Layout, Study, Viewport
 
 CHAT_HISTORY = 200
 """How many chat messages the state (and so every snapshot) keeps."""
+PALETTE_SIZE = 24
+"""Identity colours the room hands out (the client's colour-blind-safe palette has as many)."""
+MAX_KEY_IMAGES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,7 @@ class Participant:
     screen: bool = False
     audio_muted: bool = False
     video_muted: bool = False
+    colour: int = 0  # identity colour index, assigned by the room at join
     # When the participant went offline (server time); the grace timer runs from here.
     # Kept in the state, not in the room, so a restored room re-arms the same timers.
     offline_since: float | None = None
@@ -57,6 +61,7 @@ class RoomState:
     studies: dict[Uid, Study] = field(default_factory=dict)  # attach order
     chat: list[ChatMessage] = field(default_factory=list)  # oldest first, last CHAT_HISTORY
     recording: bool = False
+    key_images: tuple[ImageRef, ...] = ()  # marked order
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""

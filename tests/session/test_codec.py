@@ -680,7 +680,7 @@ def test_state_from_wire_checks_its_input(path: str, value: object) -> None:
 # --- small helpers ----------------------------------------------------------------------------
 def test_close_codes_and_resume_hint() -> None:
     assert [int(c) for c in CloseCode] == [
-        1000, 1001, 1009, 1013, 4000, 4001, 4002, 4004, 4005, 4006, 4008, 4009, 4010, 4011,
+        1000, 1001, 1009, 1012, 1013, 4000, 4001, 4002, 4004, 4005, 4006, 4008, 4009, 4010, 4011,
         4012,
     ]  # fmt: skip
     assert codec.too_slow_reason(42) == "resume_from=42"

@@ -1,8 +1,23 @@
-// A stable colour per participant (annotations, pointers, participant list).
-const PALETTE = ['#ff6b6b', '#4dabf7', '#69db7c', '#ffd43b', '#da77f2', '#ff922b', '#38d9a9', '#f783ac'];
+// Identity colours: the room assigns each member an index (session/presence.py free_colour,
+// distinct for up to 24 members); this is the palette it indexes. Okabe–Ito and Paul Tol's
+// colour-blind-safe schemes, ordered so the first members get the most distinct hues, all
+// light enough to read on the dark theme (annotations, pointer, chat names, tiles).
+import type { RoomState } from './protocol/types';
 
-export function colourOf(participant: string): string {
+export const PALETTE = [
+  '#E69F00', '#56B4E9', '#009E73', '#F0E442', '#CC79A7', '#D55E00', '#4477AA', '#BBBBBB',
+  '#EE6677', '#228833', '#66CCEE', '#AA3377', '#CCBB44', '#77AADD', '#EE8866', '#44BB99',
+  '#FFAABB', '#BBCC33', '#AA4499', '#999933', '#99DDFF', '#DDCC77', '#CC6677', '#AAAA00',
+];
+
+function hashed(id: string): number {
   let h = 0;
-  for (const ch of participant) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return PALETTE[h % PALETTE.length] as string;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return h;
+}
+
+/** A member's colour; someone who left (an old chat line) keeps a stable hashed one. */
+export function colourOf(state: RoomState, participant: string): string {
+  const index = state.participants.get(participant)?.colour ?? hashed(participant);
+  return PALETTE[index % PALETTE.length] as string;
 }

@@ -12,6 +12,8 @@ export interface Ctx {
   /** Local: false while exploring (detached from the driver). */
   following: boolean;
   activeViewport: number;
+  /** Who the SFU hears loudest now (active_speaker, from audio levels); unset outside a call. */
+  speaker?: string | null;
   send(command: Command): Promise<CommandResult>;
   /** Ask the UI to re-render its panels. */
   changed(): void;

@@ -10,6 +10,8 @@ import type { AnnotationSync } from '../sync/annotations';
 import type { PointerSync } from '../sync/pointer';
 import type { ViewSync } from '../sync/view';
 import { toast } from '../ui/dom';
+import { attentionToast } from '../ui/moderation';
+import { recordingNotice } from '../ui/recording';
 import type { Thumbnails } from '../ui/thumbnails';
 
 /** Messages that change nothing the side panels show. */
@@ -60,6 +62,7 @@ export class Inbox {
     if (ctx.state.driver === ctx.me) ctx.following = true;
     this.m.view.resync();
     void this.m.thumbs.render();
+    recordingNotice(ctx.state.recording, true);
   }
 
   private snapshot(s: SnapshotMessage): void {
@@ -73,9 +76,15 @@ export class Inbox {
     const wasDriving = driving(ctx);
     apply(ctx.state, e);
     if (VIEW_EVENTS.has(e.type)) view.roomChanged();
+    if (e.type === 'cine_changed') ctx.changed(); // the toolbar shows the playing state
     if (e.type.startsWith('annotation_')) notes.reconcile();
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);
+    if (e.type === 'recording_changed') recordingNotice(e.recording, false);
+    attentionToast(ctx, e);
+    if (e.type === 'media_changed' && e.participant === ctx.me && e.by !== ctx.me) {
+      this.m.media.moderated(e.audio_muted, e.video);
+    }
     if (e.type === 'control_changed') {
       const gained = !wasDriving && driving(ctx);
       if (gained) ctx.following = true;

@@ -4,14 +4,20 @@ import { can, driving, type Ctx } from '../context';
 import { currentLang, onLangChange, setLang, t } from '../i18n';
 import { MediaCall } from '../media/call';
 import { Connection } from '../protocol/connection';
+import type { ImageRef } from '../protocol/types';
 import { emptyState } from '../room/snapshot';
 import { wsUrl, type Claims } from '../session';
 import { AnnotationSync } from '../sync/annotations';
+import { DriftDetector } from '../sync/drift';
 import { PointerSync } from '../sync/pointer';
 import { ViewSync } from '../sync/view';
 import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
-import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
+import { Chat } from '../ui/chat';
+import { act, renderControls, renderParticipants } from '../ui/panels';
+import { renderAttention } from '../ui/moderation';
+import { bindRecording, renderRecording } from '../ui/recording';
+import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
@@ -33,6 +39,9 @@ export class RoomPage {
   readonly thumbs: Thumbnails;
   readonly media: MediaCall;
   readonly toolbar: Toolbar;
+  readonly drift: DriftDetector;
+  readonly review: Review;
+  readonly chat: Chat;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -58,8 +67,13 @@ export class RoomPage {
     this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
     this.toolbar = new Toolbar({
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
+      toggleKey: () => void this.review.toggleKey(),
       beforeLocalChange: () => this.explore(),
     });
+    this.review = new Review(this.ctx);
+    this.chat = new Chat(this.ctx);
+    this.drift = new DriftDetector(this.ctx, () => this.view.busy, $('#drift-badge'));
+    viewer.linker.active = () => driving(this.ctx) || !this.ctx.following;
     this.inbox = new Inbox(this);
   }
 
@@ -67,6 +81,7 @@ export class RoomPage {
     this.bindHooks();
     this.bindControls();
     this.expose();
+    this.drift.start();
     this.ctx.conn.start();
   }
 
@@ -95,6 +110,13 @@ export class RoomPage {
     this.thumbs.mark();
   }
 
+  /** Show one image (a key image, an annotation's) in the active viewport (detaches). */
+  async jump(image: ImageRef): Promise<void> {
+    this.explore();
+    await this.ctx.viewer.showImage(this.ctx.activeViewport, image);
+    this.thumbs.mark();
+  }
+
   /** PgUp/PgDn: previous/next series in the active viewport. */
   async step(delta: number): Promise<void> {
     const list = [...this.ctx.web.series.values()];
@@ -109,6 +131,7 @@ export class RoomPage {
       toast(code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${code}`);
     this.ctx.viewer.tools.arrowText = () => askText('arrow_text');
     this.thumbs.onPick = (s) => void this.pick(s.study, s.uid);
+    this.review.jump = (image) => void this.jump(image);
     this.view.onApplied = () => {
       this.notes.reconcile();
       this.pointer.draw();
@@ -120,8 +143,11 @@ export class RoomPage {
   private bindControls(): void {
     $('#follow-btn').onclick = () => this.follow();
     $('#lang-btn').onclick = () => setLang(currentLang() === 'en' ? 'zh-CN' : 'en');
-    onLangChange(() => { refreshStatus(); this.render(); void this.thumbs.render(); });
-    bindChat(this.ctx);
+    onLangChange(() => {
+      refreshStatus(); this.render(); void this.thumbs.render(); this.ctx.viewer.refreshOverlays();
+    });
+    this.chat.bind((text) => void act(this.ctx, { type: 'post_chat', text }));
+    bindRecording(this.ctx);
     bindInput({
       ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
       explore: () => this.explore(), pick: (d) => void this.step(d),
@@ -137,9 +163,13 @@ export class RoomPage {
   private render(): void {
     const { ctx } = this;
     renderParticipants(ctx);
-    renderChat(ctx);
+    this.chat.render();
     renderControls(ctx);
+    renderRecording(ctx);
+    renderAttention(ctx);
+    this.review.render();
     this.toolbar.render();
+    this.notes.applyOwnColour();
     const annotate = can(ctx, 'annotate');
     if (annotate !== this.annotating) ctx.viewer.tools.setAnnotating(annotate);
     this.annotating = annotate;
@@ -154,12 +184,13 @@ export class RoomPage {
 
   /** `window.__huizhen`: the mirrored state and viewer readings, for tests and tools. */
   private expose(): void {
-    const { ctx, view, notes, pointer, toolbar, media } = this;
+    const { ctx, view, notes, pointer, toolbar, media, review } = this;
     const viewer = ctx.viewer;
     Object.assign(window, {
       __huizhen: {
-        ctx, view, notes, pointer, toolbar, media,
+        ctx, view, notes, pointer, toolbar, media, review,
         applied: () => this.applied,
+        drift: () => this.drift.report(),
         viewport: (i: number) => ({
           image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),
           index: viewer.viewport(i)?.getCurrentImageIdIndex() ?? null,

@@ -61,6 +61,7 @@ export class MediaCall implements CallControls {
     }
     if (m.type === 'active_speaker') {
       this.speaker = m.participant;
+      this.ctx.speaker = m.participant;
       this.ctx.changed();
       return true;
     }
@@ -113,6 +114,20 @@ export class MediaCall implements CallControls {
     this.sendState();
     this.ctx.changed();
     return Promise.resolve();
+  }
+
+  /** A moderator muted my microphone and/or stopped my camera: follow the room's word. */
+  moderated(audioMuted: boolean, video: boolean): void {
+    if (audioMuted && this.local.mic && !this.micMuted) {
+      this.micMuted = true;
+      this.local.mic.enabled = false;
+      toast(t('mod_muted_you'), 'info');
+    }
+    if (!video && this.local.camera) {
+      this.unpublish('camera');
+      toast(t('mod_stopped_your_video'), 'info');
+    }
+    this.ctx.changed();
   }
 
   toggleCamera(): Promise<void> {
@@ -251,6 +266,7 @@ export class MediaCall implements CallControls {
     this.neg = null;
     this.remote = [];
     this.speaker = null;
+    this.ctx.speaker = null;
     this.inCall = false;
     this.stale = false;
     this.ctx.changed();

@@ -2,9 +2,11 @@
 // for those who may only listen, and for moderators the floor: raised hands to give it to.
 import { can, type Ctx } from '../context';
 import { t } from '../i18n';
-import type { Grant, Participant } from '../protocol/types';
+import { colourOf } from '../colours';
+import type { Grant, Participant, RoomState } from '../protocol/types';
 import { $, button, toast } from '../ui/dom';
 import type { RemoteTrack, Source } from './negotiator';
+import { Stage } from './stage';
 import { AudioSinks, TileGrid, type TileModel } from './tiles';
 
 /** What the panel reads from and asks of the call (media/call.ts implements it; the panel
@@ -29,13 +31,25 @@ export class MediaPanel {
   private readonly screens = new TileGrid($('#media-screen'));
   private readonly cameras = new TileGrid($('#media-tiles'));
   private readonly sinks = new AudioSinks($('#media-audio'));
+  private readonly stage: Stage;
 
-  constructor(private readonly ctx: Ctx, private readonly call: CallControls) {}
+  constructor(private readonly ctx: Ctx, private readonly call: CallControls) {
+    this.stage = new Stage($('#stage'), () => ctx.changed());
+    for (const box of [$('#media-screen'), $('#media-tiles')]) {
+      box.addEventListener('click', (e) => {
+        const fig = (e.target as HTMLElement).closest<HTMLElement>('.media-tile');
+        if (fig) this.stage.toggle(`${fig.dataset.participant}:${fig.dataset.source}`);
+      });
+    }
+  }
 
   render(): void {
     const call = this.call;
-    this.screens.update(call.inCall ? this.screenTiles() : []);
-    this.cameras.update(call.inCall ? this.cameraTiles() : []);
+    const screens = call.inCall ? this.screenTiles() : [];
+    const cameras = call.inCall ? this.cameraTiles() : [];
+    this.screens.update(screens);
+    this.cameras.update(cameras);
+    this.stage.render([...screens, ...cameras]);
     this.sinks.update(call.inCall ? this.microphones() : new Map());
     $('#media-hint').textContent = this.hint();
     $('#media-controls').replaceChildren(...this.buttons());
@@ -62,7 +76,7 @@ export class MediaPanel {
     const me = this.ctx.state.participants.get(this.ctx.me);
     const { local, speaker } = this.call;
     if (this.call.publishing()) {
-      tiles.push(tile(this.ctx.me, 'camera', me?.name ?? this.ctx.me, local.camera ?? null, {
+      tiles.push(tile(this.ctx.state, this.ctx.me, 'camera', me?.name ?? this.ctx.me, local.camera ?? null, {
         local: true, micMuted: this.call.micMuted || !local.mic, cameraOff: !local.camera,
         speaking: speaker === this.ctx.me,
       }));
@@ -70,7 +84,7 @@ export class MediaPanel {
     for (const p of this.others()) {
       const track = this.remoteTrack(p.id, 'camera');
       if (!(p.audio || p.video || p.screen)) continue;
-      tiles.push(tile(p.id, 'camera', p.name, track, {
+      tiles.push(tile(this.ctx.state, p.id, 'camera', p.name, track, {
         local: false, micMuted: !p.audio || p.audio_muted, cameraOff: !p.video || p.video_muted,
         speaking: speaker === p.id,
       }));
@@ -79,7 +93,7 @@ export class MediaPanel {
   }
 
   private screenTiles(): TileModel[] {
-    return this.others().filter((p) => p.screen).map((p) => tile(p.id, 'screen', p.name,
+    return this.others().filter((p) => p.screen).map((p) => tile(this.ctx.state, p.id, 'screen', p.name,
       this.remoteTrack(p.id, 'screen'), { local: false, micMuted: false, cameraOff: false, speaking: false }));
   }
 
@@ -149,9 +163,10 @@ export class MediaPanel {
 
 type Flags = Pick<TileModel, 'local' | 'micMuted' | 'cameraOff' | 'speaking'>;
 
-function tile(participant: string, source: 'camera' | 'screen', name: string,
+function tile(state: RoomState, participant: string, source: 'camera' | 'screen', name: string,
   track: MediaStreamTrack | null, flags: Flags): TileModel {
-  return { key: `${participant}:${source}`, participant, source, name, track, ...flags };
+  const colour = colourOf(state, participant);
+  return { key: `${participant}:${source}`, participant, source, name, track, colour, ...flags };
 }
 
 /** `on`: a toggle's state (aria-pressed); `warnOff`: an off mic or camera is shown as such. */

@@ -1,7 +1,6 @@
 // Video tiles and audio sinks, reconciled in place: an element, once made for a participant's
 // camera or screen, lives until that tile goes, so its video keeps playing across re-renders.
 import { t } from '../i18n';
-import { colourOf } from '../colours';
 
 export interface TileModel {
   key: string; // `${participant}:${source}`
@@ -13,6 +12,8 @@ export interface TileModel {
   micMuted: boolean;
   cameraOff: boolean;
   speaking: boolean;
+  /** The member's identity colour (avatar, tile border). */
+  colour: string;
 }
 
 class Tile {
@@ -30,7 +31,6 @@ class Tile {
     this.video.muted = true; // sound comes from the audio sinks (one per microphone)
     this.video.playsInline = true;
     this.avatar.className = 'avatar';
-    this.avatar.style.background = colourOf(model.participant);
     this.root.append(this.video, this.avatar, this.label);
   }
 
@@ -44,6 +44,8 @@ class Tile {
     // Autoplay alone may leave a stream paused (it was hidden, or the browser paused it).
     if (!off && this.video.paused) void this.video.play().catch(() => undefined);
     this.avatar.hidden = !off;
+    this.avatar.style.background = m.colour;
+    this.root.style.setProperty('--identity', m.colour);
     this.avatar.textContent = m.name.trim().slice(0, 1).toUpperCase();
     this.root.classList.toggle('local', m.local);
     this.root.classList.toggle('speaking', m.speaking);
@@ -101,7 +103,7 @@ export class TileGrid {
 
 const EMPTY: TileModel = {
   key: '', participant: '', source: 'camera', name: '', track: null, local: false,
-  micMuted: false, cameraOff: true, speaking: false,
+  micMuted: false, cameraOff: true, speaking: false, colour: '',
 };
 
 /** One playing <audio> per received microphone; created after the join click, so the

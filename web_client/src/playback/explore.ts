@@ -10,7 +10,7 @@ function explorer(id: string): Participant {
   return {
     id, name: id, role: 'observer', grants: ['annotate'], joined_at: 0, online: true,
     following: false, hand_raised: false, audio: false, video: false, screen: false,
-    audio_muted: false, video_muted: false, offline_since: null,
+    audio_muted: false, video_muted: false, offline_since: null, colour: 0,
   };
 }
 

@@ -64,6 +64,7 @@ export interface Participant {
   screen: boolean;
   audio_muted: boolean;
   video_muted: boolean;
+  colour: number;
   offline_since: number | null;
 }
 
@@ -108,6 +109,7 @@ export interface WireRoomState {
   studies: Record<Uid, Study>;
   chat: ChatMessage[];
   recording: boolean;
+  key_images: ImageRef[];
 }
 
 export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
@@ -310,12 +312,30 @@ export interface SetMedia {
   video_muted?: boolean;
 }
 
+export interface WithdrawControlRequest {
+  type: 'withdraw_control_request';
+}
+
+export interface MuteParticipant {
+  type: 'mute_participant';
+  participant: ParticipantId;
+  audio?: boolean;
+  video?: boolean;
+}
+
+export interface SetKeyImage {
+  type: 'set_key_image';
+  image: ImageRef;
+  marked: boolean;
+}
+
 export interface ParticipantJoined extends Stamp {
   type: 'participant_joined';
   participant: ParticipantId;
   name: string;
   role: Role;
   grants: Grant[];
+  colour: number;
 }
 
 export interface PresenceChanged extends Stamp {
@@ -458,6 +478,17 @@ export interface RoomClosed extends Stamp {
   reason: string;
 }
 
+export interface ControlRequestWithdrawn extends Stamp {
+  type: 'control_request_withdrawn';
+  participant: ParticipantId;
+}
+
+export interface KeyImageChanged extends Stamp {
+  type: 'key_image_changed';
+  image: ImageRef;
+  marked: boolean;
+}
+
 export interface Welcome {
   type: 'welcome';
   v: number;
@@ -552,7 +583,10 @@ export type Command =
   | AttachStudy
   | DetachStudy
   | SetRecording
-  | SetMedia;
+  | SetMedia
+  | WithdrawControlRequest
+  | MuteParticipant
+  | SetKeyImage;
 
 export interface RoomEventMap {
   participant_joined: ParticipantJoined;
@@ -580,6 +614,8 @@ export interface RoomEventMap {
   recording_changed: RecordingChanged;
   media_changed: MediaChanged;
   room_closed: RoomClosed;
+  control_request_withdrawn: ControlRequestWithdrawn;
+  key_image_changed: KeyImageChanged;
 }
 
 /** A stamped room event: `seq` is null for ephemeral ones (pointer_moved). */
@@ -620,6 +656,8 @@ export interface ServerMessageMap {
   recording_changed: RecordingChanged;
   media_changed: MediaChanged;
   room_closed: RoomClosed;
+  control_request_withdrawn: ControlRequestWithdrawn;
+  key_image_changed: KeyImageChanged;
 }
 
 /** One element of a server frame's array. */
@@ -643,7 +681,7 @@ export const SERVER_FIELDS: {
   rtc_answer: { ref: 'number?', sdp: 'string' },
   media_tracks: { tracks: 'array' },
   active_speaker: { participant: 'string?', at: 'number' },
-  participant_joined: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', name: 'string', role: 'string', grants: 'array' },
+  participant_joined: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', name: 'string', role: 'string', grants: 'array', colour: 'number' },
   presence_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', online: 'boolean' },
   participant_left: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', reason: 'string' },
   grants_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', grants: 'array' },
@@ -668,4 +706,6 @@ export const SERVER_FIELDS: {
   recording_changed: { seq: 'number?', at: 'number', by: 'string?', recording: 'boolean' },
   media_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', audio: 'boolean', video: 'boolean', screen: 'boolean', audio_muted: 'boolean', video_muted: 'boolean' },
   room_closed: { seq: 'number?', at: 'number', by: 'string?', reason: 'string' },
+  control_request_withdrawn: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
+  key_image_changed: { seq: 'number?', at: 'number', by: 'string?', image: 'object', marked: 'boolean' },
 };

@@ -1,7 +1,7 @@
 // Mirrors session/reducer.py: applies one stamped event to the local RoomState copy.
 // Events arrive already checked by protocol/codec.ts, so each handler reads its own event type.
 import {
-  LAYOUT_VIEWPORTS, defaultViewport, type Participant, type RoomEvent, type RoomEventMap,
+  LAYOUT_VIEWPORTS, defaultViewport, type ImageRef, type Participant, type RoomEvent, type RoomEventMap,
   type RoomState, type ViewportState,
 } from '../protocol/types';
 
@@ -13,6 +13,9 @@ export const VIEW_EVENTS: ReadonlySet<string> = new Set<RoomEvent['type']>([
   'layout_changed', 'active_viewport_changed', 'image_changed', 'voi_changed',
   'presentation_changed', 'invert_changed', 'cine_changed',
 ]);
+
+const sameImage = (a: ImageRef, b: ImageRef) =>
+  a.study === b.study && a.series === b.series && a.sop === b.sop && a.frame === b.frame;
 
 type Handlers = { [K in keyof RoomEventMap]: (s: RoomState, e: RoomEventMap[K]) => void };
 
@@ -32,6 +35,7 @@ const HANDLERS: Handlers = {
       id: e.participant, name: e.name, role: e.role, grants: e.grants, joined_at: e.at,
       online: true, following: true, hand_raised: false, audio: false, video: false,
       screen: false, audio_muted: false, video_muted: false, offline_since: null,
+      colour: e.colour,
     });
   },
   presence_changed: (s, e) => patchParticipant(s, e.participant, { online: e.online }),
@@ -57,6 +61,9 @@ const HANDLERS: Handlers = {
   control_requested: (s, e) => {
     s.control_requests = [...s.control_requests.filter((r) => r !== e.participant), e.participant];
   },
+  control_request_withdrawn: (s, e) => {
+    s.control_requests = s.control_requests.filter((r) => r !== e.participant);
+  },
   control_changed: (s, e) => {
     s.driver = e.driver;
     s.control_requests = s.control_requests.filter((r) => r !== s.driver);
@@ -78,6 +85,10 @@ const HANDLERS: Handlers = {
     audio: e.audio, video: e.video, screen: e.screen,
     audio_muted: e.audio_muted, video_muted: e.video_muted,
   }),
+  key_image_changed: (s, e) => {
+    const others = s.key_images.filter((k) => !sameImage(k, e.image));
+    s.key_images = e.marked ? [...others, e.image] : others;
+  },
   room_closed: (s) => { s.closed = true; },
 };
 

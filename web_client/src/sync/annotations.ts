@@ -182,13 +182,32 @@ export class AnnotationSync {
     const mine = a.author === this.ctx.me;
     csAnnotation.locking.setAnnotationLocked(a.id, !mine && !can(this.ctx, 'moderate'));
     if (!mine) {
-      const color = colourOf(a.author);
+      const color = colourOf(this.ctx.state, a.author);
       csAnnotation.config.style.setAnnotationStyles(a.id, {
         color, colorHighlighted: color, colorSelected: color, colorLocked: color,
         textBoxColor: color, textBoxColorHighlighted: color, textBoxColorSelected: color,
         textBoxColorLocked: color,
       } as never);
     }
+  }
+
+  private ownColour = '';
+
+  /** My own annotations (drawn locally, before the room echoes them) in my room colour,
+   *  not Cornerstone's default green/yellow; others' get theirs in `style`. */
+  applyOwnColour(): void {
+    const colour = colourOf(this.ctx.state, this.ctx.me);
+    if (!this.ctx.state.participants.has(this.ctx.me) || colour === this.ownColour) return;
+    this.ownColour = colour;
+    const styles = csAnnotation.config.style.getDefaultToolStyles();
+    csAnnotation.config.style.setDefaultToolStyles({
+      ...styles,
+      global: {
+        ...styles.global, color: colour, colorHighlighted: colour, colorSelected: '#ffffff',
+        textBoxColor: colour, textBoxColorHighlighted: colour, textBoxColorSelected: '#ffffff',
+      },
+    } as never);
+    this.render();
   }
 
   private silently(fn: () => void): void {
@@ -209,7 +228,7 @@ export class AnnotationSync {
   describe(): unknown[] {
     return allCs().map((a) => ({
       id: a.annotationUID, tool: a.metadata?.toolName, stats: a.data.cachedStats,
-      wire: toWire(a, this.ctx.web),
+      wire: toWire(a, this.ctx.web), colour: drawnColour(a.annotationUID ?? ''),
     }));
   }
 }
@@ -220,4 +239,11 @@ function wireOf(a: Annotation): WireShape {
 
 function samePoints(a: WireShape, b: Annotation): boolean {
   return JSON.stringify(a.points) === JSON.stringify(b.points) && a.text === b.text;
+}
+
+/** The colour Cornerstone draws an annotation in: its own style, else the default. */
+function drawnColour(id: string): string | undefined {
+  const style = csAnnotation.config.style;
+  const own = style.getAnnotationToolStyles(id) as { color?: string } | undefined;
+  return own?.color ?? (style.getDefaultToolStyles().global as { color?: string } | undefined)?.color;
 }

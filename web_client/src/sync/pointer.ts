@@ -1,5 +1,5 @@
 // Laser pointer: mine goes out at <= 30 Hz in image pixel coordinates; others' are drawn as
-// coloured dots over the viewport, mapped back through the local camera.
+// dots in their owner's room colour with the owner's name, mapped back through the local camera.
 import { utilities, type Types } from '@cornerstonejs/core';
 import { can, type Ctx } from '../context';
 import type { PointerMoved } from '../protocol/types';
@@ -90,11 +90,17 @@ export class PointerSync {
       dot = document.createElement('div');
       dot.className = 'pointer-dot';
       dot.dataset.participant = who;
-      dot.style.background = colourOf(who);
+      dot.append(document.createElement('span'));
       this.dots.set(who, dot);
     }
     if (dot.parentElement !== el) el.append(dot);
-    dot.title = this.ctx.state.participants.get(who)?.name ?? who;
+    // Whose pointer it is: their room colour and, next to the dot, their name.
+    const name = this.ctx.state.participants.get(who)?.name ?? who;
+    const colour = colourOf(this.ctx.state, who);
+    dot.style.setProperty('--identity', colour);
+    dot.title = name;
+    const label = dot.firstElementChild as HTMLElement;
+    if (label.textContent !== name) label.textContent = name;
     dot.style.transform = `translate(${x - 6}px, ${y - 6}px)`;
   }
 }

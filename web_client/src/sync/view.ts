@@ -37,6 +37,11 @@ export class ViewSync {
     }
   }
 
+  /** Applying, about to apply or waiting to retry: the viewer may lag the room for now. */
+  get busy(): boolean {
+    return this.applying > 0 || this.scheduled || this.applyQueued || this.retryTimer !== null;
+  }
+
   /** Listen to a viewport element's Cornerstone events. */
   watch(el: HTMLElement, index: number): void {
     for (const name of VIEW_EVENTS) {

@@ -14,9 +14,11 @@ export function button(label: string, onClick: () => void, attrs: Record<string,
 }
 
 let toastTimer = 0;
-export function toast(message: string): void {
+/** A short message at the bottom: an error (red) unless `tone` is 'info'. */
+export function toast(message: string, tone: 'error' | 'info' = 'error'): void {
   const el = $('#toast');
   el.textContent = message;
+  el.dataset.tone = tone;
   el.hidden = false;
   window.clearTimeout(toastTimer);
   toastTimer = window.setTimeout(() => { el.hidden = true; }, 4000);

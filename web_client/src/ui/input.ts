@@ -1,4 +1,4 @@
-// Keyboard (presets 1-4, arrows, PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
+// Keyboard (presets 1-4, O overlays, K key image, arrows, PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
 // explore-on-interaction for followers, tab switching and the long-press tool menu on touch.
 import { driving, type Ctx } from '../context';
 import { t } from '../i18n';
@@ -34,6 +34,8 @@ function key(d: InputDeps, e: KeyboardEvent): void {
     Home: () => scroll(d, () => 0), End: () => scroll(d, (_i, n) => n - 1),
     PageUp: () => d.pick(-1), PageDown: () => d.pick(1),
     Delete: () => d.notes.deleteSelected(), Backspace: () => d.notes.deleteSelected(),
+    o: () => d.toolbar.overlays(), O: () => d.toolbar.overlays(),
+    k: () => d.toolbar.key(), K: () => d.toolbar.key(),
   };
   if (ctrl && e.key.toLowerCase() === 'z') return void (e.preventDefault(), e.shiftKey ? d.notes.redo() : d.notes.undo());
   if (ctrl && e.key.toLowerCase() === 'y') return void (e.preventDefault(), d.notes.redo());
@@ -134,6 +136,7 @@ export function bindInput(d: InputDeps): void {
     b.onclick = () => {
       $('#app').dataset.tab = b.dataset.tabTarget ?? 'viewer';
       d.ctx.viewer.resize();
+      d.ctx.changed(); // e.g. the chat's unread count clears once it is in sight
     };
   }
 }

@@ -1,10 +1,11 @@
-// Participants (role, following/exploring, hand, driver, speaking), chat, control and hands.
+// Participants (role, following/exploring, hand, driver, speaking), control and hands.
 import { can, driving, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
 import type { Participant } from '../protocol/types';
 import { colourOf } from '../colours';
 import { $, button, toast } from './dom';
+import { participantActions } from './moderation';
 
 function nameOf(ctx: Ctx, id: string | null): string {
   if (!id) return '';
@@ -23,7 +24,7 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   li.dataset.participant = p.id;
   const sw = document.createElement('span');
   sw.className = 'swatch';
-  sw.style.background = colourOf(p.id);
+  sw.style.background = colourOf(ctx.state, p.id);
   const name = document.createElement('span');
   name.className = 'name';
   name.textContent = p.id === ctx.me ? `${p.name} (${t('you')})` : p.name;
@@ -31,27 +32,16 @@ function participantRow(ctx: Ctx, p: Participant): HTMLElement {
   if (ctx.state.driver === p.id) li.append(badge(t('driving'), 'drive'));
   else li.append(badge(p.following ? t('following') : t('exploring'), p.following ? 'follow' : 'explore'));
   if (p.hand_raised) li.append(badge(`✋ ${t('hand_raised')}`, 'hand'));
-  if (p.audio && !p.audio_muted) li.append(badge(`🎙 ${t('speaking')}`, 'speak'));
+  // "Speaking" is what the SFU hears (audio level), not merely a microphone that is on.
+  if (ctx.speaker === p.id) li.append(badge(`🔊 ${t('speaking')}`, 'speak'));
+  else if (p.audio && !p.audio_muted) li.append(badge('🎙', 'mic-on'));
   if (!p.online) li.append(badge(t('offline'), 'offline'));
   if (ctx.state.control_requests.includes(p.id)) li.append(badge(t('requests'), 'request'));
-  li.append(...moderatorButtons(ctx, p));
+  li.append(...participantActions(ctx, p));
   return li;
 }
 
-function moderatorButtons(ctx: Ctx, p: Participant): HTMLElement[] {
-  const out: HTMLElement[] = [];
-  const mayGive = driving(ctx) || can(ctx, 'moderate');
-  if (mayGive && p.id !== ctx.state.driver && p.grants.includes('drive') && p.online) {
-    out.push(button(t('give_control'), () => void act(ctx, { type: 'grant_control', to: p.id }),
-      { 'data-action': 'give-control' }));
-  }
-  if (can(ctx, 'moderate') && p.hand_raised) {
-    out.push(button(t('lower_hand'), () => void act(ctx, { type: 'lower_hand', participant: p.id })));
-  }
-  return out;
-}
-
-async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void> {
+export async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void> {
   const r = await ctx.send(command);
   if (!r.ok) toast(r.code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${r.code ?? ''}`);
 }
@@ -59,34 +49,6 @@ async function act(ctx: Ctx, command: Parameters<Ctx['send']>[0]): Promise<void>
 export function renderParticipants(ctx: Ctx): void {
   const list = [...ctx.state.participants.values()].sort((a, b) => a.joined_at - b.joined_at);
   $('#participants').replaceChildren(...list.map((p) => participantRow(ctx, p)));
-}
-
-export function renderChat(ctx: Ctx): void {
-  const log = $('#chat-log');
-  const items = ctx.state.chat.map((m) => {
-    const li = document.createElement('li');
-    const who = document.createElement('b');
-    who.style.color = colourOf(m.author);
-    who.textContent = nameOf(ctx, m.author) || m.author;
-    const text = document.createElement('span');
-    text.textContent = m.text;
-    li.append(who, text);
-    return li;
-  });
-  log.replaceChildren(...items);
-  log.scrollTop = log.scrollHeight;
-}
-
-export function bindChat(ctx: Ctx): void {
-  const form = $('#chat-form') as HTMLFormElement;
-  const input = $('#chat-input') as HTMLInputElement;
-  form.onsubmit = (e) => {
-    e.preventDefault();
-    const text = input.value.trim();
-    if (!text) return;
-    input.value = '';
-    void act(ctx, { type: 'post_chat', text });
-  };
 }
 
 export function renderControls(ctx: Ctx): void {
@@ -102,6 +64,10 @@ export function renderControls(ctx: Ctx): void {
   } else if (can(ctx, 'moderate')) {
     items.push(button(t('take_control'), () => void act(ctx, { type: 'take_control' }),
       { 'data-action': 'take-control' }));
+  } else if (ctx.state.control_requests.includes(ctx.me)) {
+    items.push(badge(t('request_pending'), 'pending'));
+    items.push(button(t('request_cancel'), () => void act(ctx, { type: 'withdraw_control_request' }),
+      { 'data-action': 'cancel-request' }));
   } else if (can(ctx, 'drive')) {
     items.push(button(t('request_control'), () => void act(ctx, { type: 'request_control' }),
       { 'data-action': 'request-control' }));

@@ -1,12 +1,13 @@
 // Series thumbnails of the room's studies; clicking one shows it in the active viewport.
-import { utilities } from '@cornerstonejs/core';
 import type { Ctx } from '../context';
 import { t } from '../i18n';
 import type { SeriesInfo } from '../viewer/dicomweb';
+import { drawThumbnail } from '../viewer/thumbnail';
 import { $ } from './dom';
 
 export class Thumbnails {
-  private shown = '';
+  /** The studies the thumbnails show (null: none rendered yet, so an empty room gets its hint). */
+  private shown: string | null = null;
   onPick: (series: SeriesInfo) => void = () => undefined;
 
   constructor(private readonly ctx: Ctx) {}
@@ -50,7 +51,7 @@ export class Thumbnails {
     const id = ids[Math.floor(ids.length / 2)];
     if (!id) return;
     await new Promise((r) => window.setTimeout(r, 300));
-    await utilities.loadImageToCanvas({ canvas, imageId: id, thumbnail: true }).catch(() => undefined);
+    await drawThumbnail(canvas, id).then(() => { canvas.dataset.drawn = '1'; }, () => undefined);
   }
 
   mark(): void {

@@ -24,6 +24,8 @@ const VIEW_TOOLS: ToolName[] = ['wl', 'pan', 'zoom', 'scroll'];
 
 export interface ToolbarDeps {
   ctx: Ctx; view: ViewSync; notes: AnnotationSync; pointer: PointerSync;
+  /** Mark or unmark the active viewport's image as a key image. */
+  toggleKey(): void;
   /** A local change by a non-driver detaches the viewer (explore). */
   beforeLocalChange(): void;
 }
@@ -87,6 +89,7 @@ export class Toolbar {
     if (playing) stopCine(el);
     else playCine(el, fps);
     this.d.view.cineChanged(i, !playing, fps);
+    this.render();
   }
 
   layout(layout: Layout): void {
@@ -105,6 +108,29 @@ export class Toolbar {
       if (ref) await ctx.viewer.showImage(i, ref);
     }
     ctx.changed();
+  }
+
+  key(): void {
+    this.d.toggleKey();
+  }
+
+  /** Cine shows whether it plays (mine, or the room's when I follow) and at which rate. */
+  private cineButton(): HTMLElement {
+    const { ctx } = this.d;
+    const el = ctx.viewer.elements[ctx.activeViewport];
+    const room = ctx.state.viewports[ctx.activeViewport]?.cine;
+    const local = el !== undefined && cinePlaying(el);
+    const playing = local || (Boolean(room?.playing) && (ctx.following || driving(ctx)));
+    const label = playing ? `■ ${t('cine')} ${room?.fps ?? DEFAULT_FPS} fps` : `▶ ${t('cine')}`;
+    const b = button(label, () => this.cine(), { 'data-action': 'cine' });
+    b.classList.toggle('active', playing);
+    b.setAttribute('aria-pressed', String(playing));
+    return b;
+  }
+
+  overlays(): void {
+    this.d.ctx.viewer.toggleOverlays();
+    this.render();
   }
 
   render(): void {
@@ -131,8 +157,16 @@ export class Toolbar {
     items.push(button(t('flip_h'), () => this.flip(true), { 'data-action': 'flip-h' }));
     items.push(button(t('flip_v'), () => this.flip(false), { 'data-action': 'flip-v' }));
     items.push(button(t('invert'), () => this.invert(), { 'data-action': 'invert' }));
-    items.push(button(t('cine'), () => this.cine(), { 'data-action': 'cine' }));
+    items.push(this.cineButton());
+    const ov = button(t('overlays'), () => this.overlays(), { 'data-action': 'overlays' });
+    ov.classList.toggle('active', !ctx.viewer.grid.classList.contains('no-overlays'));
+    items.push(ov);
     items.push(sep());
+    const link = button(t('link'), () => { ctx.viewer.linker.enabled = !ctx.viewer.linker.enabled; this.render(); },
+      { 'data-action': 'link' });
+    link.classList.toggle('active', ctx.viewer.linker.enabled);
+    link.setAttribute('aria-pressed', String(ctx.viewer.linker.enabled));
+    items.push(link);
     for (const l of ['1x1', '1x2', '2x2'] as Layout[]) {
       const b = button(l.replace('x', '×'), () => this.layout(l), { 'data-layout': l });
       b.classList.toggle('active', ctx.viewer.layout === l);
@@ -148,6 +182,9 @@ export class Toolbar {
     ptr.classList.toggle('active', pointer.enabled);
     ptr.disabled = !can(ctx, 'point');
     items.push(ptr);
+    const key = button(`★ ${t('key_image')}`, () => this.d.toggleKey(), { 'data-action': 'key-image' });
+    key.disabled = !annotate;
+    items.push(key);
     bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
   }
 }

@@ -6,6 +6,8 @@ import { LAYOUT_VIEWPORTS, type ImageRef, type Layout, type ViewportState, type 
 import { applyPresentation, readPresentation } from './camera';
 import type { DicomWeb } from './dicomweb';
 import { Prefetcher } from './prefetch';
+import { Linker } from './linking';
+import { Overlay } from './overlay';
 import { ToolBox } from './tools';
 
 const ENGINE_ID = 'huizhen';
@@ -19,8 +21,12 @@ export class Viewer {
   readonly engine = new RenderingEngine(ENGINE_ID);
   readonly tools = new ToolBox(ENGINE_ID);
   private readonly prefetcher = new Prefetcher();
+  /** Linked scrolling between viewports of one frame of reference. */
+  readonly linker = new Linker(() => this.elements.map((_, i) => this.viewport(i)));
   layout: Layout = '1x1';
   elements: HTMLDivElement[] = [];
+  /** The text, markers and scale bar over each viewport (same index as `elements`). */
+  overlays: Overlay[] = [];
   /** Viewports showing their image's own default window (room VOI null) since the last apply. */
   readonly defaultVoi = new Set<number>();
   /** viewport index -> series currently stacked there */
@@ -46,6 +52,17 @@ export class Viewer {
     this.layout = layout;
     this.grid.dataset.layout = layout;
     this.elements = Array.from({ length: LAYOUT_VIEWPORTS[layout] }, (_, i) => this.makeElement(i));
+    this.overlays = this.elements.map((el, i) => new Overlay(el, () => this.viewport(i)));
+  }
+
+  /** Show or hide every overlay (one key); returns whether they are shown now. */
+  toggleOverlays(): boolean {
+    return !this.grid.classList.toggle('no-overlays');
+  }
+
+  /** Redraw overlay text (after a language change). */
+  refreshOverlays(): void {
+    for (const o of this.overlays) o.update();
   }
 
   private makeElement(i: number): HTMLDivElement {
@@ -59,6 +76,7 @@ export class Viewer {
       defaultOptions: { background: [0, 0, 0] },
     });
     this.tools.add(viewportId(i));
+    this.linker.watch(el, i);
     return el;
   }
 
