@@ -13,7 +13,7 @@ from nodeproc import running_nodes
 from redis.asyncio import Redis
 from redisproc import RedisProcess
 from room_client import RoomClient
-from test_redis_failover import acked, annotation, token
+from test_redis_failover import acked, annotation, reconnect, token
 
 from server.redis import keys
 from session.codec import CloseCode, resume_hint
@@ -33,7 +33,7 @@ async def owner(redis: Redis, room_id: RoomId) -> str | None:
 async def until_owned_by(redis: Redis, node_id: str) -> float:
     """When (monotonic) the room's owner became ``node_id``."""
     async with asyncio.timeout(20):  # a safety net, not a timing assertion
-        while await owner(redis, ROOM) != node_id:
+        while await owner(redis, ROOM) != node_id:  # noqa: ASYNC110 - another process sets it
             await asyncio.sleep(0.01)
     return time.monotonic()
 
@@ -83,3 +83,25 @@ async def test_sigterm_moves_the_room_before_clients_are_told_to_go(
         assert "rooms moved" in a.log_text()
         await lead2.close()
         await county2.close()
+
+
+async def test_sigterm_alone_moves_nothing_and_the_room_comes_back(
+    redis_proc: RedisProcess, redis_client: Redis, tmp_path: Path
+) -> None:
+    with running_nodes(redis_proc.url, tmp_path, 1) as (a,):
+        a.create_room(ROOM)
+        lead_token = token(ROOM, "lead")
+        lead = await RoomClient.connect(a.ws_url, lead_token)
+        last = await acked(lead, annotation(0))
+        stopping = asyncio.create_task(asyncio.to_thread(a.stop))
+        code, reason = await lead.closed()
+        assert code == CloseCode.SERVICE_RESTART and resume_hint(reason) == last
+        await stopping
+        assert "rooms moved" not in a.log_text()  # nowhere to go: as before
+
+        a.start()  # the restarted node takes the room back from Redis
+        lead2 = await reconnect([a], lead_token, resume_from=last)
+        assert lead2.welcome["seq"] >= last
+        after = await acked(lead2, PostChat("back"))
+        assert after > last
+        await lead2.close()
