@@ -75,6 +75,9 @@ class Cluster(Protocol):
     async def start(self) -> None:
         """Restore the rooms this node should host, and join the other nodes."""
 
+    async def hand_off(self) -> None:
+        """SIGTERM, before clients hear 1012: move this node's rooms to other live nodes."""
+
     async def stop(self) -> None:
         """Drain the durable logs and leave the other nodes."""
 
@@ -122,6 +125,9 @@ class LocalCluster:
                     host_restored(self._rooms, self._settings, info, stored)
                 except Exception:  # one unreadable room must not keep every other one down
                     log.exception("room %s could not be restored; not hosting it", info.id)
+
+    async def hand_off(self) -> None:
+        return None  # no other node: the rooms come back with this one
 
     async def stop(self) -> None:
         await self._journal.stop()

@@ -177,6 +177,11 @@ class LocalRoom:
         """Server shutdown: close every connection with 1001 and end the owner task."""
         for conn in self.connections.values():
             conn.close(CloseCode.GOING_AWAY, "server shutting down")
+        await self.halt()
+
+    async def halt(self) -> None:
+        """End the owner task, connections left open: the room takes no more input (a
+        restart hands it to another node before its clients are told to go there)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -53,5 +53,6 @@ class RestartingServer(uvicorn.Server):
             server.close()  # stop accepting first: nobody joins a room that is going away
         state = getattr(self._app.state, "huizhen", None)
         if isinstance(state, AppState) and not self.force_exit:
+            await state.cluster.hand_off()  # Redis mode: the rooms move before clients go
             await close_for_restart(state)
         await super().shutdown(sockets)

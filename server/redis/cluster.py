@@ -29,6 +29,13 @@ class RedisCluster:
     async def start(self) -> None:
         self._beat = asyncio.create_task(self.node.run(), name=f"node:{self.node.id}")
 
+    async def hand_off(self) -> None:
+        """SIGTERM: stop beating and move this node's rooms to the others (if any)."""
+        if self._beat is not None:
+            self._beat.cancel()
+            await asyncio.gather(self._beat, return_exceptions=True)
+        await self.node.hand_off()
+
     async def stop(self) -> None:
         if self._beat is not None:
             self._beat.cancel()

@@ -23,6 +23,7 @@ from server.cluster import ClusterError, host_restored
 from server.interfaces import RoomExists, RoomInfo
 from server.redis.bridge import Bridge, RemoteRoom
 from server.redis.directory import RedisRoomDirectory
+from server.redis.handoff import hand_off
 from server.redis.health import FAILURES, RedisHealth
 from server.redis.nodes import NodeDirectory, NodeLoad
 from server.redis.placement import Placement
@@ -212,6 +213,10 @@ class Node:
             log.warning("took over room %s", room_id)
 
     # --- lifecycle --------------------------------------------------------------------------
+    async def hand_off(self) -> bool:
+        """A rolling restart: this node's rooms go to the other live nodes first."""
+        return await hand_off(self.id, self._nodes, self._rooms, self._journal)
+
     async def stop(self, drain_s: float = 2.0) -> None:
         """Let the writers finish what they hold (bounded), then leave the node set."""
         await self._journal.stop(drain_s)
