@@ -13,6 +13,7 @@ import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
 import { bindChat, renderChat, renderControls, renderParticipants } from '../ui/panels';
 import { refreshStatus, showStatus } from '../ui/status';
+import { RedactionMode } from '../ui/redaction';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
 import { Toolbar } from '../ui/toolbar';
@@ -33,6 +34,7 @@ export class RoomPage {
   readonly thumbs: Thumbnails;
   readonly media: MediaCall;
   readonly toolbar: Toolbar;
+  readonly redaction: RedactionMode;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -56,8 +58,10 @@ export class RoomPage {
     this.pointer = new PointerSync(this.ctx);
     this.thumbs = new Thumbnails(this.ctx);
     this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
+    this.redaction = new RedactionMode(this.ctx, token);
     this.toolbar = new Toolbar({
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
+      redaction: this.redaction,
       beforeLocalChange: () => this.explore(),
     });
     this.inbox = new Inbox(this);
@@ -154,11 +158,11 @@ export class RoomPage {
 
   /** `window.__huizhen`: the mirrored state and viewer readings, for tests and tools. */
   private expose(): void {
-    const { ctx, view, notes, pointer, toolbar, media } = this;
+    const { ctx, view, notes, pointer, toolbar, media, redaction } = this;
     const viewer = ctx.viewer;
     Object.assign(window, {
       __huizhen: {
-        ctx, view, notes, pointer, toolbar, media,
+        ctx, view, notes, pointer, toolbar, media, redaction,
         applied: () => this.applied,
         viewport: (i: number) => ({
           image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),

@@ -26,6 +26,8 @@ export interface ToolbarDeps {
   ctx: Ctx; view: ViewSync; notes: AnnotationSync; pointer: PointerSync;
   /** A local change by a non-driver detaches the viewer (explore). */
   beforeLocalChange(): void;
+  /** The Redact control (manage_case holders only; ui/redaction.ts). */
+  redaction?: { control(): HTMLButtonElement | null };
 }
 
 export class Toolbar {
@@ -148,6 +150,7 @@ export class Toolbar {
     ptr.classList.toggle('active', pointer.enabled);
     ptr.disabled = !can(ctx, 'point');
     items.push(ptr);
+    items.push(this.d.redaction?.control() ?? null);
     bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
   }
 }
