@@ -5,7 +5,7 @@
 // lists them with Delete buttons and Save (PUT). The next de-identified copy uses them.
 import { Enums, type StackViewport } from '@cornerstonejs/core';
 import { can, type Ctx } from '../context';
-import { t } from '../i18n';
+import { currentLang, t } from '../i18n';
 import type { ImageRef } from '../protocol/generated';
 import {
   canvasToImage, fetchPlan, imageToCanvas, rectBetween, savePlan, type Rect, type RedactionPlan,
@@ -22,7 +22,17 @@ export class RedactionMode {
   private panel: HTMLDivElement | null = null;
   private drag: { from: [number, number]; to: [number, number] } | null = null;
   private status: { text: string; ok: boolean } | null = null;
+  /** The viewport the mode was opened on (the active one may change meanwhile). */
+  private index = 0;
+  /** Re-label the panel only when the language changed: a rebuild under the mouse eats clicks. */
+  private lang = currentLang();
   private readonly redraw = () => this.draw();
+  /** Scrolling/picking to another series shows (and edits) that series' rectangles. */
+  private readonly newImage = () => {
+    const ref = this.ctx.viewer.currentRef(this.index);
+    if (ref && ref.series !== this.ref?.series) { this.ref = ref; void this.load(); }
+    else this.draw();
+  };
 
   constructor(private readonly ctx: Ctx, private readonly token: string) {}
 
@@ -32,6 +42,7 @@ export class RedactionMode {
       if (this.active) this.close();
       return null;
     }
+    if (this.lang !== currentLang()) { this.lang = currentLang(); this.drawPanel(); }
     const b = button(t('redact'), () => void this.toggle(), { 'data-action': 'redact' });
     b.classList.toggle('active', this.active);
     return b;
@@ -49,6 +60,7 @@ export class RedactionMode {
     const el = this.ctx.viewer.elements[i];
     if (!ref || !el) return;
     this.active = true;
+    this.index = i;
     this.ref = ref;
     this.element = el;
     this.overlay = this.makeOverlay(el);
@@ -56,13 +68,13 @@ export class RedactionMode {
     this.panel.id = 'redaction-panel';
     document.body.append(this.panel);
     el.addEventListener(Enums.Events.CAMERA_MODIFIED, this.redraw);
-    el.addEventListener(Enums.Events.STACK_NEW_IMAGE, this.redraw);
+    el.addEventListener(Enums.Events.STACK_NEW_IMAGE, this.newImage);
     await this.load();
   }
 
   close(): void {
     this.element?.removeEventListener(Enums.Events.CAMERA_MODIFIED, this.redraw);
-    this.element?.removeEventListener(Enums.Events.STACK_NEW_IMAGE, this.redraw);
+    this.element?.removeEventListener(Enums.Events.STACK_NEW_IMAGE, this.newImage);
     this.overlay?.remove();
     this.panel?.remove();
     Object.assign(this, { active: false, overlay: null, panel: null, element: null, plan: null });
@@ -73,6 +85,9 @@ export class RedactionMode {
   private async load(): Promise<void> {
     const ref = this.ref;
     if (!ref) return;
+    this.plan = null;
+    this.rects = [];
+    this.status = null;
     try {
       this.plan = await fetchPlan(this.token, ref.study, ref.series);
       this.rects = this.plan.rectangles.map((r) => [...r] as Rect);
@@ -101,7 +116,7 @@ export class RedactionMode {
   }
 
   private vp(): StackViewport | null {
-    return this.ctx.viewer.viewport(this.ctx.activeViewport);
+    return this.ctx.viewer.viewport(this.index);
   }
 
   private makeOverlay(el: HTMLDivElement): HTMLDivElement {
