@@ -91,6 +91,19 @@ def open_shown(pages: Pages, identity: str, role: Role, locale: str = "en-US") -
     return page
 
 
+def settled_box(page: Page, selector: str) -> dict[str, float]:
+    """The element's box once it stops moving (the viewport may still fit the image)."""
+    page.locator(selector).wait_for(timeout=30_000)
+    last: dict[str, float] | None = None
+    for _ in range(50):
+        box = page.locator(selector).bounding_box()
+        if box is not None and box == last:
+            return box
+        last = box
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{selector} never settled: {last}")
+
+
 def drag_image(page: Page, band: dict[str, float], rect: tuple[int, int, int, int]) -> None:
     """Drag over ``rect`` (image pixels), mapped through the default band's on-screen box
     (the band spans the image's full width from its top-left corner)."""
@@ -106,17 +119,18 @@ def test_host_redacts_and_the_copy_is_blanked(us_pages: Pages) -> None:
     host = open_shown(us_pages, "dr-li", Role.HOST, locale="zh-CN")
     host.click("[data-action='redact']")
     panel = host.locator("#redaction-panel")
-    panel.locator(".redaction-badge").wait_for(timeout=15_000)
+    panel.locator(".redaction-badge").wait_for(timeout=30_000)
     assert panel.locator(".redaction-badge").text_content() == "需要脱敏"
     assert panel.locator(".redaction-default").is_visible()
-    band = host.locator(".redaction-rect.default").bounding_box()
-    assert band is not None
+    band = settled_box(host, ".redaction-rect.default")
     drag_image(host, band, COVER)
-    host.wait_for_function("document.querySelectorAll('#redaction-list li').length === 2")
+    host.wait_for_function(
+        "document.querySelectorAll('#redaction-list li').length === 2", timeout=30_000
+    )
     host.click("[data-redaction-delete='0']")  # drop the default band: only the drawn one stays
     host.click("[data-action='redaction-save']")
     status = host.locator("#redaction-status[data-ok='true']")
-    status.wait_for(timeout=15_000)
+    status.wait_for(timeout=30_000)
     assert status.text_content() == "遮盖区域已保存。"
     token = us_pages.server.mint(ROOM, "dr-li", Role.HOST)
     with us_pages.server.admin() as http:
@@ -144,6 +158,6 @@ def test_host_redacts_and_the_copy_is_blanked(us_pages: Pages) -> None:
 def test_participant_sees_no_redact_control(us_pages: Pages) -> None:
     county = open_shown(us_pages, "dr-wang", Role.PARTICIPANT)
     host = open_shown(us_pages, "dr-li", Role.HOST)
-    host.locator("[data-action='redact']").wait_for(timeout=15_000)
+    host.locator("[data-action='redact']").wait_for(timeout=30_000)
     county.locator("[data-action='fit']").wait_for()
     assert county.locator("[data-action='redact']").count() == 0
