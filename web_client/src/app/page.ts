@@ -19,6 +19,7 @@ import { renderAttention } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
+import { RedactionMode } from '../ui/redaction';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
 import { Toolbar } from '../ui/toolbar';
@@ -42,6 +43,7 @@ export class RoomPage {
   readonly drift: DriftDetector;
   readonly review: Review;
   readonly chat: Chat;
+  readonly redaction: RedactionMode;
   private readonly inbox: Inbox;
   private renderQueued = false;
   private annotating: boolean | null = null;
@@ -65,9 +67,11 @@ export class RoomPage {
     this.pointer = new PointerSync(this.ctx);
     this.thumbs = new Thumbnails(this.ctx);
     this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
+    this.redaction = new RedactionMode(this.ctx, token);
     this.toolbar = new Toolbar({
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
       toggleKey: () => void this.review.toggleKey(),
+      redaction: this.redaction,
       beforeLocalChange: () => this.explore(),
     });
     this.review = new Review(this.ctx);
@@ -184,11 +188,11 @@ export class RoomPage {
 
   /** `window.__huizhen`: the mirrored state and viewer readings, for tests and tools. */
   private expose(): void {
-    const { ctx, view, notes, pointer, toolbar, media, review } = this;
+    const { ctx, view, notes, pointer, toolbar, media, review, redaction } = this;
     const viewer = ctx.viewer;
     Object.assign(window, {
       __huizhen: {
-        ctx, view, notes, pointer, toolbar, media, review,
+        ctx, view, notes, pointer, toolbar, media, review, redaction,
         applied: () => this.applied,
         drift: () => this.drift.report(),
         viewport: (i: number) => ({

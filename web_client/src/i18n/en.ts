@@ -135,6 +135,16 @@ export const en = {
   no_studies: 'No study attached to this room yet.',
   language: '中文',
   tools: 'Tools',
+  redact: 'Redact',
+  redact_title: 'Redact burned-in text (this series)',
+  redact_hint: 'Drag over the image to cover text; the next de-identified copy blanks these areas.',
+  redact_needed: 'Needs redaction',
+  redact_default: 'Default band (ultrasound) — not saved yet',
+  redact_save: 'Save',
+  redact_close: 'Close',
+  redact_saved: 'Redaction areas saved.',
+  redact_save_failed: 'Could not save the redaction areas',
+  redact_load_failed: 'Could not load the redaction areas',
 };
 
 export type Messages = typeof en;

@@ -28,6 +28,8 @@ export interface ToolbarDeps {
   toggleKey(): void;
   /** A local change by a non-driver detaches the viewer (explore). */
   beforeLocalChange(): void;
+  /** The Redact control (manage_case holders only; ui/redaction.ts). */
+  redaction?: { control(): HTMLButtonElement | null };
 }
 
 export class Toolbar {
@@ -185,6 +187,7 @@ export class Toolbar {
     const key = button(`★ ${t('key_image')}`, () => this.d.toggleKey(), { 'data-action': 'key-image' });
     key.disabled = !annotate;
     items.push(key);
+    items.push(this.d.redaction?.control() ?? null);
     bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
   }
 }
