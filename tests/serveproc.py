@@ -16,11 +16,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
+from livetools import LoopbackUrls
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-class ServeProcess:
+class ServeProcess(LoopbackUrls):
     """``start`` runs the server and returns once ``/healthz`` answers 200."""
 
     def __init__(self, port: int, data_dir: Path, log_path: Path, label: str) -> None:
@@ -29,14 +30,6 @@ class ServeProcess:
         self.label = label
         self._log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
 
     @property
     def pid(self) -> int:
