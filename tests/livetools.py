@@ -128,14 +128,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return replace(base, **overrides)
 
 
-@dataclass
-class LiveServer:
-    """A running server. ``state`` is the app's state (read it only between awaits)."""
+class LoopbackUrls:
+    """The URLs of a server listening on ``127.0.0.1:port`` (in-process or a child)."""
 
-    settings: Settings
-    app: Starlette
     port: int
-    _server: uvicorn.Server = field(repr=False)
 
     @property
     def base_url(self) -> str:
@@ -144,6 +140,16 @@ class LiveServer:
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
+
+
+@dataclass
+class LiveServer(LoopbackUrls):
+    """A running server. ``state`` is the app's state (read it only between awaits)."""
+
+    settings: Settings
+    app: Starlette
+    port: int
+    _server: uvicorn.Server = field(repr=False)
 
     @property
     def state(self) -> AppState:

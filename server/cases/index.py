@@ -90,8 +90,9 @@ FILTERS = {
 
 
 @dataclass(frozen=True)
-class StudySummary:
-    row: StudyRow
+class StudyRecord(StudyRow):
+    """A stored study as queries return it: its row plus the aggregates over its series."""
+
     modalities: tuple[str, ...]
     series_count: int
     instance_count: int
@@ -155,7 +156,7 @@ class Index:
                 found.update(conn.execute(sql, chunk).fetchall())
         return found
 
-    def studies(self, filters: Mapping[str, str]) -> list[StudySummary]:
+    def studies(self, filters: Mapping[str, str]) -> list[StudyRecord]:
         """Studies matching every filter (``*``/``?`` wildcards, see :data:`FILTERS`), each
         with its modalities and counts, in one query."""
         unknown = set(filters) - set(FILTERS)
@@ -196,9 +197,12 @@ class Index:
             return [tuple(r) for r in conn.execute(sql, tuple(args)).fetchall()]
 
 
-def _summary(r: Row) -> StudySummary:
+def _summary(r: Row) -> StudyRecord:
     modalities = tuple(sorted(m for m in (r[8] or "").split(",") if m))
-    return StudySummary(StudyRow(*r[:8]), modalities, int(r[9]), int(r[10]))
+    row = StudyRow(*r[:8])
+    return StudyRecord(
+        **vars(row), modalities=modalities, series_count=int(r[9]), instance_count=int(r[10])
+    )
 
 
 def _values(row: StudyRow | SeriesRow | InstanceRow) -> Row:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from server.cases import importer, sources
 from server.cases.errors import BadInput, ImportNotice, InputCode
-from server.cases.index import Index, InstanceRow, SeriesRow, StudySummary
+from server.cases.index import Index, InstanceRow, SeriesRow, StudyRecord
 from server.cases.sources import Candidate, Limits, Staged, Unusable
 
 if TYPE_CHECKING:
@@ -68,21 +68,6 @@ class SeriesRecord:
     series_number: int | None
     description: str
     instance_count: int
-
-
-@dataclass(frozen=True)
-class StudyRecord:
-    study_uid: str
-    patient_name: str
-    patient_id: str
-    study_date: str
-    study_time: str
-    accession_number: str
-    description: str
-    modalities: tuple[str, ...]
-    series_count: int
-    instance_count: int
-    deidentified_from: str | None
 
 
 @dataclass(frozen=True)
@@ -237,11 +222,11 @@ class StudyStore:
     def studies(self, **filters: str) -> list[StudyRecord]:
         """Studies matching every filter; keys: ``study_uid``, ``patient_name``, ``patient_id``,
         ``study_date``, ``accession_number``, ``modality``; ``*`` and ``?`` are wildcards."""
-        return [_study_record(summary) for summary in self.index.studies(filters)]
+        return self.index.studies(filters)
 
     def study(self, study_uid: str) -> StudyRecord | None:
         rows = self.index.studies({"study_uid": study_uid}) if importer.valid_uid(study_uid) else []
-        return _study_record(rows[0]) if rows else None
+        return rows[0] if rows else None
 
     def series(self, study_uid: str) -> list[SeriesRecord]:
         return [_series_record(row, n) for row, n in self.index.series(study_uid)]
@@ -324,23 +309,6 @@ def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> boo
         reason = f"SOP Instance UID {sop} was stored meanwhile with different content"
         raise _Conflict(BadInput(item.staged.name, InputCode.UID_CONFLICT, reason))
     return True
-
-
-def _study_record(summary: StudySummary) -> StudyRecord:
-    row = summary.row
-    return StudyRecord(
-        row.study_uid,
-        row.patient_name,
-        row.patient_id,
-        row.study_date,
-        row.study_time,
-        row.accession_number,
-        row.description,
-        summary.modalities,
-        summary.series_count,
-        summary.instance_count,
-        row.deidentified_from,
-    )
 
 
 def _series_record(row: SeriesRow, count: int) -> SeriesRecord:

@@ -9,44 +9,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 from livetools import free_port
+from serveproc import ROOT, ServeProcess
 
 from server.settings import settings_from_env
 from server.tokens import KeyRing, mint_room_token
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-class ServerProcess:
+class ServerProcess(ServeProcess):
     def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.data_dir = workdir / "var"
-        self._log_path = workdir / "server.log"
-        self._proc: subprocess.Popen[bytes] | None = None
+        super().__init__(free_port(), workdir / "var", workdir / "server.log", "server")
         self._web_dist: Path | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-    @property
-    def pid(self) -> int:
-        assert self._proc is not None
-        return self._proc.pid
 
     def start(self, web_dist: Path | None = None) -> None:
         """Start (again): ``web_dist`` is remembered for the restarts."""
@@ -58,50 +37,7 @@ class ServerProcess:
             HUIZHEN_MEDIA_ADDRESSES="127.0.0.1",
             PYTHONPATH=str(ROOT),
         )
-        args = [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1"]
-        args += ["--port", str(self.port), "--data-dir", str(self.data_dir)]
-        with self._log_path.open("ab") as log:  # the child keeps its own fd
-            self._proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=log)
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while True:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_text()[-3000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {self.log_text()[-3000:]}")
-            time.sleep(0.1)
-
-    def log_text(self) -> str:
-        return self._log_path.read_text(errors="replace") if self._log_path.exists() else ""
-
-    def kill(self) -> None:
-        """``kill -9``: no shutdown code runs at all."""
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGKILL)
-            self._proc.wait(timeout=10)
-
-    def terminate(self) -> None:
-        """SIGTERM (no wait): the graceful restart path."""
-        assert self._proc is not None
-        self._proc.send_signal(signal.SIGTERM)
-
-    def wait(self, timeout: float = 30) -> int:
-        assert self._proc is not None
-        return self._proc.wait(timeout=timeout)
-
-    def stop(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.launch(env)
 
     def admin(self) -> httpx.Client:
         api_key = settings_from_env(data_dir=self.data_dir).with_secrets().api_key

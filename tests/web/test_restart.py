@@ -40,17 +40,8 @@ def server(tmp_path: Path, web_dist: Path, ct_case: CtCase) -> Iterator[ServerPr
     proc = ServerProcess(tmp_path)
     proc.start(web_dist)
     try:
-        parts = [
-            b"--b\r\nContent-Type: application/dicom\r\n\r\n" + p.read_bytes()
-            for p in ct_case.files
-        ]
-        body = b"\r\n".join(parts) + b"\r\n--b--\r\n"
-        content_type = 'multipart/related; type="application/dicom"; boundary=b'
+        proc.stow(ct_case.files)
         with proc.admin() as admin:
-            stored = admin.post(
-                "/dicom-web/studies", content=body, headers={"Content-Type": content_type}
-            )
-            assert stored.status_code == 200, stored.text
             proc.create_room(ROOM, "Ward round")
             attached = admin.post(f"/api/rooms/{ROOM}/studies", json={"uid": ct_case.study})
             assert attached.status_code == 201, attached.text
