@@ -46,10 +46,22 @@ function date(raw: string | undefined): string {
 
 const num = (x: number, digits = 1) => String(Number(x.toFixed(digits)));
 
+const META_CACHE_SIZE = 512;
+
+/** The attributes the overlay reads, merged once per image (renders are frequent). */
+function metaOf(cache: Map<string, Meta>, imageId: string): Meta {
+  let m = cache.get(imageId);
+  if (!m) {
+    m = { ...module('patientModule', imageId), ...module('generalStudyModule', imageId),
+      ...module('generalSeriesModule', imageId), ...module('imagePlaneModule', imageId) };
+    if (cache.size >= META_CACHE_SIZE) cache.clear();
+    cache.set(imageId, m);
+  }
+  return m;
+}
+
 /** One field's text for the image shown in `vp`, or '' when the image lacks it. */
-function fieldText(vp: StackViewport, imageId: string, field: Field): string {
-  const m = { ...module('patientModule', imageId), ...module('generalStudyModule', imageId),
-    ...module('generalSeriesModule', imageId), ...module('imagePlaneModule', imageId) };
+function fieldText(vp: StackViewport, m: Meta, field: Field): string {
   switch (field) {
     case 'patient': return personName(m.patientName);
     case 'patientId': return m.patientID ? `ID ${m.patientID}` : '';
@@ -93,6 +105,7 @@ export class Overlay {
   private readonly corners = new Map<Corner, HTMLElement>();
   private readonly markers = new Map<string, HTMLElement>();
   private readonly bar = document.createElement('div');
+  private readonly meta = new Map<string, Meta>();
 
   constructor(private readonly el: HTMLElement, private readonly vp: () => StackViewport | null) {
     this.root.className = 'overlay';
@@ -101,7 +114,16 @@ export class Overlay {
     this.bar.className = 'scale-bar';
     this.root.append(this.bar);
     el.append(this.root);
-    el.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.update());
+    // Redrawn once per animation frame at most, after the render: never on its critical path.
+    el.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.queue());
+  }
+
+  private queued = false;
+
+  private queue(): void {
+    if (this.queued) return;
+    this.queued = true;
+    requestAnimationFrame(() => { this.queued = false; this.update(); });
   }
 
   private part(cls: string, name: string): HTMLElement {
@@ -116,10 +138,10 @@ export class Overlay {
     const vp = this.vp();
     const imageId = vp?.getCurrentImageId();
     if (!vp || !imageId) return;
-    const modality = module('generalSeriesModule', imageId).modality ?? '';
-    const layout = CORNERS[modality] ?? CROSS_SECTION;
+    const meta = metaOf(this.meta, imageId);
+    const layout = CORNERS[meta.modality ?? ''] ?? CROSS_SECTION;
     for (const [corner, box] of this.corners) {
-      const lines = layout[corner].map((f) => fieldText(vp, imageId, f)).filter(Boolean);
+      const lines = layout[corner].map((f) => fieldText(vp, meta, f)).filter(Boolean);
       setLines(box, lines);
     }
     this.updateMarkers(vp);
