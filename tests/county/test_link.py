@@ -20,7 +20,8 @@ PAYLOAD = bytes(range(256)) * 400  # 100 kB
 
 
 def namespaces() -> str:
-    return subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True)
+    return listed.stdout
 
 
 def test_tcp_crosses_the_link_and_everything_is_removed_after() -> None:
