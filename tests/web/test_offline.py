@@ -48,3 +48,30 @@ def test_next_visit_keeps_shell_and_room_metadata_not_pixels(pages: Pages) -> No
     assert any(p.endswith("/metadata") for p in meta), meta
     everything = [p for paths in cached.values() for p in paths]
     assert not [p for p in everything if "/frames/" in p], "pixel data in the service worker"
+
+
+def test_a_new_release_prunes_the_old_assets(pages: Pages) -> None:
+    page = pages.open("county", Role.PARTICIPANT)
+    controlled(page)
+    page.evaluate(
+        """async () => {
+          const shell = await caches.open('huizhen-shell-v1');
+          await shell.put('/assets/old-release-0000.js', new Response('old'));
+          await shell.put('/', new Response('<!doctype html><title>old release</title>'));
+        }"""
+    )
+    page.reload()  # served the "old" page at once; the fresh index replaces it behind
+    page.wait_for_function(
+        """async () => {
+          const shell = await caches.open('huizhen-shell-v1');
+          const page = await shell.match('/');
+          return !(await shell.match('/assets/old-release-0000.js'))
+            && page && !(await page.text()).includes('old release');
+        }""",
+        timeout=30_000,
+        polling=200,
+    )
+    shell = page.evaluate(CACHED)["huizhen-shell-v1"]
+    assert any(p.startswith("/assets/") and p.endswith(".js") for p in shell), shell
+    page.reload()  # and the next visit is the current release
+    wait_ready(page)
