@@ -18,6 +18,12 @@ export const TOOL_CLASSES = [
 const JPEG_LS_DECODER = new URL('@cornerstonejs/codec-charls/decodewasm', import.meta.url);
 
 export async function initCornerstone(token: string): Promise<void> {
+  // When the link drops under a frame request, the WADO-RS loader's retrieval leaves the
+  // failed XMLHttpRequest as an unhandled rejection; the viewer asks for the slice again when
+  // it is shown, so that is not an error to report.
+  window.addEventListener('unhandledrejection', (event) => {
+    if (event.reason instanceof XMLHttpRequest) event.preventDefault();
+  });
   await coreInit();
   loaderInit({
     maxWebWorkers: Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1)),
