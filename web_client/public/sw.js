@@ -46,9 +46,26 @@ async function precacheShell() {
   const page = await fetch('/', { cache: 'no-cache' });
   if (!page.ok) return;
   const html = await page.clone().text();
-  const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
   await cache.put('/', page);
-  await cache.addAll([...new Set(assets)]);
+  await cache.addAll([...new Set(assetsOf(html))]);
+}
+
+/** Keep the new index; after a release, drop the assets the new index no longer names (the
+ *  decoders and the worker come back on first use), so the cache does not grow per release. */
+async function refreshShell(cache, response) {
+  const html = await response.clone().text();
+  const old = await cache.match('/');
+  await cache.put('/', response);
+  if (!old || (await old.text()) === html) return;
+  const named = new Set(assetsOf(html));
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith('/assets/') && !named.has(path)) await cache.delete(request);
+  }
+}
+
+function assetsOf(html) {
+  return [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]);
 }
 
 async function cacheFirst(request) {
@@ -64,7 +81,7 @@ async function cacheFirst(request) {
 async function shellPage(request, event) {
   const cache = await caches.open(SHELL);
   const fresh = fetch(request).then(async (response) => {
-    if (response.status === 200) await cache.put('/', response.clone());
+    if (response.status === 200) await refreshShell(cache, response.clone());
     return response;
   });
   const page = await cache.match('/');

@@ -20,6 +20,15 @@ export function prefetchOrder(count: number, from: number, direction: number): n
   return others.sort((a, b) => rank(a) - rank(b));
 }
 
+/** ``loadAndCacheImage`` without its unhandled rejection: when a load fails (the link went
+ *  down), Cornerstone's cache re-throws into a promise nobody holds. Here that promise is ours,
+ *  and a failed prefetch is no error: the slice loads again when it is shown. */
+function loadIntoCache(imageId: string): Promise<void> {
+  if (cache.getImageLoadObject(imageId)) return Promise.resolve();
+  const promise = imageLoader.loadImage(imageId);
+  return cache.putImageLoadObject(imageId, { promise }).catch(() => undefined);
+}
+
 interface Shown { ids: string[]; at: number; direction: number; queuedAt: number }
 
 /** One for the viewer: the prefetch queue is the pool's, shared by every viewport. */
@@ -60,8 +69,7 @@ export class Prefetcher {
       for (const list of lists) {
         const imageId = list[n];
         if (imageId === undefined || cache.isLoaded(imageId)) continue;
-        const load = () => imageLoader.loadAndCacheImage(imageId).then(() => undefined);
-        imageLoadPoolManager.addRequest(load, PREFETCH, { imageId });
+        imageLoadPoolManager.addRequest(() => loadIntoCache(imageId), PREFETCH, { imageId });
       }
     }
   }
