@@ -275,6 +275,7 @@ def generate() -> str:
         "/** One element of a server frame's array. */\n"
         "export type ServerMessage = ServerMessageMap[keyof ServerMessageMap];",
         _field_table(out, server_tags),
+        _defaults_table(),
     ]
     return HEADER + "\n" + "\n\n".join(out.blocks) + "\n"
 
@@ -297,6 +298,32 @@ def _field_table(out: Emitter, server_tags: list[tuple[str, str]]) -> str:
         "  readonly [K in keyof ServerMessageMap]: Readonly<Record<string, FieldKind>>;\n"
         "} = {\n" + "".join(rows) + "};"
     )
+
+
+def _defaults_table() -> str:
+    """Event fields the server's decoder may find absent (added later, so older recordings and
+    logs lack them): the browser fills them in as ``session.codec`` does, before checking."""
+    rows: list[str] = []
+    for tag, cls in events.WIRE_NAMES.items():
+        found = [f"{f.name}: {v}" for f in dataclasses.fields(cls) if (v := _wire_default(f))]
+        if found:
+            rows.append(f"  {tag}: {{ {', '.join(found)} }},\n")
+    return (
+        "/** Event fields with a default: absent on the wire (an older recording) means this. */\n"
+        "export const SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>>"
+        " = {\n" + "".join(rows) + "};"
+    )
+
+
+def _wire_default(f: dataclasses.Field[object]) -> str | None:
+    if f.default_factory is not dataclasses.MISSING:
+        return "[]"  # tuples and frozensets travel as arrays
+    if f.default is dataclasses.MISSING:
+        return None
+    value = f.default.value if isinstance(f.default, Enum) else f.default
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return repr(value) if isinstance(value, float) else _literal(value)
 
 
 def _field_row(out: Emitter, tag: str, hints: dict[str, object]) -> str:

@@ -3,7 +3,7 @@
 // generated schema knows and its top-level fields must have their primitive kinds; after
 // that everything downstream reads the generated types without casts.
 import { decode, encode } from '@msgpack/msgpack';
-import { SERVER_FIELDS, type FieldKind, type ServerMessage } from './generated';
+import { SERVER_DEFAULTS, SERVER_FIELDS, type FieldKind, type ServerMessage } from './generated';
 
 export function encodeMessage(message: object): Uint8Array {
   // forceFloat64 keeps floats as floats (the server's float fields also accept ints).
@@ -21,6 +21,7 @@ export function isServerMessage(value: unknown): value is ServerMessage {
   if (!isRecord(value)) return false;
   const type = value.type;
   if (typeof type !== 'string' || !isKnownType(type)) return false;
+  fillDefaults(value, type);
   for (const [name, kind] of Object.entries(SERVER_FIELDS[type])) {
     if (!hasKind(value[name], kind)) {
       console.warn(`huizhen: dropped a ${type} message: ${name} is not ${kind}`);
@@ -28,6 +29,15 @@ export function isServerMessage(value: unknown): value is ServerMessage {
     }
   }
   return true;
+}
+
+/** Fields added after a message was recorded are absent there: they mean their default. */
+function fillDefaults(value: Record<string, unknown>, type: string): void {
+  const defaults = SERVER_DEFAULTS[type];
+  if (defaults === undefined) return;
+  for (const [name, fallback] of Object.entries(defaults)) {
+    if (value[name] === undefined) value[name] = fallback;
+  }
 }
 
 function isKnownType(type: string): type is ServerMessage['type'] {

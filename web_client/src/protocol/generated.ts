@@ -709,3 +709,8 @@ export const SERVER_FIELDS: {
   control_request_withdrawn: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
   key_image_changed: { seq: 'number?', at: 'number', by: 'string?', image: 'object', marked: 'boolean' },
 };
+
+/** Event fields with a default: absent on the wire (an older recording) means this. */
+export const SERVER_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  participant_joined: { colour: 0 },
+};
