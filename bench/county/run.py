@@ -80,20 +80,26 @@ class Visit:
 
 
 def peer_dist(ref: str) -> Path:
-    """The web client of ``ref`` built once into a temporary worktree (kept for reruns)."""
+    """The web client of ``ref``, built once in a temporary ``git worktree`` (removed after);
+    the built dist is kept in the temp dir for reruns."""
     sha = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", ref], capture_output=True, text=True, check=True
     ).stdout.strip()
-    tree = Path(tempfile.gettempdir()) / f"huizhen-county-peer-{sha[:12]}"
-    dist = tree / "web_client" / "dist"
+    dist = Path(tempfile.gettempdir()) / f"huizhen-county-peer-{sha[:12]}-dist"
     if (dist / "index.html").is_file():
         return dist
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), sha],
-                   check=True, capture_output=True)  # fmt: skip
-    shutil.copytree(ROOT / "web_client" / "node_modules", tree / "web_client" / "node_modules",
-                    symlinks=True)  # fmt: skip
-    subprocess.run(["npm", "run", "build", "--silent"], cwd=tree / "web_client", check=True,
-                   capture_output=True, timeout=900)  # fmt: skip
+    tree = Path(tempfile.mkdtemp(prefix="huizhen-county-peer-")) / "tree"
+    git = ["git", "-C", str(ROOT), "worktree"]
+    subprocess.run([*git, "add", "--detach", str(tree), sha], check=True, capture_output=True)
+    try:
+        web = tree / "web_client"
+        shutil.copytree(ROOT / "web_client" / "node_modules", web / "node_modules", symlinks=True)
+        subprocess.run(["npm", "run", "build", "--silent"], cwd=web, check=True,
+                       capture_output=True, timeout=900)  # fmt: skip
+        shutil.copytree(web / "dist", dist)
+    finally:
+        subprocess.run([*git, "remove", "--force", str(tree)], check=False, capture_output=True)
+        shutil.rmtree(tree.parent, ignore_errors=True)
     return dist
 
 
