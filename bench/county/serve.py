@@ -68,7 +68,7 @@ def read_case(files: list[Path], current: int | None = None) -> Case:
 def room_hooks(case: Case) -> list[Callable[[AppState], Any]]:
     @contextlib.asynccontextmanager
     async def attach(state: AppState) -> AsyncIterator[None]:
-        store = state.extensions["studies"]
+        store = state.studies
         report = await asyncio.to_thread(store.import_paths, list(case.files))
         if report.errors:
             raise RuntimeError(f"import failed: {report.errors[:3]}")

@@ -38,7 +38,7 @@ def room_with(files: list[Path]) -> Callable[[AppState], Any]:
     @contextlib.asynccontextmanager
     async def hook(state: AppState) -> AsyncIterator[None]:
         if files:
-            report = await asyncio.to_thread(state.extensions["studies"].import_paths, files)
+            report = await asyncio.to_thread(state.studies.import_paths, files)
             assert not report.errors, report.errors
         host = await state.rooms.create(RoomId(ROOM), "Ward round")
         for uid in sorted({str(pydicom.dcmread(f).StudyInstanceUID) for f in files}):
