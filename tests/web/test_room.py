@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -82,15 +83,23 @@ def test_late_joiner_matches_driver(pages: Pages) -> None:
         host.keyboard.press("ArrowDown")
     host.click("[data-action='rotate']")
     host.wait_for_function(f"{VP}.index === 5")
-    late = pages.open("late", Role.PARTICIPANT)
+    # A second host, so both pages carry the same controls and their canvases the same size
+    # (a host's toolbar has more buttons than a participant's and may wrap to another row).
+    late = pages.open("late", Role.HOST)
     late.wait_for_function(f"{VP}.index === 5 && {VP}.voi && {VP}.voi.center === -600")
     late.wait_for_function(f"{VP}.view.presentation.rotation === 90")
     # The driver's current image is the first pixel data the late joiner asks for.
     current = host.evaluate(f"{VP}.image.sop")
     assert f"/instances/{current}/frames/1" in pages.frames["late"][0]
-    host.wait_for_timeout(500)
-    a = canvas_pixels(host)
-    b = canvas_pixels(late)
+    # Both canvases settle to one size once each page's panels have laid out (a toast or a
+    # counter can still be resizing one of them): poll for it with a deadline.
+    deadline = time.monotonic() + 20
+    while True:
+        host.wait_for_timeout(500)
+        a = canvas_pixels(host)
+        b = canvas_pixels(late)
+        if a.shape == b.shape or time.monotonic() > deadline:
+            break
     assert a.shape == b.shape
     diff = np.abs(a.astype(int) - b.astype(int))
     assert diff.mean() < 2.0, diff.mean()
