@@ -43,6 +43,8 @@ from server.settings import Settings
 from server.sfu import turn
 from server.sfu.lifespan import sfu_lifespan
 from server.tokens import KeyRing
+from server.webhooks import api as webhooks_api
+from server.webhooks.service import webhooks_lifespan
 from server.ws import ws_endpoint
 from session.ids import RoomId
 
@@ -62,6 +64,7 @@ def extension_routes() -> list[BaseRoute]:
         *redis_http.routes(),
         *turn.routes(),
         *redaction_api.routes(),
+        *webhooks_api.routes(),
     ]
 
 
@@ -70,6 +73,7 @@ LIFESPAN_HOOKS: list[LifespanHook] = [
     dicomweb.dicomweb_lifespan,
     sfu_lifespan,
     recorder_lifespan,
+    webhooks_lifespan,  # after the recorder: it listens for finished recordings
 ]
 
 

@@ -1,0 +1,196 @@
+"""The webhook service: observes every room, queues announcements, delivers them with retries.
+
+Three stages, so that a room never waits for a webhook:
+
+1. **Observe** (on the room's task, synchronous): ``from_stamped`` picks the announced events
+   and puts them on a bounded in-memory queue with ``put_nowait``. When the queue is full the
+   announcement is dropped and counted (``dropped``): the room is never slowed down.
+2. **Store** (one task): each announcement becomes one pending delivery per subscribed
+   endpoint in the store (the durable outbox).
+3. **Deliver** (one task): due deliveries are POSTed, a few at a time; a 2xx ends them, anything
+   else (status, timeout, refused connection) schedules the next attempt after an exponential
+   backoff, up to ``RetryPolicy.max_attempts``; then the delivery is ``failed``.
+
+Rooms are attached as the recorder attaches them (``RoomRegistry.on_host``); a room hosted
+fresh (seq 0) announces ``room_started``. ``recording_finished`` comes from the recorder's
+``on_finished`` callback when it runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import httpx
+
+from recorder.format import Manifest
+from server.appstate import AppState
+from server.roomhost import LocalRoom
+from server.webhooks.events import Announcement, from_stamped, recording_finished, room_started
+from server.webhooks.signing import sign
+from server.webhooks.store import DeliveryStatus, Due, WebhookStore
+from session.events import Stamped
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Attempt n (1-based) that fails waits ``min(cap_s, base_s * 2**(n-1))`` before the next."""
+
+    max_attempts: int = 8  # with the defaults: retries over ~4 minutes, then failed
+    base_s: float = 2.0
+    cap_s: float = 300.0
+    timeout_s: float = 10.0  # one attempt: connect + answer
+    concurrency: int = 4  # attempts in flight at once
+    queue_size: int = 10_000  # announcements waiting to be stored
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.cap_s, self.base_s * 2 ** (attempts - 1)))
+
+
+class WebhookService:
+    def __init__(self, store: WebhookStore, policy: RetryPolicy | None = None) -> None:
+        self.store = store
+        self.policy = policy or RetryPolicy()
+        self.dropped = 0  # announcements lost to a full queue
+        self._queue: asyncio.Queue[Announcement] = asyncio.Queue(self.policy.queue_size)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
+
+    # --- lifecycle --------------------------------------------------------------------------
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._store_loop(), name="webhooks store"),
+            asyncio.create_task(self._deliver_loop(), name="webhooks deliver"),
+        ]
+
+    async def close(self) -> None:
+        """Store what is queued (it is delivered after a restart), then stop."""
+        self._tasks[0].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._tasks[0]
+        while not self._queue.empty():
+            await self._store(self._queue.get_nowait())
+        self._tasks[1].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._tasks[1]
+        await self._client.aclose()
+
+    # --- observing --------------------------------------------------------------------------
+    def attach(self, host: LocalRoom) -> None:
+        room_id = host.room.id
+        snap = host.room.snapshot()
+        if snap.seq == 0 and not snap.state.closed:
+            self.announce(room_started(room_id, snap.at))
+
+        def observe(stamped: Stamped, message: bytes) -> None:
+            announcement = from_stamped(room_id, stamped)
+            if announcement is not None:
+                self.announce(announcement)
+
+        host.add_observer(observe)
+
+    def on_recording(self, manifest: Manifest) -> None:
+        self.announce(recording_finished(manifest))
+
+    def announce(self, announcement: Announcement) -> None:
+        """Queue an announcement (never blocks; drops it if the queue is full)."""
+        try:
+            self._queue.put_nowait(announcement)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            log.warning("webhook queue full: %s %s dropped", announcement.event, announcement.id)
+
+    def wake(self) -> None:
+        """Look for due deliveries now (a new endpoint, new deliveries)."""
+        self._wake.set()
+
+    # --- storing ----------------------------------------------------------------------------
+    async def _store_loop(self) -> None:
+        while True:
+            await self._store(await self._queue.get())
+
+    async def _store(self, announcement: Announcement) -> None:
+        try:
+            if await self.store.enqueue(announcement, time.time()):
+                self._wake.set()
+        except Exception:  # a disk error must not end the loop; this announcement is lost
+            log.exception("storing webhook %s failed", announcement.id)
+
+    # --- delivering -------------------------------------------------------------------------
+    async def _deliver_loop(self) -> None:
+        while True:
+            try:
+                due = await self.store.due(time.time(), self.policy.concurrency)
+                if due:
+                    await asyncio.gather(*(self._attempt(d) for d in due))
+                    continue
+                await self._sleep_until(await self.store.next_due_at())
+            except Exception:  # the store failed: keep going, a little later
+                log.exception("webhook delivery loop")
+                await asyncio.sleep(1.0)
+
+    async def _sleep_until(self, next_at: float | None) -> None:
+        self._wake.clear()
+        wait = 60.0 if next_at is None else max(0.0, min(60.0, next_at - time.time()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _attempt(self, due: Due) -> None:
+        delivery = due.delivery
+        headers = sign(due.secret, delivery.event_id, int(time.time()), due.body)
+        headers["Content-Type"] = "application/json"
+        headers["User-Agent"] = "huizhen-webhooks/1"
+        status: int | None = None
+        try:
+            response = await self._client.post(due.url, content=due.body, headers=headers)
+            status = response.status_code
+            error = "" if response.is_success else f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        await self._record(due, status, error)
+
+    async def _record(self, due: Due, status: int | None, error: str) -> None:
+        now = time.time()
+        attempts = due.delivery.attempts + 1
+        if not error:
+            outcome, next_at = DeliveryStatus.DELIVERED, now
+        elif attempts >= self.policy.max_attempts:
+            outcome, next_at = DeliveryStatus.FAILED, now
+            log.warning("webhook %s to %s failed: %s", due.delivery.id, due.url, error)
+        else:
+            outcome, next_at = DeliveryStatus.PENDING, now + self.policy.delay(attempts)
+        await self.store.attempted(due.delivery.id, outcome, next_at, status, error, now)
+
+
+def webhooks_lifespan_with(
+    policy: RetryPolicy | None = None,
+) -> Callable[[AppState], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan hook with its own retry policy (tests retry in milliseconds)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(state: AppState) -> AsyncIterator[None]:
+        store = await WebhookStore.open(state.settings.data_dir)
+        service = WebhookService(store, policy)
+        service.start()
+        state.webhooks = service
+        if state.recorder is not None:  # the recorder's hook runs before this one
+            state.recorder.on_finished(service.on_recording)
+        state.rooms.on_host(service.attach)
+        try:
+            yield
+        finally:
+            await service.close()
+            await store.close()
+            state.webhooks = None
+
+    return lifespan
+
+
+webhooks_lifespan = webhooks_lifespan_with()
