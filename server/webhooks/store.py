@@ -262,7 +262,8 @@ class WebhookStore:
     def _prune(self, db: sqlite3.Connection) -> None:
         db.execute(
             "DELETE FROM deliveries WHERE status != 'pending' AND id <= ("
-            " SELECT id FROM deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)",
+            " SELECT id FROM deliveries WHERE status != 'pending'"
+            " ORDER BY id DESC LIMIT 1 OFFSET ?)",
             (self._keep,),
         )
 
