@@ -72,8 +72,9 @@ LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
     dicomweb.dicomweb_lifespan,
     sfu_lifespan,
+    # before the recorder: recordings it finalizes at shutdown are still announced
+    webhooks_lifespan,
     recorder_lifespan,
-    webhooks_lifespan,  # after the recorder: it listens for finished recordings
 ]
 
 

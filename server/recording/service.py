@@ -200,6 +200,8 @@ async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
     state.recorder = service
+    if state.webhooks is not None:  # its hook runs first, so it outlives every recording
+        service.on_finished(state.webhooks.on_recording)
     root = state.settings.data_dir / RECORDINGS_DIR
     state.recorded_studies = functools.partial(room_recorded_studies, root)
     state.rooms.on_host(service.attach)

@@ -13,7 +13,8 @@ Three stages, so that a room never waits for a webhook:
 
 Rooms are attached as the recorder attaches them (``RoomRegistry.on_host``); a room hosted
 fresh (seq 0) announces ``room_started``. ``recording_finished`` comes from the recorder's
-``on_finished`` callback when it runs.
+``on_finished`` callback: this hook runs before the recorder's, which subscribes to it, so
+recordings the recorder finalizes at shutdown are still stored (and sent after a restart).
 """
 
 from __future__ import annotations
@@ -180,8 +181,6 @@ def webhooks_lifespan_with(
         service = WebhookService(store, policy)
         service.start()
         state.webhooks = service
-        if state.recorder is not None:  # the recorder's hook runs before this one
-            state.recorder.on_finished(service.on_recording)
         state.rooms.on_host(service.attach)
         try:
             yield

@@ -161,7 +161,7 @@ async def test_the_outbox_survives_a_restart(tmp_path: Path) -> None:
 
 
 async def test_recording_finished_is_announced(live_server_factory: Factory) -> None:
-    server = live_server_factory(hooks=[recorder_lifespan, webhooks_lifespan_with(FAST)])
+    server = live_server_factory(hooks=[webhooks_lifespan_with(FAST), recorder_lifespan])
     with run_receiver() as receiver:
         secret = _register(server, receiver.url, ["recording_finished"])["secret"]
         room = server.create_room("r-rec")
@@ -188,8 +188,10 @@ async def test_a_hanging_receiver_never_slows_the_room(live_server_factory: Fact
         room = server.create_room("r-hang")
         host = await RoomClient.connect(server.ws_url, server.mint(room, "h", Role.HOST))
         await eventually(lambda: bool(receiver.received))  # the first delivery hangs ...
+        # they read nothing more: an unbounded client queue lets their close go through
         others = [
-            await RoomClient.connect(server.ws_url, server.mint(room, f"p{i}")) for i in range(3)
+            await RoomClient.connect(server.ws_url, server.mint(room, f"p{i}"), max_queue=None)
+            for i in range(3)
         ]
         for i in range(20):  # ... while the room goes on answering
             reply = await host.reply(await host.send(PostChat(f"message {i}")))
@@ -253,3 +255,22 @@ async def test_cli_add_list_log_remove(live_server_factory: Factory) -> None:
 def _endpoints(server: LiveServer) -> list[str]:
     with server.admin() as client:
         return [e["id"] for e in client.get("/api/webhooks").json()["endpoints"]]
+
+
+async def test_a_recording_cut_by_shutdown_is_announced_after_restart(tmp_path: Path) -> None:
+    from livetools import make_settings, run_live_server
+
+    port = free_port()  # nobody listens while the first server runs
+    slow = RetryPolicy(max_attempts=50, base_s=0.05, cap_s=0.1)
+    hooks = [webhooks_lifespan_with(slow), recorder_lifespan]
+    settings = make_settings(tmp_path)
+    with run_live_server(settings, hooks=hooks) as first:
+        _register(first, f"http://127.0.0.1:{port}/hook", ["recording_finished"])
+        room = first.create_room("r-cut")
+        host = await RoomClient.connect(first.ws_url, first.mint(room, "h", Role.HOST))
+        await host.reply(await host.send(SetRecording(True)))
+        await host.ws.close()
+    with run_receiver(port=port) as receiver, run_live_server(settings, hooks=hooks):
+        await eventually(lambda: bool(receiver.received))
+    recording = receiver.received[0].json["recording"]
+    assert recording["reason"] == "server shutdown"
