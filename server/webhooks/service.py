@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import httpx
+from prometheus_client import CollectorRegistry, Counter
 
 from recorder.format import Manifest
 from server.appstate import AppState
@@ -55,10 +56,26 @@ class RetryPolicy:
 
 
 class WebhookService:
-    def __init__(self, store: WebhookStore, policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        store: WebhookStore,
+        policy: RetryPolicy | None = None,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self.store = store
         self.policy = policy or RetryPolicy()
         self.dropped = 0  # announcements lost to a full queue
+        self._attempts = Counter(
+            "huizhen_webhook_attempts",
+            "Webhook delivery attempts, by outcome (delivered, retried, failed)",
+            ["outcome"],
+            registry=registry,
+        )
+        self._dropped = Counter(
+            "huizhen_webhook_dropped",
+            "Webhook announcements dropped (queue full)",
+            registry=registry,
+        )
         self._queue: asyncio.Queue[Announcement] = asyncio.Queue(self.policy.queue_size)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -106,6 +123,7 @@ class WebhookService:
             self._queue.put_nowait(announcement)
         except asyncio.QueueFull:
             self.dropped += 1
+            self._dropped.inc()
             log.warning("webhook queue full: %s %s dropped", announcement.event, announcement.id)
 
     def wake(self) -> None:
@@ -168,6 +186,8 @@ class WebhookService:
         else:
             outcome, next_at = DeliveryStatus.PENDING, now + self.policy.delay(attempts)
         await self.store.attempted(due.delivery.id, outcome, next_at, status, error, now)
+        label = "retried" if outcome is DeliveryStatus.PENDING else outcome.value
+        self._attempts.labels(outcome=label).inc()
 
 
 def webhooks_lifespan_with(
@@ -178,7 +198,7 @@ def webhooks_lifespan_with(
     @contextlib.asynccontextmanager
     async def lifespan(state: AppState) -> AsyncIterator[None]:
         store = await WebhookStore.open(state.settings.data_dir)
-        service = WebhookService(store, policy)
+        service = WebhookService(store, policy, state.metrics.registry)
         service.start()
         state.webhooks = service
         state.rooms.on_host(service.attach)

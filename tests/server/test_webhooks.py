@@ -106,6 +106,10 @@ async def test_retries_after_500s_until_delivered(live_server_factory: Factory) 
     assert rows[0]["status"] == "delivered"
     assert (rows[0]["attempts"], rows[0]["last_status"]) == (3, 200)
     assert rows[0]["endpoint"] == endpoint["id"]
+    with server.admin() as admin:  # the key: /metrics may move behind it
+        metrics = admin.get("/metrics").text
+    assert 'huizhen_webhook_attempts_total{outcome="retried"} 2.0' in metrics
+    assert 'huizhen_webhook_attempts_total{outcome="delivered"} 1.0' in metrics
     ids = {r.headers["huizhen-webhook-id"] for r in receiver.received}
     assert ids == {"r-retry:started"}  # one id across retries: receivers dedupe on it
     for received in receiver.received:
