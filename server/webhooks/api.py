@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -43,8 +44,13 @@ def _service(request: Request) -> WebhookService:
 def _url(value: Any) -> str:
     if not isinstance(value, str) or len(value) > MAX_URL_CHARS:
         raise ApiError(ErrorCode.BAD_REQUEST, "url must be an http(s) URL")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        httpx.URL(value)  # what the delivery loop will parse
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except (ValueError, httpx.InvalidURL):
+        valid = False
+    if not valid:
         raise ApiError(ErrorCode.BAD_REQUEST, "url must be an http(s) URL")
     return value
 

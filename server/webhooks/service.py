@@ -76,8 +76,10 @@ class WebhookService:
             "Webhook announcements dropped (queue full)",
             registry=registry,
         )
-        self._queue: asyncio.Queue[Announcement] = asyncio.Queue(self.policy.queue_size)
+        # None ends the store loop: everything queued before it is stored first
+        self._queue: asyncio.Queue[Announcement | None] = asyncio.Queue(self.policy.queue_size)
         self._wake = asyncio.Event()
+        self._stopping = False
         self._tasks: list[asyncio.Task[None]] = []
         self._client = httpx.AsyncClient(timeout=self.policy.timeout_s, follow_redirects=False)
 
@@ -89,12 +91,17 @@ class WebhookService:
         ]
 
     async def close(self) -> None:
-        """Store what is queued (it is delivered after a restart), then stop."""
-        self._tasks[0].cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._tasks[0]
-        while not self._queue.empty():
-            await self._store(self._queue.get_nowait())
+        """Store what is queued (it is delivered after a restart), then stop.
+
+        The store loop is never cancelled: an announcement it has taken off the queue would
+        be lost with its pending write. It stops at the ``None`` queued after everything else.
+        """
+        await self._queue.put(None)
+        await self._tasks[0]
+        # A cancel that lands inside a connect may come back as a ConnectError (anyio), which
+        # the attempt records: the flag ends the loop anyway, at its next turn.
+        self._stopping = True
+        self._wake.set()
         self._tasks[1].cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._tasks[1]
@@ -132,8 +139,8 @@ class WebhookService:
 
     # --- storing ----------------------------------------------------------------------------
     async def _store_loop(self) -> None:
-        while True:
-            await self._store(await self._queue.get())
+        while (announcement := await self._queue.get()) is not None:
+            await self._store(announcement)
 
     async def _store(self, announcement: Announcement) -> None:
         try:
@@ -144,7 +151,7 @@ class WebhookService:
 
     # --- delivering -------------------------------------------------------------------------
     async def _deliver_loop(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 due = await self.store.due(time.time(), self.policy.concurrency)
                 if due:
@@ -167,11 +174,13 @@ class WebhookService:
         headers["Content-Type"] = "application/json"
         headers["User-Agent"] = "huizhen-webhooks/1"
         status: int | None = None
-        try:
-            response = await self._client.post(due.url, content=due.body, headers=headers)
-            status = response.status_code
+        try:  # the answer's body is never read: a receiver cannot make us buffer it
+            async with self._client.stream(
+                "POST", due.url, content=due.body, headers=headers
+            ) as response:
+                status = response.status_code
             error = "" if response.is_success else f"HTTP {status}"
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure is this attempt's outcome, in the log
             error = f"{type(exc).__name__}: {exc}"
         await self._record(due, status, error)
 
