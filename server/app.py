@@ -37,6 +37,7 @@ from server.recording import api as recorder_api
 from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
 from server.redis.forward import ForwardToRoomNode
+from server.redis.webhooks import RedisEndpoints
 from server.redis.wiring import build_redis_node
 from server.rooms import RoomRegistry
 from server.settings import Settings
@@ -149,9 +150,11 @@ def build_state(
     media = MediaSlot()
     node = None
     cluster: Cluster
+    webhook_endpoints = None  # each node's own store
     if settings.redis_url:  # the seam for several nodes (server/redis)
         node = build_redis_node(settings, metrics, media.get)
         directory, rooms, cluster = node.directory, node.rooms, node.cluster
+        webhook_endpoints = RedisEndpoints(node.directory.redis)
     else:
         directory = directory or MemoryRoomDirectory()
         journal = local_journal(log or MemoryRoomLog())
@@ -168,6 +171,7 @@ def build_state(
         media_slot=media,
         redis_node=None if node is None else node.cluster.node,
         health_checks=cluster.health_checks(),
+        webhook_endpoints=webhook_endpoints,
     )
 
 

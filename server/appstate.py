@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from server.settings import Settings
     from server.tokens import KeyRing
     from server.webhooks.service import WebhookService
+    from server.webhooks.store import EndpointDirectory
     from session.ids import Uid
     from session.model import Study
 
@@ -63,6 +64,7 @@ class AppState:
     recorder: RecorderService | None = None
     recorded_studies: RecordedStudies | None = None
     webhooks: WebhookService | None = None
+    webhook_endpoints: EndpointDirectory | None = None  # None: each node's own store
     pacs: dict[str, PacsEndpoint] | None = None  # None: read from the environment
     redis_node: Node | None = None  # --redis: this process as one node of several
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)

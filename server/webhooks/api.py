@@ -5,7 +5,7 @@
 - ``GET /api/webhooks`` → ``{"endpoints": [...]}`` (no secrets).
 - ``DELETE /api/webhooks/{endpoint_id}`` → 204; its pending deliveries are cancelled.
 - ``GET /api/webhooks/deliveries?endpoint=&status=&limit=`` → ``{"deliveries": [...]}``, the
-  delivery log, newest first.
+  delivery log, newest first (with Redis: this node's deliveries; endpoints are shared).
 
 Errors are the usual JSON ``{code, message}``: 401 ``unauthorized`` without the key, 400
 ``bad_request`` for a bad URL, event, status or limit, 404 ``not_found``, 503 ``unavailable``
@@ -71,19 +71,21 @@ async def add_endpoint(request: Request) -> Response:
     service = _service(request)
     body = await json_body(request)
     url, events = _url(body.get("url")), _events(body.get("events"))
-    endpoint = await service.store.add_endpoint(url, events)
+    endpoint = await service.endpoints.add_endpoint(url, events)
     return JSONResponse(endpoint.public() | {"secret": endpoint.secret}, status_code=201)
 
 
 async def list_endpoints(request: Request) -> Response:
     service = _service(request)
-    return JSONResponse({"endpoints": [e.public() for e in await service.store.endpoints()]})
+    return JSONResponse({"endpoints": [e.public() for e in await service.endpoints.endpoints()]})
 
 
 async def remove_endpoint(request: Request) -> Response:
     service = _service(request)
-    if not await service.store.remove_endpoint(request.path_params["endpoint_id"]):
+    endpoint_id = request.path_params["endpoint_id"]
+    if not await service.endpoints.remove_endpoint(endpoint_id):
         raise ApiError(ErrorCode.NOT_FOUND, "no such webhook endpoint")
+    await service.store.cancel(endpoint_id)  # this node's; the others' at their next attempt
     return Response(status_code=204)
 
 

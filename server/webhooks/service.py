@@ -34,7 +34,7 @@ from server.appstate import AppState
 from server.roomhost import LocalRoom
 from server.webhooks.events import Announcement, from_stamped, recording_finished, room_started
 from server.webhooks.signing import sign
-from server.webhooks.store import DeliveryStatus, Due, WebhookStore
+from server.webhooks.store import DeliveryStatus, Due, EndpointDirectory, WebhookStore
 from session.events import Stamped
 
 log = logging.getLogger(__name__)
@@ -59,10 +59,12 @@ class WebhookService:
     def __init__(
         self,
         store: WebhookStore,
+        endpoints: EndpointDirectory | None = None,
         policy: RetryPolicy | None = None,
         registry: CollectorRegistry | None = None,
     ) -> None:
         self.store = store
+        self.endpoints: EndpointDirectory = endpoints or store
         self.policy = policy or RetryPolicy()
         self.dropped = 0  # announcements lost to a full queue
         self._attempts = Counter(
@@ -144,7 +146,8 @@ class WebhookService:
 
     async def _store(self, announcement: Announcement) -> None:
         try:
-            if await self.store.enqueue(announcement, time.time()):
+            targets = await self.endpoints.endpoints()
+            if await self.store.enqueue(announcement, targets, time.time()):
                 self._wake.set()
         except Exception:  # a disk error must not end the loop; this announcement is lost
             log.exception("storing webhook %s failed", announcement.id)
@@ -153,7 +156,7 @@ class WebhookService:
     async def _deliver_loop(self) -> None:
         while not self._stopping:
             try:
-                due = await self.store.due(time.time(), self.policy.concurrency)
+                due = await self._live(await self.store.due(time.time(), self.policy.concurrency))
                 if due:
                     await asyncio.gather(*(self._attempt(d) for d in due))
                     continue
@@ -161,6 +164,16 @@ class WebhookService:
             except Exception:  # the store failed: keep going, a little later
                 log.exception("webhook delivery loop")
                 await asyncio.sleep(1.0)
+
+    async def _live(self, due: list[Due]) -> list[Due]:
+        """The due deliveries whose endpoint still exists; the others are cancelled (another
+        node removed the endpoint from the shared directory)."""
+        if not due:
+            return due
+        live = {e.id for e in await self.endpoints.endpoints()}
+        for gone in {d.delivery.endpoint for d in due} - live:
+            await self.store.cancel(gone)
+        return [d for d in due if d.delivery.endpoint in live]
 
     async def _sleep_until(self, next_at: float | None) -> None:
         self._wake.clear()
@@ -202,12 +215,17 @@ class WebhookService:
 def webhooks_lifespan_with(
     policy: RetryPolicy | None = None,
 ) -> Callable[[AppState], contextlib.AbstractAsyncContextManager[None]]:
-    """A lifespan hook with its own retry policy (tests retry in milliseconds)."""
+    """A lifespan hook with its own retry policy (tests retry in milliseconds).
+
+    Endpoints are ``state.webhook_endpoints`` when the composition root chose a shared
+    directory (Redis), else this node's own store.
+    """
 
     @contextlib.asynccontextmanager
     async def lifespan(state: AppState) -> AsyncIterator[None]:
         store = await WebhookStore.open(state.settings.data_dir)
-        service = WebhookService(store, policy, state.metrics.registry)
+        endpoints = state.webhook_endpoints or store
+        service = WebhookService(store, endpoints, policy, state.metrics.registry)
         service.start()
         state.webhooks = service
         state.rooms.on_host(service.attach)

@@ -4,7 +4,11 @@ A delivery row is written before the first attempt and updated after each one, s
 outbox survives a restart (pending rows are picked up by the next process) and the same rows
 are the delivery log (status, attempts, last status code and error). ``UNIQUE(endpoint,
 event_id)`` makes a re-observed event (a restart, a room moving node) one delivery, not two.
-Finished rows beyond ``keep`` are pruned, oldest first, so the log stays bounded.
+Finished rows beyond ``keep`` are pruned, oldest first, so the log stays bounded. A row keeps
+its endpoint's URL and secret, so sending it needs no endpoint table.
+
+Endpoints are an ``EndpointDirectory``: this store's own table for one node, or the one in
+Redis that every node shares (``server.redis.webhooks``), chosen by the composition root.
 
 Like ``server.durable.sqlite`` the connection lives on one dedicated thread: the event loop
 never waits on the disk and statements run in submission order.
@@ -17,12 +21,12 @@ import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from server.webhooks.events import Announcement, WebhookEvent
 from server.webhooks.signing import new_secret
@@ -38,6 +42,7 @@ CREATE TABLE IF NOT EXISTS endpoints (
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, event_id TEXT NOT NULL,
+    url TEXT NOT NULL, secret TEXT NOT NULL,
     event TEXT NOT NULL, body BLOB NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
     next_at REAL NOT NULL, last_status INTEGER, last_error TEXT NOT NULL,
     created_at REAL NOT NULL, updated_at REAL NOT NULL, UNIQUE (endpoint, event_id)
@@ -63,6 +68,16 @@ class Endpoint:
 
     def wants(self, event: WebhookEvent) -> bool:
         return not self.events or event in self.events
+
+    def record(self) -> str:
+        """The endpoint, secret included, as JSON (for a shared directory)."""
+        return json.dumps(self.public() | {"secret": self.secret})
+
+    @classmethod
+    def from_record(cls, text: str | bytes) -> Endpoint:
+        raw = json.loads(text)
+        events = tuple(WebhookEvent(e) for e in raw["events"])
+        return cls(raw["id"], raw["url"], events, float(raw["created_at"]), raw["secret"])
 
     def public(self) -> dict[str, Any]:
         """For listings: everything but the secret."""
@@ -122,6 +137,20 @@ _DELIVERY_COLUMNS = (
 )
 
 
+class EndpointDirectory(Protocol):
+    """Where the registered endpoints live (one node: ``WebhookStore``; several: Redis)."""
+
+    async def add_endpoint(self, url: str, events: tuple[WebhookEvent, ...]) -> Endpoint: ...
+
+    async def endpoints(self) -> list[Endpoint]: ...
+
+    async def remove_endpoint(self, endpoint_id: str) -> bool: ...
+
+
+def new_endpoint(url: str, events: tuple[WebhookEvent, ...]) -> Endpoint:
+    return Endpoint("wh_" + secrets.token_urlsafe(9), url, events, time.time(), new_secret())
+
+
 class WebhookStore:
     """Open with ``await WebhookStore.open(data_dir)``; ``await close()`` at shutdown."""
 
@@ -143,9 +172,7 @@ class WebhookStore:
 
     # --- endpoints ------------------------------------------------------------------------------
     async def add_endpoint(self, url: str, events: tuple[WebhookEvent, ...]) -> Endpoint:
-        endpoint = Endpoint(
-            "wh_" + secrets.token_urlsafe(9), url, events, time.time(), new_secret()
-        )
+        endpoint = new_endpoint(url, events)
         await self._run(lambda: self._insert_endpoint(endpoint))
         return endpoint
 
@@ -155,12 +182,30 @@ class WebhookStore:
 
     async def remove_endpoint(self, endpoint_id: str) -> bool:
         """Forget an endpoint; its pending deliveries are cancelled (the log keeps them)."""
-        return await self._run(lambda: self._remove_endpoint(endpoint_id, time.time()))
+        gone = await self._run(
+            lambda: self._write("DELETE FROM endpoints WHERE id = ?", (endpoint_id,))
+        )
+        await self.cancel(endpoint_id)
+        return gone > 0
+
+    async def cancel(self, endpoint_id: str) -> None:
+        """Cancel the pending deliveries to an endpoint that is gone (the log keeps them)."""
+        sql = (
+            "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?"
+            " WHERE endpoint = ? AND status = 'pending'"
+        )
+        args = (DeliveryStatus.CANCELLED.value, "endpoint removed", time.time(), endpoint_id)
+        await self._run(lambda: self._write(sql, args))
 
     # --- outbox ---------------------------------------------------------------------------------
-    async def enqueue(self, announcement: Announcement, now: float) -> int:
+    async def enqueue(
+        self, announcement: Announcement, endpoints: Sequence[Endpoint], now: float
+    ) -> int:
         """A pending delivery for every endpoint that wants it; how many were new."""
-        return await self._run(lambda: self._enqueue(announcement, now))
+        targets = [e for e in endpoints if e.wants(announcement.event)]
+        if not targets:
+            return 0
+        return await self._run(lambda: self._enqueue(announcement, targets, now))
 
     async def due(self, now: float, limit: int) -> list[Due]:
         return await self._run(lambda: self._due(now, limit))
@@ -226,30 +271,16 @@ class WebhookStore:
         sql = "INSERT INTO endpoints VALUES (?, ?, ?, ?, ?)"
         self._write(sql, (e.id, e.url, e.secret, events, e.created_at))
 
-    def _remove_endpoint(self, endpoint_id: str, now: float) -> bool:
+    def _enqueue(self, announcement: Announcement, targets: list[Endpoint], now: float) -> int:
         db = self._conn()
-        with db:
-            db.execute("BEGIN")
-            gone = db.execute("DELETE FROM endpoints WHERE id = ?", (endpoint_id,)).rowcount
-            db.execute(
-                "UPDATE deliveries SET status = ?, last_error = ?, updated_at = ?"
-                " WHERE endpoint = ? AND status = ?",
-                (DeliveryStatus.CANCELLED, "endpoint removed", now, endpoint_id, "pending"),
-            )
-        return gone > 0
-
-    def _enqueue(self, announcement: Announcement, now: float) -> int:
-        db = self._conn()
-        targets = [_endpoint(row) for row in db.execute("SELECT * FROM endpoints")]
+        a = announcement
         rows = [
-            (e.id, announcement.id, announcement.event.value, announcement.body, now, now, now)
-            for e in targets
-            if e.wants(announcement.event)
+            (e.id, a.id, e.url, e.secret, a.event.value, a.body, now, now, now) for e in targets
         ]
         sql = (
-            "INSERT OR IGNORE INTO deliveries (endpoint, event_id, event, body, status,"
-            " attempts, next_at, last_status, last_error, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'pending', 0, ?, NULL, '', ?, ?)"
+            "INSERT OR IGNORE INTO deliveries (endpoint, event_id, url, secret, event, body,"
+            " status, attempts, next_at, last_status, last_error, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, NULL, '', ?, ?)"
         )
         with db:
             db.execute("BEGIN")
@@ -269,8 +300,7 @@ class WebhookStore:
 
     def _due(self, now: float, limit: int) -> list[Due]:
         sql = (
-            f"SELECT {_DELIVERY_COLUMNS}, e.url, e.secret, d.body FROM deliveries d"  # noqa: S608 - fixed text
-            " JOIN endpoints e ON e.id = d.endpoint"
+            f"SELECT {_DELIVERY_COLUMNS}, d.url, d.secret, d.body FROM deliveries d"  # noqa: S608 - fixed text
             " WHERE d.status = 'pending' AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?"
         )
         rows = self._all(sql, (now, limit))
