@@ -37,12 +37,15 @@ from server.recording import api as recorder_api
 from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
 from server.redis.forward import ForwardToRoomNode
+from server.redis.webhooks import RedisEndpoints
 from server.redis.wiring import build_redis_node
 from server.rooms import RoomRegistry
 from server.settings import Settings
 from server.sfu import turn
 from server.sfu.lifespan import sfu_lifespan
 from server.tokens import KeyRing
+from server.webhooks import api as webhooks_api
+from server.webhooks.service import webhooks_lifespan
 from server.ws import ws_endpoint
 from session.ids import RoomId
 
@@ -62,6 +65,7 @@ def extension_routes() -> list[BaseRoute]:
         *redis_http.routes(),
         *turn.routes(),
         *redaction_api.routes(),
+        *webhooks_api.routes(),
     ]
 
 
@@ -69,6 +73,8 @@ LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
     dicomweb.dicomweb_lifespan,
     sfu_lifespan,
+    # before the recorder: recordings it finalizes at shutdown are still announced
+    webhooks_lifespan,
     recorder_lifespan,
 ]
 
@@ -144,9 +150,11 @@ def build_state(
     media = MediaSlot()
     node = None
     cluster: Cluster
+    webhook_endpoints = None  # each node's own store
     if settings.redis_url:  # the seam for several nodes (server/redis)
         node = build_redis_node(settings, metrics, media.get)
         directory, rooms, cluster = node.directory, node.rooms, node.cluster
+        webhook_endpoints = RedisEndpoints(node.directory.redis)
     else:
         directory = directory or MemoryRoomDirectory()
         journal = local_journal(log or MemoryRoomLog())
@@ -163,6 +171,7 @@ def build_state(
         media_slot=media,
         redis_node=None if node is None else node.cluster.node,
         health_checks=cluster.health_checks(),
+        webhook_endpoints=webhook_endpoints,
     )
 
 

@@ -3,7 +3,8 @@
 Built by the composition root (``server.app``; no module-level singletons). Every part that
 other code reaches is a typed field here; the optional ones are filled by the lifespan hook
 that owns the resource (the SFU sets ``media``, the recorder ``recorder`` and
-``recorded_studies``, DICOMweb ``dicomweb``) and are None while that part is not running.
+``recorded_studies``, DICOMweb ``dicomweb``, the webhook service ``webhooks``) and are None
+while that part is not running.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from server.rooms import RoomRegistry
     from server.settings import Settings
     from server.tokens import KeyRing
+    from server.webhooks.service import WebhookService
+    from server.webhooks.store import EndpointDirectory
     from session.ids import Uid
     from session.model import Study
 
@@ -60,6 +63,8 @@ class AppState:
     dicomweb: DicomWeb | None = None
     recorder: RecorderService | None = None
     recorded_studies: RecordedStudies | None = None
+    webhooks: WebhookService | None = None
+    webhook_endpoints: EndpointDirectory | None = None  # None: each node's own store
     pacs: dict[str, PacsEndpoint] | None = None  # None: read from the environment
     redis_node: Node | None = None  # --redis: this process as one node of several
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)

@@ -190,3 +190,7 @@ def rooms_create(
 from server.cases.cli import register as register_cases  # noqa: E402
 
 register_cases(app)
+
+from server.webhooks.cli import register as register_webhooks  # noqa: E402
+
+register_webhooks(app)

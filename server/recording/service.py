@@ -43,6 +43,7 @@ class RecorderService:
         self.active: dict[RoomId, RecordingWriter] = {}
         self._finishing: set[asyncio.Task[Manifest]] = set()
         self._tracks: dict[RoomId, dict[str, TrackWriter]] = {}
+        self._on_finished: list[Callable[[Manifest], None]] = []
 
     # --- lifecycle --------------------------------------------------------------------------
     async def recover(self) -> list[Manifest]:
@@ -57,6 +58,11 @@ class RecorderService:
         for host in self._attached.values():
             host.remove_observer(self._observers.get(host.room.id, _noop))
         await asyncio.gather(*self._finishing, return_exceptions=True)
+
+    def on_finished(self, callback: Callable[[Manifest], None]) -> None:
+        """Call ``callback`` with the final manifest of every recording finished from now on
+        (on the event loop; the webhooks announce ``recording_finished`` with it)."""
+        self._on_finished.append(callback)
 
     # --- observing --------------------------------------------------------------------------
     def attach(self, host: LocalRoom) -> None:
@@ -114,6 +120,16 @@ class RecorderService:
         task = asyncio.create_task(asyncio.to_thread(_finish, writer, tracks, at, reason, final))
         self._finishing.add(task)
         task.add_done_callback(self._finishing.discard)
+        task.add_done_callback(self._announce)
+
+    def _announce(self, task: asyncio.Task[Manifest]) -> None:
+        if task.cancelled() or task.exception() is not None:
+            return
+        for callback in self._on_finished:
+            try:
+                callback(task.result())
+            except Exception:  # a listener's bug must not reach the recorder
+                log.exception("on_finished callback %r failed", callback)
 
     # --- media (the SFU's seam) -------------------------------------------------------------
     def on_frame(  # noqa: PLR0917 - the SFU's forwarder has exactly these values at hand
@@ -184,6 +200,8 @@ async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
     service = RecorderService(state.settings.data_dir / RECORDINGS_DIR)
     await service.recover()
     state.recorder = service
+    if state.webhooks is not None:  # its hook runs first, so it outlives every recording
+        service.on_finished(state.webhooks.on_recording)
     root = state.settings.data_dir / RECORDINGS_DIR
     state.recorded_studies = functools.partial(room_recorded_studies, root)
     state.rooms.on_host(service.attach)

@@ -12,6 +12,7 @@ PREFIX = "hz:"
 ROOMS = PREFIX + "rooms"  # set of room ids
 NODES = PREFIX + "nodes"  # set of node ids (members whose beat key expired are dead)
 PLACEMENT_LOCK = PREFIX + "placement"  # held while a new room's node is chosen and told
+WEBHOOKS = PREFIX + "webhooks"  # hash: endpoint id -> endpoint JSON (every node delivers)
 
 
 def _room(room_id: RoomId, what: str) -> str:
