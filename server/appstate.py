@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
+    from server.audit.service import AuditLog
     from server.cases.store import StudyStore
     from server.cluster import Cluster
     from server.dicomweb.service import DicomWeb
@@ -59,6 +60,7 @@ class AppState:
     media_slot: MediaSlot = field(default_factory=MediaSlot)
     dicomweb: DicomWeb | None = None
     recorder: RecorderService | None = None
+    audit: AuditLog | None = None  # the audit trail (server/audit), while it runs
     recorded_studies: RecordedStudies | None = None
     pacs: dict[str, PacsEndpoint] | None = None  # None: read from the environment
     redis_node: Node | None = None  # --redis: this process as one node of several

@@ -1,0 +1,96 @@
+"""Admin endpoints (API key): query the audit, its aggregated reads, verify the chains.
+
+- ``GET /api/audit`` — entries; filters ``room``, ``person``, ``study``, ``patient``,
+  ``action``, ``since``, ``until`` (epoch seconds or ISO 8601; naive means UTC);
+  ``format=csv`` for CSV (default JSON ``{"entries": [...]}``).
+- ``GET /api/audit/reads`` — the same filters, ``*.read`` entries summed per member and
+  series (or recording): ``{"reads": [{actor, role, room, subject, first, last, count}]}``.
+- ``GET /api/audit/verify`` — every chain walked: ``{"ok", "chains": [{chain, entries,
+  head, ok, problem: {seq, reason} | null}]}``.
+
+Before answering, this node's queued entries and counted reads are written (``sync``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from server.appstate import app_state
+from server.audit import query
+from server.audit.service import AuditLog
+from server.auth import ApiError, require_api_key
+from session.errors import ErrorCode
+
+SYNC_WAIT_S = 10.0
+_FILTERS = ("room", "person", "study", "patient", "action")
+
+
+async def _ready(request: Request) -> AuditLog:
+    require_api_key(request)
+    audit = app_state(request).audit
+    if audit is None:
+        raise ApiError(ErrorCode.UNAVAILABLE, "the audit trail is not running")
+    try:
+        await asyncio.wait_for(audit.sync(), SYNC_WAIT_S)
+    except TimeoutError:
+        raise ApiError(ErrorCode.UNAVAILABLE, "the audit store does not answer") from None
+    return audit
+
+
+def parse_time(name: str, raw: str | None) -> float | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(ErrorCode.BAD_REQUEST, f"{name}: epoch seconds or ISO 8601") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def query_of(request: Request) -> query.Query:
+    params = request.query_params
+    texts = {name: params.get(name) or None for name in _FILTERS}
+    since = parse_time("since", params.get("since"))
+    until = parse_time("until", params.get("until"))
+    return query.Query(**texts, since=since, until=until)
+
+
+async def list_entries(request: Request) -> Response:
+    audit = await _ready(request)
+    wanted = query_of(request)
+    rows = await query.select(audit.store, wanted)
+    fmt = request.query_params.get("format", "json")
+    if fmt == "csv":
+        return Response(query.to_csv(rows), media_type="text/csv; charset=utf-8")
+    if fmt != "json":
+        raise ApiError(ErrorCode.BAD_REQUEST, "format: json or csv")
+    return JSONResponse({"entries": rows})
+
+
+async def list_reads(request: Request) -> Response:
+    audit = await _ready(request)
+    rows = await query.select(audit.store, query_of(request))
+    return JSONResponse({"reads": query.reads(rows)})
+
+
+async def verify(request: Request) -> Response:
+    audit = await _ready(request)
+    reports = [query.report_json(r) for r in await query.verify(audit.store, audit.key_for)]
+    return JSONResponse({"ok": all(r["ok"] for r in reports), "chains": reports})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/audit", list_entries, methods=["GET"]),
+        Route("/api/audit/reads", list_reads, methods=["GET"]),
+        Route("/api/audit/verify", verify, methods=["GET"]),
+    ]

@@ -1,0 +1,246 @@
+"""The audit writer: takes facts from the rooms and the HTTP routes, seals them, stores them.
+
+- ``record`` is synchronous and quick (it only queues): room observers and route handlers
+  call it on the event loop. One flush task at a time seals everything queued onto this
+  node's chain and writes it as one batch (one fsync); while it runs the next batch queues.
+- **Reads are aggregated** per (room, member, series) — a viewer fetches hundreds of frames
+  of a series: the FIRST read is an entry at once (who saw which patient's images is never
+  lost to a crash); the reads after it are counted and written as one entry ``{first, last,
+  count}`` per key every ``read_flush_s``, at shutdown and before every query (``sync``).
+  Summing ``count`` over a key's entries gives the total (``server.audit.query.reads``).
+- The patient id of a study is looked up when the batch is sealed (off the event loop).
+- A failing store never harms a room or a request: the batch stays queued and is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from server.audit.chain import Body, Entry, Link, derive_key, seal_all
+from server.audit.events import fact_for
+from server.audit.store import AuditStore, ChainConflict
+from session.events import ParticipantJoined, Stamped
+
+if TYPE_CHECKING:
+    from server.roomhost import LocalRoom
+    from server.tokens import KeyRing
+
+log = logging.getLogger(__name__)
+
+PatientLookup = Callable[[str], str | None]
+"""Study UID -> patient id (runs in a worker thread), None when the study is unknown."""
+
+READ_FLUSH_S = 60.0
+RETRY_S = 1.0
+
+
+@dataclass(eq=False)
+class _Reads:
+    first: float
+    last: float
+    count: int = 0  # reads since the last entry for this key
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    identity: str
+    role: str | None = None
+
+
+ReadKey = tuple[str, str | None, str, str | None, tuple[tuple[str, str], ...]]
+
+
+@dataclass(eq=False)
+class AuditLog:
+    store: AuditStore
+    chain: str  # this node's chain: "local", or the node id with Redis
+    keys: KeyRing
+    patients: PatientLookup | None = None
+    read_flush_s: float = READ_FLUSH_S
+    clock: Callable[[], float] = time.time
+    _queue: list[Body] = field(default_factory=list)
+    _reads: dict[ReadKey, _Reads] = field(default_factory=dict)
+    _head: Link | None = None
+    _flushing: asyncio.Task[None] | None = None
+    _ticker: asyncio.Task[None] | None = None
+    _closed: bool = False
+
+    # --- writing ----------------------------------------------------------------------------
+    def record(
+        self,
+        action: str,
+        actor: Actor,
+        room: str | None = None,
+        *,
+        subject: Mapping[str, str] | None = None,
+        details: Mapping[str, Any] | None = None,
+        at: float | None = None,
+    ) -> None:
+        """Queue one entry (on the event loop; never blocks, never raises into the caller)."""
+        if self._closed:
+            log.debug("audit closed: %s by %s not recorded", action, actor.identity)
+            return
+        when = self.clock() if at is None else at
+        body = Body(
+            when,
+            self.chain,
+            action,
+            actor.identity,
+            actor.role,
+            room,
+            dict(subject or {}),
+            dict(details or {}),
+        )
+        self._queue.append(body)
+        self._kick()
+
+    def read(self, action: str, actor: Actor, room: str | None, subject: Mapping[str, str]) -> None:
+        """One read (a frame, a series, a recording's media): aggregated, see the docstring."""
+        now = self.clock()
+        key: ReadKey = (action, room, actor.identity, actor.role, tuple(sorted(subject.items())))
+        counted = self._reads.get(key)
+        if counted is None:
+            self._reads[key] = _Reads(now, now)
+            details = {"first": now, "last": now, "count": 1}
+            self.record(action, actor, room, subject=subject, details=details, at=now)
+            return
+        if counted.count == 0:
+            counted.first = now
+        counted.last, counted.count = now, counted.count + 1
+
+    def flush_reads(self) -> None:
+        """Write the counted reads as one entry per key (and forget keys gone quiet)."""
+        for key, counted in list(self._reads.items()):
+            if counted.count == 0:
+                del self._reads[key]  # nothing since the last entry: next read is a "first"
+                continue
+            action, room, identity, role, subject = key
+            details = {"first": counted.first, "last": counted.last, "count": counted.count}
+            self.record(
+                action,
+                Actor(identity, role),
+                room,
+                subject=dict(subject),
+                details=details,
+                at=counted.last,
+            )
+            counted.count = 0
+
+    async def sync(self) -> None:
+        """Everything recorded so far (counted reads too) is in the store when this returns."""
+        self.flush_reads()
+        while self._flushing is not None:
+            await asyncio.shield(self._flushing)
+
+    # --- rooms ------------------------------------------------------------------------------
+    def attach(self, host: LocalRoom) -> None:
+        """Observe a room (``RoomRegistry.on_host``), as the recorder does."""
+        room = str(host.room.id)
+        roles = {p.id: p.role.value for p in host.room.snapshot().state.participants.values()}
+
+        def observe(stamped: Stamped, message: bytes) -> None:
+            event = stamped.event
+            if isinstance(event, ParticipantJoined):
+                roles[event.participant] = event.role.value
+            fact = fact_for(event)
+            if fact is None:
+                return
+            by = stamped.by
+            actor = Actor(by, roles.get(by)) if by is not None else Actor("system")
+            self.record(
+                fact.action,
+                actor,
+                room,
+                subject=fact.subject,
+                details=fact.details,
+                at=stamped.at,
+            )
+
+        host.add_observer(observe)
+
+    # --- the flush task ---------------------------------------------------------------------
+    def _kick(self) -> None:
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush(), name="audit flush")
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch = list(self._queue)
+                if await self._write(batch):
+                    del self._queue[: len(batch)]
+                else:
+                    await asyncio.sleep(RETRY_S)
+        finally:
+            self._flushing = None
+
+    async def _write(self, batch: list[Body]) -> bool:
+        try:
+            if self._head is None:
+                self._head = await self.store.head(self.chain)
+            bodies = await asyncio.to_thread(self._with_patients, batch)
+            entries = self._seal(bodies, self._head)
+            await self.store.append(entries)
+        except ChainConflict:
+            log.warning("audit chain %s: another writer appended; re-reading its head", self.chain)
+            self._head = None
+            return False
+        except Exception:
+            log.exception("audit store failed; %d entries wait for the retry", len(batch))
+            self._head = None
+            return False
+        self._head = entries[-1].link()
+        return True
+
+    def _seal(self, bodies: list[Body], head: Link) -> list[Entry]:
+        kid = self.keys.active.kid
+        return seal_all(bodies, self.chain, head, kid, derive_key(self.keys.active.secret))
+
+    def _with_patients(self, batch: list[Body]) -> list[Body]:
+        if self.patients is None:
+            return batch
+        known: dict[str, str | None] = {}
+        return [_with_patient(body, self.patients, known) for body in batch]
+
+    # --- lifetime ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self._ticker = asyncio.create_task(self._tick(), name="audit reads")
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self.read_flush_s)
+            self.flush_reads()
+
+    async def close(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self.sync()
+        self._closed = True
+
+    def key_for(self, kid: str) -> bytes | None:
+        secret = self.keys.secret(kid)
+        return None if secret is None else derive_key(secret)
+
+
+def _with_patient(body: Body, patients: PatientLookup, known: dict[str, str | None]) -> Body:
+    study = body.subject.get("study")
+    if not study or "patient" in body.subject:
+        return body
+    if study not in known:
+        try:
+            known[study] = patients(study)
+        except Exception:  # an unreadable index must not stop the audit
+            log.exception("audit: patient of study %s not found", study)
+            known[study] = None
+    patient = known[study]
+    if patient is None:
+        return body
+    return replace(body, subject={**body.subject, "patient": patient})
