@@ -14,7 +14,6 @@ Before answering, this node's queued entries and counted reads are written (``sy
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,25 +41,14 @@ async def _ready(request: Request) -> AuditLog:
     return audit
 
 
-def parse_time(name: str, raw: str | None) -> float | None:
-    if raw is None or raw == "":
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        pass
-    try:
-        parsed = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ApiError(ErrorCode.BAD_REQUEST, f"{name}: epoch seconds or ISO 8601") from None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-
-
 def query_of(request: Request) -> query.Query:
     params = request.query_params
     texts = {name: params.get(name) or None for name in _FILTERS}
-    since = parse_time("since", params.get("since"))
-    until = parse_time("until", params.get("until"))
+    try:
+        since = query.parse_time("since", params.get("since"))
+        until = query.parse_time("until", params.get("until"))
+    except ValueError as exc:
+        raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
     return query.Query(**texts, since=since, until=until)
 
 

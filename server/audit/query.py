@@ -125,6 +125,21 @@ def report_json(report: ChainReport) -> Row:
     }
 
 
+def parse_time(name: str, raw: str | None) -> float | None:
+    """Epoch seconds or ISO 8601 (naive means UTC); ValueError naming ``name`` otherwise."""
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{name}: epoch seconds or ISO 8601") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
 def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
 

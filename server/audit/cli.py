@@ -1,0 +1,271 @@
+"""``huizhen audit``: query, export and verify the audit trail.
+
+Two sources: a running server's admin API (``--server``, the default; works for one node
+and for a Redis cluster alike), or ``--offline``: the data directory's ``audit.sqlite3`` read
+directly (the server may be down; the keys come from the same settings and secrets file).
+
+- ``huizhen audit list``  — entries, filtered; ``--format table|json|csv``, ``--output FILE``;
+- ``huizhen audit reads`` — who read which series (or recording): first, last, count;
+- ``huizhen audit verify`` — walk every chain; exit 1 naming the first bad entry.
+
+``huizhen token`` (minting offline) records its tokens on the chain ``cli`` of the data dir.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from server.audit import query
+from server.audit.chain import Body, derive_key, seal_all
+from server.audit.hooks import minted_details
+from server.audit.store import ChainConflict, SqliteAudit, SqliteAuditFile
+from server.settings import Settings, settings_from_env
+from server.tokens import KeyRing, TokenKind, verify_room_token
+
+T = TypeVar("T")
+CLI_CHAIN = "cli"
+console = Console()
+audit_app = typer.Typer(no_args_is_help=True, help="The audit trail (监管): query, export, verify.")
+
+Room = Annotated[str | None, typer.Option(help="Only this room")]
+Person = Annotated[str | None, typer.Option(help="Only entries by or about this identity")]
+Study = Annotated[str | None, typer.Option(help="Only this StudyInstanceUID")]
+Patient = Annotated[str | None, typer.Option(help="Only this PatientID")]
+Action = Annotated[str | None, typer.Option(help="Only this action (or prefix: 'annotation')")]
+Since = Annotated[str | None, typer.Option(help="From (epoch seconds or ISO 8601, UTC)")]
+Until = Annotated[str | None, typer.Option(help="Until (epoch seconds or ISO 8601, UTC)")]
+Format = Annotated[str, typer.Option(help="table, json or csv")]
+Output = Annotated[Path | None, typer.Option(help="Write to this file instead of the terminal")]
+Server = Annotated[str, typer.Option(help="Server base URL (admin API)")]
+ApiKey = Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")]
+Offline = Annotated[bool, typer.Option(help="Read <data dir>/audit.sqlite3, not a server")]
+DataDir = Annotated[Path | None, typer.Option(help="Data directory [HUIZHEN_DATA_DIR]")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``audit`` to ``huizhen`` (called once from ``server/cli.py``)."""
+    app.add_typer(audit_app, name="audit")
+
+
+class Source:
+    """Where the entries come from: the admin API, or the data dir's file."""
+
+    def __init__(self, server: str, api_key: str | None, offline: bool, data_dir: Path | None):
+        self.settings = settings_from_env(data_dir=data_dir).with_secrets()
+        self.offline = offline
+        self.server = server
+        self.api_key = api_key or self.settings.api_key
+
+    def get(self, path: str, params: dict[str, str]) -> Any:
+        headers = {"Authorization": f"Bearer {self.api_key}"}
+        with httpx.Client(base_url=self.server, headers=headers, timeout=60) as client:
+            answer = client.get(path, params=params)
+        if answer.status_code != 200:
+            console.print(f"[red]{answer.status_code}: {answer.text}[/red]")
+            raise typer.Exit(2)
+        return answer.json()
+
+    def local(self, work: Callable[[SqliteAudit], Awaitable[T]]) -> T:
+        async def run() -> T:
+            store = await SqliteAudit(self.settings.data_dir).open()
+            try:
+                return await work(store)
+            finally:
+                await store.close()
+
+        return asyncio.run(run())
+
+    def key_for(self, kid: str) -> bytes | None:
+        secret = KeyRing(self.settings.signing_keys).secret(kid)
+        return None if secret is None else derive_key(secret)
+
+
+def _params(**values: str | None) -> dict[str, str]:
+    return {k: v for k, v in values.items() if v}
+
+
+def _query(params: dict[str, str]) -> query.Query:
+    texts = {k: params.get(k) for k in ("room", "person", "study", "patient", "action")}
+    try:
+        since = query.parse_time("since", params.get("since"))
+        until = query.parse_time("until", params.get("until"))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return query.Query(**texts, since=since, until=until)
+
+
+def _entries(source: Source, params: dict[str, str]) -> list[query.Row]:
+    if source.offline:
+        return source.local(lambda store: query.select(store, _query(params)))
+    rows: list[query.Row] = source.get("/api/audit", params)["entries"]
+    return rows
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"written to {output}")
+
+
+@audit_app.command("list")
+def list_command(  # noqa: PLR0917 - typer maps parameters to options
+    room: Room = None,
+    person: Person = None,
+    study: Study = None,
+    patient: Patient = None,
+    action: Action = None,
+    since: Since = None,
+    until: Until = None,
+    format: Format = "table",
+    output: Output = None,
+    server: Server = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+    offline: Offline = False,
+    data_dir: DataDir = None,
+) -> None:
+    """List (or export) audit entries, oldest first."""
+    params = _params(
+        room=room,
+        person=person,
+        study=study,
+        patient=patient,
+        action=action,
+        since=since,
+        until=until,
+    )
+    rows = _entries(Source(server, api_key, offline, data_dir), params)
+    if format == "json":
+        _emit(json.dumps({"entries": rows}, ensure_ascii=False, indent=1) + "\n", output)
+    elif format == "csv":
+        _emit(query.to_csv(rows), output)
+    else:
+        table = Table("time (UTC)", "room", "actor", "role", "action", "subject", "details")
+        for row in rows:
+            subject = " ".join(f"{k}={v}" for k, v in sorted(row["subject"].items()))
+            table.add_row(
+                query.iso(row["at"]),
+                row.get("room") or "",
+                row["actor"],
+                row.get("role") or "",
+                row["action"],
+                subject,
+                json.dumps(row["details"], ensure_ascii=False),
+            )
+        console.print(table)
+
+
+@audit_app.command("reads")
+def reads_command(  # noqa: PLR0917 - typer maps parameters to options
+    room: Room = None,
+    person: Person = None,
+    study: Study = None,
+    patient: Patient = None,
+    since: Since = None,
+    until: Until = None,
+    format: Format = "table",
+    output: Output = None,
+    server: Server = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+    offline: Offline = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Who read which series (or recording): first and last read, how many reads."""
+    params = _params(
+        room=room, person=person, study=study, patient=patient, since=since, until=until
+    )
+    reads = query.reads(_entries(Source(server, api_key, offline, data_dir), params))
+    if format == "json":
+        _emit(json.dumps({"reads": reads}, ensure_ascii=False, indent=1) + "\n", output)
+        return
+    table = Table(
+        "actor", "role", "room", "patient", "study", "series / recording", "first", "last", "count"
+    )
+    for r in reads:
+        s = r["subject"]
+        table.add_row(
+            r["actor"],
+            r.get("role") or "",
+            r.get("room") or "",
+            s.get("patient", ""),
+            s.get("study", ""),
+            s.get("series") or s.get("recording", ""),
+            query.iso(r["first"]),
+            query.iso(r["last"]),
+            str(r["count"]),
+        )
+    console.print(table)
+
+
+@audit_app.command("verify")
+def verify_command(
+    server: Server = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+    offline: Offline = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Walk every chain: hashes, links, signatures. Exit 1 naming the first bad entry."""
+    source = Source(server, api_key, offline, data_dir)
+    if offline:
+        reports = source.local(lambda store: query.verify(store, source.key_for))
+        chains = [query.report_json(r) for r in reports]
+    else:
+        chains = source.get("/api/audit/verify", {})["chains"]
+    for chain in chains:
+        head = chain["head"]
+        line = f"chain {chain['chain']}: {chain['entries']} entries verified"
+        console.print(f"{line}, head #{head['seq']} {head['hash'][:16]}", highlight=False)
+        if chain["problem"] is not None:
+            problem = chain["problem"]
+            console.print(
+                f"[red]FAILED at {chain['chain']} #{problem['seq']}: {problem['reason']}[/red]"
+            )
+    if not all(c["problem"] is None for c in chains):
+        raise typer.Exit(1)
+    console.print("[green]audit trail intact[/green]")
+
+
+def record_cli_mint(settings: Settings, token: str, actor: str = "cli") -> None:
+    """``huizhen token``: the minted token on the data dir's ``cli`` chain (offline)."""
+    keys = KeyRing(settings.signing_keys)
+    claims = verify_room_token(keys, token, kind=TokenKind.ROOM)
+    body = Body(
+        time.time(),
+        CLI_CHAIN,
+        "token.minted",
+        actor,
+        "admin",
+        str(claims.room),
+        {"jti": claims.jti, "participant": claims.sub},
+        minted_details(claims),
+    )
+    store = SqliteAuditFile(settings.data_dir)
+    try:
+        for _ in range(5):  # another CLI run at the same moment: re-read the head, re-seal
+            entries = seal_all(
+                [body],
+                CLI_CHAIN,
+                store.head(CLI_CHAIN),
+                keys.active.kid,
+                derive_key(keys.active.secret),
+            )
+            try:
+                store.append(entries)
+                return
+            except ChainConflict:
+                continue
+        raise ChainConflict(CLI_CHAIN)
+    finally:
+        store.close()
