@@ -38,6 +38,7 @@ PatientLookup = Callable[[str], str | None]
 
 READ_FLUSH_S = 60.0
 RETRY_S = 1.0
+PATIENT_CACHE = 10_000
 
 
 @dataclass(eq=False)
@@ -67,6 +68,7 @@ class AuditLog:
     _queue: list[Body] = field(default_factory=list)
     _reads: dict[ReadKey, _Reads] = field(default_factory=dict)
     _head: Link | None = None
+    _known: dict[str, str | None] = field(default_factory=dict)  # study -> patient id
     _flushing: asyncio.Task[None] | None = None
     _ticker: asyncio.Task[None] | None = None
     _closed: bool = False
@@ -205,8 +207,12 @@ class AuditLog:
     def _with_patients(self, batch: list[Body]) -> list[Body]:
         if self.patients is None:
             return batch
-        known: dict[str, str | None] = {}
-        return [_with_patient(body, self.patients, known) for body in batch]
+        if len(self._known) > PATIENT_CACHE:
+            self._known.clear()
+        bodies = [_with_patient(body, self.patients, self._known) for body in batch]
+        for study in [s for s, patient in self._known.items() if patient is None]:
+            del self._known[study]  # not imported yet: ask again next time
+        return bodies
 
     # --- lifetime ---------------------------------------------------------------------------
     def start(self) -> None:
