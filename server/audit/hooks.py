@@ -84,6 +84,19 @@ def exported(
     _record(conn, action, room, subject, details)
 
 
+def changed(
+    conn: HTTPConnection,
+    action: str,
+    subject: Mapping[str, str],
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Something changed over HTTP (e.g. a series' redaction): in the caller's room."""
+    audit = _audit(conn)
+    if audit is not None:
+        actor, room = caller(conn)
+        audit.record(action, actor, room, subject=subject, details=details)
+
+
 def token_minted(conn: HTTPConnection, token: str) -> None:
     """A token minted over HTTP (invite, recording viewer); the claims come from the token."""
     audit = _audit(conn)

@@ -4,6 +4,7 @@ its chain verifies, and an edited or deleted entry is named by ``verify``."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import sys
 from pathlib import Path
@@ -192,3 +193,42 @@ def test_bad_filters_are_refused(live_server: LiveServer) -> None:
             assert answer.status_code == 400 and answer.json()["code"] == "bad_request"
         csv = admin.get("/api/audit", params={"format": "csv", "since": "2020-01-01T00:00"})
     assert csv.status_code == 200 and csv.text.startswith("time,at,chain,seq")
+
+
+async def test_recording_reads_viewer_tokens_exports_and_deletes(
+    live_server: LiveServer,
+) -> None:
+    ct, _ = await consultation(live_server)
+    host = {"Authorization": f"Bearer {live_server.mint(ROOM, 'expert', Role.HOST)}"}
+    async with httpx.AsyncClient(base_url=live_server.base_url, headers=host) as http:
+        await eventually_complete(http)
+        [recording] = (await http.get("/api/recordings")).json()["recordings"]
+        one = f"/api/recordings/{recording['id']}"
+        for _ in range(2):
+            assert (await http.get(one)).status_code == 200
+        assert (await http.post(one + "/viewer-tokens", json={})).status_code == 201
+        exported = await http.post(one + "/teaching-copy", json={})
+        assert exported.status_code == 200, exported.text
+        assert (await http.delete(one)).status_code == 204
+        redaction = f"/api/studies/{ct.StudyInstanceUID}/series/{ct.SeriesInstanceUID}/redaction"
+        assert (await http.put(redaction, json={"rectangles": [[0, 0, 8, 8]]})).status_code == 200
+    entries = get(live_server, "/api/audit", room=ROOM, person="expert")["entries"]
+    by_action = {e["action"]: e for e in entries}
+    assert by_action["recording.deleted"]["subject"] == {"recording": recording["id"]}
+    assert by_action["export.teaching_copy"]["subject"] == {"recording": recording["id"]}
+    viewer = [e for e in entries if e["action"] == "token.minted"]
+    assert [e["details"]["kind"] for e in viewer] == ["recording-viewer"]
+    assert by_action["redaction.set"]["subject"]["patient"] == ct.PatientID
+    reads = get(live_server, "/api/audit/reads", room=ROOM, person="expert")["reads"]
+    [watched] = [r for r in reads if r["action"] == "recording.read"]
+    assert watched["subject"] == {"recording": recording["id"]} and watched["count"] >= 4
+    assert get(live_server, "/api/audit/verify")["ok"] is True
+
+
+async def eventually_complete(http: httpx.AsyncClient) -> None:
+    async with asyncio.timeout(20):  # a safety net, not a timing assertion
+        while True:
+            listed = (await http.get("/api/recordings")).json()["recordings"]
+            if listed and all(r["status"] == "complete" for r in listed):
+                return
+            await asyncio.sleep(0.05)
