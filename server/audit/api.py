@@ -6,7 +6,8 @@
 - ``GET /api/audit/reads`` — the same filters, ``*.read`` entries summed per member and
   series (or recording): ``{"reads": [{actor, role, room, subject, first, last, count}]}``.
 - ``GET /api/audit/verify`` — every chain walked: ``{"ok", "chains": [{chain, entries,
-  head, ok, problem: {seq, reason} | null}]}``.
+  head, ok, problem: {seq, reason} | null}]}``; ``anchor=chain:seq:hash`` (repeatable): a
+  head recorded earlier must still be there (catches a removed tail).
 
 Before answering, this node's queued entries and counted reads are written (``sync``).
 """
@@ -72,7 +73,12 @@ async def list_reads(request: Request) -> Response:
 
 async def verify(request: Request) -> Response:
     audit = await _ready(request)
-    reports = [query.report_json(r) for r in await query.verify(audit.store, audit.key_for)]
+    try:
+        anchors = [query.Anchor.parse(a) for a in request.query_params.getlist("anchor")]
+    except ValueError as exc:
+        raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
+    verified = await query.verify(audit.store, audit.key_for, anchors)
+    reports = [query.report_json(r) for r in verified]
     return JSONResponse({"ok": all(r["ok"] for r in reports), "chains": reports})
 
 

@@ -67,7 +67,7 @@ class Source:
         self.server = server
         self.api_key = api_key or self.settings.api_key
 
-    def get(self, path: str, params: dict[str, str]) -> Any:
+    def get(self, path: str, params: httpx.QueryParams) -> Any:
         headers = {"Authorization": f"Bearer {self.api_key}"}
         with httpx.Client(base_url=self.server, headers=headers, timeout=60) as client:
             answer = client.get(path, params=params)
@@ -108,7 +108,7 @@ def _query(params: dict[str, str]) -> query.Query:
 def _entries(source: Source, params: dict[str, str]) -> list[query.Row]:
     if source.offline:
         return source.local(lambda store: query.select(store, _query(params)))
-    rows: list[query.Row] = source.get("/api/audit", params)["entries"]
+    rows: list[query.Row] = source.get("/api/audit", httpx.QueryParams(params))["entries"]
     return rows
 
 
@@ -211,6 +211,9 @@ def reads_command(  # noqa: PLR0917 - typer maps parameters to options
 
 @audit_app.command("verify")
 def verify_command(
+    anchor: Annotated[
+        list[str] | None, typer.Option(help="A head recorded earlier: chain:seq:hash")
+    ] = None,
     server: Server = "http://127.0.0.1:8000",
     api_key: ApiKey = None,
     offline: Offline = False,
@@ -218,11 +221,16 @@ def verify_command(
 ) -> None:
     """Walk every chain: hashes, links, signatures. Exit 1 naming the first bad entry."""
     source = Source(server, api_key, offline, data_dir)
+    try:
+        anchors = [query.Anchor.parse(a) for a in anchor or []]
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     if offline:
-        reports = source.local(lambda store: query.verify(store, source.key_for))
+        reports = source.local(lambda store: query.verify(store, source.key_for, anchors))
         chains = [query.report_json(r) for r in reports]
     else:
-        chains = source.get("/api/audit/verify", {})["chains"]
+        params = {"anchor": [f"{a.chain}:{a.seq}:{a.hash}" for a in anchors]}
+        chains = source.get("/api/audit/verify", httpx.QueryParams(params))["chains"]
     for chain in chains:
         head = chain["head"]
         line = f"chain {chain['chain']}: {chain['entries']} entries verified"

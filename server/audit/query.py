@@ -12,11 +12,11 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from server.audit.chain import ChainReport, KeyLookup, verify_chain
+from server.audit.chain import ChainReport, Entry, KeyLookup, Problem, verify_chain
 from server.audit.store import AuditStore
 
 Row = dict[str, Any]
@@ -110,8 +110,48 @@ def reads(rows: Iterable[Row]) -> list[Row]:
     return sorted(totals.values(), key=lambda r: (r["first"], str(r["actor"])))
 
 
-async def verify(store: AuditStore, keys: KeyLookup) -> list[ChainReport]:
-    return [verify_chain(chain, await store.entries(chain), keys) for chain in await store.chains()]
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A head recorded earlier, outside the server (``chain:seq:hash``): the chain must still
+    reach that seq with that hash, or entries were removed from its tail or rewritten."""
+
+    chain: str
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        chain, _, rest = text.rpartition(":")
+        chain, _, seq = chain.rpartition(":")
+        if not chain or not seq.isdigit() or int(seq) < 1 or len(rest) != 64:
+            raise ValueError(f"anchor {text!r}: want chain:seq:sha256-hex")
+        return cls(chain, int(seq), rest.lower())
+
+
+async def verify(
+    store: AuditStore, keys: KeyLookup, anchors: Iterable[Anchor] = ()
+) -> list[ChainReport]:
+    wanted = {a.chain: a for a in anchors}
+    chains = await store.chains()
+    reports = []
+    for chain in sorted(set(chains) | set(wanted)):
+        entries = await store.entries(chain) if chain in chains else []
+        report = verify_chain(chain, entries, keys)
+        anchor = wanted.get(chain)
+        if report.problem is None and anchor is not None:
+            report = _anchored(report, entries, anchor)
+        reports.append(report)
+    return reports
+
+
+def _anchored(report: ChainReport, entries: list[Entry], anchor: Anchor) -> ChainReport:
+    if report.head.seq < anchor.seq:
+        reason = f"the chain ends at {report.head.seq}, anchored at {anchor.seq}: tail removed"
+        return replace(report, problem=Problem(report.chain, report.head.seq + 1, reason))
+    if entries[anchor.seq - 1].hash != anchor.hash:
+        reason = "differs from its anchor: the chain was rewritten and re-sealed"
+        return replace(report, problem=Problem(report.chain, anchor.seq, reason))
+    return report
 
 
 def report_json(report: ChainReport) -> Row:

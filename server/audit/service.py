@@ -147,6 +147,8 @@ class AuditLog:
         roles = {p.id: p.role.value for p in host.room.snapshot().state.participants.values()}
 
         def observe(stamped: Stamped, message: bytes) -> None:
+            if stamped.seq is None:
+                return  # ephemeral (pointers): never audited
             event = stamped.event
             if isinstance(event, ParticipantJoined):
                 roles[event.participant] = event.role.value

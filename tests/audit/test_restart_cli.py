@@ -109,6 +109,20 @@ def test_cli_lists_verifies_and_names_an_edit(server: ServerProcess) -> None:
         assert verified.exit_code == 0, verified.output
         assert "intact" in verified.output
 
+    with server.admin() as admin:
+        verdict = admin.get("/api/audit/verify").json()
+    head = next(c["head"] for c in verdict["chains"] if c["chain"] == "local")
+    anchor = f"local:{head['seq']}:{head['hash']}"
+    with sqlite3.connect(server.data_dir / FILE_NAME, isolation_level=None) as db:
+        db.execute("DELETE FROM entries WHERE chain = 'local' AND seq = ?", (head["seq"],))
+    assert cli(server, "audit", "verify", "--offline").exit_code == 0  # a shorter valid chain
+    for source in (online, ["--offline"]):
+        truncated = cli(server, "audit", "verify", "--anchor", anchor, *source)
+        assert truncated.exit_code == 1, truncated.output
+        assert "tail removed" in truncated.output
+    bad_anchor = cli(server, "audit", "verify", "--anchor", "local:1:abc", "--offline")
+    assert bad_anchor.exit_code == 2 and "chain:seq:sha256-hex" in bad_anchor.output
+
     with sqlite3.connect(server.data_dir / FILE_NAME, isolation_level=None) as db:
         seq, text = db.execute(
             "SELECT seq, body FROM entries WHERE chain = 'local' AND body LIKE '%county%'"
