@@ -39,6 +39,7 @@ PatientLookup = Callable[[str], str | None]
 READ_FLUSH_S = 60.0
 RETRY_S = 1.0
 PATIENT_CACHE = 10_000
+CLOSE_WAIT_S = 10.0
 
 
 @dataclass(eq=False)
@@ -64,6 +65,7 @@ class AuditLog:
     keys: KeyRing
     patients: PatientLookup | None = None
     read_flush_s: float = READ_FLUSH_S
+    close_wait_s: float = CLOSE_WAIT_S  # shutdown waits this long for a failing store
     clock: Callable[[], float] = time.time
     _queue: list[Body] = field(default_factory=list)
     _reads: dict[ReadKey, _Reads] = field(default_factory=dict)
@@ -230,7 +232,12 @@ class AuditLog:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        await self.sync()
+        try:
+            await asyncio.wait_for(self.sync(), self.close_wait_s)
+        except TimeoutError:  # the store is down: shutting down must not hang on it
+            log.error("audit store down at shutdown: %d entries not written", len(self._queue))
+            if self._flushing is not None:
+                self._flushing.cancel()
         self._closed = True
 
     def key_for(self, kid: str) -> bytes | None:

@@ -155,3 +155,19 @@ def test_query_filters() -> None:
     assert query.parse_time("t", "60.5") == 60.5
     with pytest.raises(ValueError, match="t: epoch"):
         query.parse_time("t", "soon")
+
+
+class Down(SqliteAudit):
+    async def append(self, entries: object) -> None:  # type: ignore[override]
+        raise OSError("store down")
+
+
+async def test_closing_with_the_store_down_gives_up_instead_of_hanging(tmp_path: Path) -> None:
+    down = await Down(tmp_path).open()
+    try:
+        log = AuditLog(down, "local", KEYS, close_wait_s=0.2)
+        log.record("a", Actor("x"))
+        await log.close()  # returns: the entry is reported lost, not waited for forever
+        assert await down.entries("local") == []
+    finally:
+        await down.close()
