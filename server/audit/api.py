@@ -9,6 +9,9 @@
   head, ok, problem: {seq, reason} | null}]}``; ``anchor=chain:seq:hash`` (repeatable): a
   head recorded earlier must still be there (catches a removed tail).
 
+- ``GET /api/rooms/{room}/audit/reads`` — the room's reads, for a room token whose holder
+  has ``moderate`` in the room now (the web client's access log; the viewing is logged).
+
 Before answering, this node's queued entries and counted reads are written (``sync``).
 """
 
@@ -21,10 +24,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
+from server.audit import hooks as audit_hooks
 from server.audit import query
 from server.audit.service import AuditLog
-from server.auth import ApiError, require_api_key
+from server.auth import ApiError, is_api_key, require_api_key, require_room_token
 from session.errors import ErrorCode
+from session.grants import Grant
+from session.ids import RoomId
 
 SYNC_WAIT_S = 10.0
 _FILTERS = ("room", "person", "study", "patient", "action")
@@ -32,6 +38,10 @@ _FILTERS = ("room", "person", "study", "patient", "action")
 
 async def _ready(request: Request) -> AuditLog:
     require_api_key(request)
+    return await _synced(request)
+
+
+async def _synced(request: Request) -> AuditLog:
     audit = app_state(request).audit
     if audit is None:
         raise ApiError(ErrorCode.UNAVAILABLE, "the audit trail is not running")
@@ -82,8 +92,30 @@ async def verify(request: Request) -> Response:
     return JSONResponse({"ok": all(r["ok"] for r in reports), "chains": reports})
 
 
+async def room_reads(request: Request) -> Response:
+    """The room's access log for its moderators (the web client's view): who read which
+    series of this room, first, last, how often. Current grants count, not the token's."""
+    room = RoomId(request.path_params["room_id"])
+    if not is_api_key(request):
+        _require_moderator(request, room)
+    audit = await _synced(request)
+    rows = await query.select(audit.store, query.Query(room=room))
+    actor, _ = audit_hooks.caller(request)
+    audit.record("audit.viewed", actor, room)  # who looked at the log is logged too
+    return JSONResponse({"reads": query.reads(rows)})
+
+
+def _require_moderator(request: Request, room: RoomId) -> None:
+    claims = require_room_token(request, room)
+    host = app_state(request).rooms.get(room)
+    member = host.member(claims.sub) if host is not None else None
+    if member is None or Grant.MODERATE not in member.grants:
+        raise ApiError(ErrorCode.FORBIDDEN, "the access log is for the room's moderators")
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/api/rooms/{room_id}/audit/reads", room_reads, methods=["GET"]),
         Route("/api/audit", list_entries, methods=["GET"]),
         Route("/api/audit/reads", list_reads, methods=["GET"]),
         Route("/api/audit/verify", verify, methods=["GET"]),

@@ -232,3 +232,23 @@ async def eventually_complete(http: httpx.AsyncClient) -> None:
             if listed and all(r["status"] == "complete" for r in listed):
                 return
             await asyncio.sleep(0.05)
+
+
+async def test_the_rooms_moderators_see_its_access_log(live_server: LiveServer) -> None:
+    ct, mr = await consultation(live_server)
+    path = f"{live_server.base_url}/api/rooms/{ROOM}/audit/reads"
+
+    def as_(token: str | None) -> httpx.Response:
+        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+        return httpx.get(path, headers=headers)
+
+    answer = as_(live_server.mint(ROOM, "expert", Role.HOST))
+    assert answer.status_code == 200, answer.text
+    counts = {r["subject"]["series"]: r["count"] for r in answer.json()["reads"]}
+    assert counts == {ct.SeriesInstanceUID: 3, mr.SeriesInstanceUID: 2}
+    refused = as_(live_server.mint(ROOM, "county"))  # a participant: no moderate grant
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
+    assert as_(live_server.mint("elsewhere", "expert", Role.HOST)).status_code == 401
+    assert as_(None).status_code == 401
+    viewed = get(live_server, "/api/audit", action="audit.viewed")["entries"]
+    assert [(e["actor"], e["room"]) for e in viewed] == [("expert", ROOM)]
