@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from server.audit.chain import Body, Entry, Link, derive_key, seal_all
+from server.audit.chain import Body, Entry, Link, canonical, derive_key, seal_all
 from server.audit.events import fact_for
 from server.audit.store import AuditStore, ChainConflict
 from session.events import ParticipantJoined, Stamped
@@ -101,7 +101,7 @@ class AuditLog:
             dict(subject or {}),
             dict(details or {}),
         )
-        self._queue.append(body)
+        self._queue.append(_encodable(body))
         self._kick()
 
     def read(self, action: str, actor: Actor, room: str | None, subject: Mapping[str, str]) -> None:
@@ -118,11 +118,13 @@ class AuditLog:
             counted.first = now
         counted.last, counted.count = now, counted.count + 1
 
-    def flush_reads(self) -> None:
-        """Write the counted reads as one entry per key (and forget keys gone quiet)."""
+    def flush_reads(self, *, forget_quiet: bool = False) -> None:
+        """Write the counted reads as one entry per key; the timer also forgets keys that
+        saw no read since its last tick (their next read is a "first" again)."""
         for key, counted in list(self._reads.items()):
             if counted.count == 0:
-                del self._reads[key]  # nothing since the last entry: next read is a "first"
+                if forget_quiet:
+                    del self._reads[key]
                 continue
             action, room, identity, role, subject = key
             details = {"first": counted.first, "last": counted.last, "count": counted.count}
@@ -225,7 +227,7 @@ class AuditLog:
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(self.read_flush_s)
-            self.flush_reads()
+            self.flush_reads(forget_quiet=True)
 
     async def close(self) -> None:
         if self._ticker is not None:
@@ -243,6 +245,16 @@ class AuditLog:
     def key_for(self, kid: str) -> bytes | None:
         secret = self.keys.secret(kid)
         return None if secret is None else derive_key(secret)
+
+
+def _encodable(body: Body) -> Body:
+    """A body the canonical encoding accepts: one that does not would block the queue."""
+    try:
+        canonical(body.fields())
+    except (TypeError, ValueError):
+        log.error("audit: %s details are not JSON; kept as text", body.action)
+        return replace(body, details={"unencodable": repr(dict(body.details))})
+    return body
 
 
 def _with_patient(body: Body, patients: PatientLookup, known: dict[str, str | None]) -> Body:

@@ -53,13 +53,18 @@ async def test_reads_are_one_entry_then_counted(store: SqliteAudit) -> None:
         {"first": 1001.0, "last": 1004.0, "count": 4},
     ]
     assert entries[0].body()["subject"] == SERIES | {"patient": "PAT-7"}
+    log.flush_reads()  # a query's flush: nothing new, the key stays (no new "first")
+    clock.now = 1500.0
+    log.read("series.read", DR, "room-1", SERIES)
+    log.flush_reads(forget_quiet=True)  # the timer: one counted read written
     clock.now = 2000.0
-    log.flush_reads()  # nothing new: the key is forgotten, the next read is a first again
+    log.flush_reads(forget_quiet=True)  # quiet since: forgotten, the next read is a first
     log.read("series.read", DR, "room-1", SERIES)
     await log.sync()
     rows = await query.select(store, query.Query(patient="PAT-7"))
     [total] = query.reads(rows)
-    assert (total["first"], total["last"], total["count"]) == (1000.0, 2000.0, 6)
+    assert (total["first"], total["last"], total["count"]) == (1000.0, 2000.0, 7)
+    assert [e.body()["details"]["count"] for e in await store.entries("local")] == [1, 4, 1, 1]
 
 
 async def test_entries_queued_together_share_a_batch_and_chain_on(store: SqliteAudit) -> None:
@@ -171,3 +176,13 @@ async def test_closing_with_the_store_down_gives_up_instead_of_hanging(tmp_path:
         assert await down.entries("local") == []
     finally:
         await down.close()
+
+
+async def test_details_that_are_not_json_are_kept_as_text(store: SqliteAudit) -> None:
+    log = audit_log(store, Clock())
+    log.record("odd", Actor("x"), details={"grants": frozenset({"chat"})})
+    log.record("next", Actor("y"))
+    await log.sync()  # the odd one did not block the queue
+    bodies = [e.body() for e in await store.entries("local")]
+    assert [b["action"] for b in bodies] == ["odd", "next"]
+    assert "frozenset" in bodies[0]["details"]["unencodable"]
