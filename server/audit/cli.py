@@ -17,7 +17,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -30,6 +30,7 @@ from server.audit import query
 from server.audit.chain import Body, derive_key, seal_all
 from server.audit.hooks import minted_details
 from server.audit.store import ChainConflict, SqliteAudit, SqliteAuditFile
+from server.cases.store import StudyStore
 from server.settings import Settings, settings_from_env
 from server.tokens import KeyRing, TokenKind, verify_room_token
 
@@ -247,8 +248,8 @@ def verify_command(
 
 def record_cli_mint(settings: Settings, token: str, actor: str = "cli") -> None:
     """``huizhen token``: the minted token on the data dir's ``cli`` chain (offline)."""
-    keys = KeyRing(settings.signing_keys)
-    claims = verify_room_token(keys, token, kind=TokenKind.ROOM)
+    claims = verify_room_token(KeyRing(settings.signing_keys), token, kind=TokenKind.ROOM)
+    subject = {"jti": claims.jti, "participant": claims.sub}
     body = Body(
         time.time(),
         CLI_CHAIN,
@@ -256,21 +257,47 @@ def record_cli_mint(settings: Settings, token: str, actor: str = "cli") -> None:
         actor,
         "admin",
         str(claims.room),
-        {"jti": claims.jti, "participant": claims.sub},
+        subject,
         minted_details(claims),
     )
+    record_offline(settings, [body])
+
+
+def record_cli_copies(settings: Settings, store: StudyStore, copies: Iterable[str]) -> None:
+    """``huizhen deidentify`` / ``import --deidentify``: each de-identified copy made."""
+    bodies = []
+    for copy in copies:
+        made = store.study(copy)
+        source = made.deidentified_from if made is not None else None
+        subject = {"study": copy} | ({"source_study": source} if source else {})
+        patient = {"patient": made.patient_id} if made is not None else {}
+        bodies.append(
+            Body(
+                time.time(),
+                CLI_CHAIN,
+                "export.deidentified_copy",
+                "cli",
+                "admin",
+                None,
+                subject | patient,
+            )
+        )
+    if bodies:
+        record_offline(settings.with_secrets(), bodies)
+
+
+def record_offline(settings: Settings, bodies: list[Body]) -> None:
+    """Append to the data dir's ``cli`` chain without a server (another CLI run at the same
+    moment is caught by the store: re-read the head, seal again)."""
+    keys = KeyRing(settings.with_secrets().signing_keys)
+    key = derive_key(keys.active.secret)
     store = SqliteAuditFile(settings.data_dir)
     try:
-        for _ in range(5):  # another CLI run at the same moment: re-read the head, re-seal
-            entries = seal_all(
-                [body],
-                CLI_CHAIN,
-                store.head(CLI_CHAIN),
-                keys.active.kid,
-                derive_key(keys.active.secret),
-            )
+        for _ in range(5):
             try:
-                store.append(entries)
+                store.append(
+                    seal_all(bodies, CLI_CHAIN, store.head(CLI_CHAIN), keys.active.kid, key)
+                )
                 return
             except ChainConflict:
                 continue

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pydicom
 import pytest
+from pydicom.data import get_testdata_file
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "durable"))
@@ -136,3 +138,20 @@ def test_cli_lists_verifies_and_names_an_edit(server: ServerProcess) -> None:
         failed = cli(server, "audit", "verify", *source)
         assert failed.exit_code == 1, failed.output
         assert f"FAILED at local #{seq}" in failed.output
+
+
+def test_offline_deidentified_copies_are_on_the_cli_chain(tmp_path: Path) -> None:
+    ct = Path(str(get_testdata_file("CT_small.dcm")))
+    env = {"HUIZHEN_SECRET_KEYS": "", "HUIZHEN_API_KEY": "", "COLUMNS": "240"}
+    data = ["--data-dir", str(tmp_path / "var")]
+    runner = CliRunner()
+    imported = runner.invoke(app, ["import", str(ct), "--deidentify", *data], env=env)
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(app, ["audit", "list", "--offline", "--format", "json", *data], env=env)
+    assert listed.exit_code == 0, listed.output
+    [entry] = json.loads(listed.output)["entries"]
+    source = str(pydicom.dcmread(ct).StudyInstanceUID)
+    assert (entry["chain"], entry["action"]) == ("cli", "export.deidentified_copy")
+    assert entry["subject"]["source_study"] == source and entry["subject"]["study"] != source
+    verified = runner.invoke(app, ["audit", "verify", "--offline", *data], env=env)
+    assert verified.exit_code == 0 and "intact" in verified.output
