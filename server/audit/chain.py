@@ -12,7 +12,9 @@ checks, both here so the two can never disagree.
   its hash; deleting one breaks the next entry's ``prev`` and the seq run.
 - **Signature**: ``sig = HMAC-SHA256(audit key, hash)``, the audit key derived from the
   server's token signing key named by ``kid`` (``derive_key``): whoever edits the store
-  without the server's secret cannot re-seal the chain after the edit.
+  without the server's secret cannot re-seal the chain after the edit. With an Ed25519 key
+  configured (``server.audit.ed25519``) ``sig`` is its signature of the hash and ``kid`` is
+  ``ed25519:<fingerprint>``: a verifier then needs only the public key, and cannot seal.
 """
 
 from __future__ import annotations
@@ -29,8 +31,13 @@ GENESIS = "0" * 64
 _KEY_LABEL = b"huizhen audit v1"
 
 JsonValue = Any
-KeyLookup = Callable[[str], bytes | None]
-"""kid -> audit key (``derive_key`` of that signing secret), None when unknown."""
+Sign = Callable[[str], str]
+"""hash (hex) -> signature (hex): an asymmetric signer (``server.audit.ed25519``)."""
+Check = Callable[[str, str], bool]
+"""(hash, signature) -> valid: the verifying half of a ``Sign``."""
+KeyLookup = Callable[[str], bytes | Check | None]
+"""kid -> the HMAC audit key (``derive_key`` of that signing secret) or a ``Check``; None
+when the kid is unknown."""
 
 
 def derive_key(signing_secret: str) -> bytes:
@@ -101,15 +108,19 @@ class Entry:
         return Link(self.seq, self.hash)
 
 
-def seal(body: Body, chain: str, after: Link, kid: str, key: bytes) -> Entry:
-    """The entry that follows ``after`` in ``chain``, signed with ``key`` (named ``kid``)."""
+def seal(body: Body, chain: str, after: Link, kid: str, key: bytes | Sign) -> Entry:
+    """The entry that follows ``after`` in ``chain``, signed with ``key`` (named ``kid``): an
+    HMAC key, or an asymmetric ``Sign``."""
     seq = after.seq + 1
     text = canonical(body.fields() | {"chain": chain, "seq": seq, "prev": after.hash, "kid": kid})
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return Entry(chain, seq, text, digest, _sign(key, digest))
+    sig = _sign(key, digest) if isinstance(key, bytes) else key(digest)
+    return Entry(chain, seq, text, digest, sig)
 
 
-def seal_all(bodies: Iterable[Body], chain: str, after: Link, kid: str, key: bytes) -> list[Entry]:
+def seal_all(
+    bodies: Iterable[Body], chain: str, after: Link, kid: str, key: bytes | Sign
+) -> list[Entry]:
     sealed: list[Entry] = []
     for body in bodies:
         entry = seal(body, chain, after, kid, key)
@@ -170,6 +181,11 @@ def _check(entry: Entry, chain: str, after: Link, keys: KeyLookup) -> str | None
     key = keys(str(body.get("kid", "")))
     if key is None:
         return f"signed with an unknown key {body.get('kid')!r}"
-    if not hmac.compare_digest(_sign(key, entry.hash), entry.sig):
+    valid = (
+        hmac.compare_digest(_sign(key, entry.hash), entry.sig)
+        if isinstance(key, bytes)
+        else key(entry.hash, entry.sig)
+    )
+    if not valid:
         return "signature does not match (re-sealed without the server key)"
     return None

@@ -26,8 +26,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from server.audit import query
-from server.audit.chain import Body, derive_key, seal_all
+from server.audit import ed25519, query
+from server.audit.chain import Body, Check, Sign, derive_key, seal_all
 from server.audit.hooks import minted_details
 from server.audit.store import ChainConflict, SqliteAudit, SqliteAuditFile
 from server.cases.store import StudyStore
@@ -67,6 +67,7 @@ class Source:
         self.offline = offline
         self.server = server
         self.api_key = api_key or self.settings.api_key
+        self.public: dict[str, Check] = {}  # Ed25519 kids -> checks (--public-key)
 
     def get(self, path: str, params: httpx.QueryParams) -> Any:
         headers = {"Authorization": f"Bearer {self.api_key}"}
@@ -87,9 +88,23 @@ class Source:
 
         return asyncio.run(run())
 
-    def key_for(self, kid: str) -> bytes | None:
+    def key_for(self, kid: str) -> bytes | Check | None:
+        if kid in self.public:
+            return self.public[kid]
         secret = KeyRing(self.settings.signing_keys).secret(kid)
         return None if secret is None else derive_key(secret)
+
+    def add_public_keys(self, paths: list[Path]) -> None:
+        """``--public-key`` files, and the configured private key's own public half."""
+        try:
+            for path in paths:
+                kid, check = ed25519.load_public(path)
+                self.public[kid] = check
+            if self.settings.audit_key_file is not None:
+                own = ed25519.load_private(self.settings.audit_key_file)
+                self.public[own.kid] = own.check()
+        except (OSError, ValueError) as exc:
+            raise typer.BadParameter(str(exc)) from None
 
 
 def _params(**values: str | None) -> dict[str, str]:
@@ -211,9 +226,12 @@ def reads_command(  # noqa: PLR0917 - typer maps parameters to options
 
 
 @audit_app.command("verify")
-def verify_command(
+def verify_command(  # noqa: PLR0917 - typer maps parameters to options
     anchor: Annotated[
         list[str] | None, typer.Option(help="A head recorded earlier: chain:seq:hash")
+    ] = None,
+    public_key: Annotated[
+        list[Path] | None, typer.Option(help="Ed25519 public key (PEM) of signed entries")
     ] = None,
     server: Server = "http://127.0.0.1:8000",
     api_key: ApiKey = None,
@@ -222,6 +240,7 @@ def verify_command(
 ) -> None:
     """Walk every chain: hashes, links, signatures. Exit 1 naming the first bad entry."""
     source = Source(server, api_key, offline, data_dir)
+    source.add_public_keys(public_key or [])
     try:
         anchors = [query.Anchor.parse(a) for a in anchor or []]
     except ValueError as exc:
@@ -244,6 +263,21 @@ def verify_command(
     if not all(c["problem"] is None for c in chains):
         raise typer.Exit(1)
     console.print("[green]audit trail intact[/green]")
+
+
+@audit_app.command("keygen")
+def keygen_command(
+    path: Annotated[Path, typer.Argument(help="Where to write the private key (PEM, 0600)")],
+) -> None:
+    """Make an Ed25519 audit signing key; set HUIZHEN_AUDIT_KEY_FILE to it and give auditors
+    the public key printed here (huizhen audit verify --public-key)."""
+    try:
+        key = ed25519.generate(path)
+    except FileExistsError:
+        console.print(f"[red]{path} exists: not overwritten[/red]")
+        raise typer.Exit(1) from None
+    sys.stdout.write(key.public_pem())
+    console.print(f"kid {key.kid}; private key in {path}", highlight=False)
 
 
 def record_cli_mint(settings: Settings, token: str, actor: str = "cli") -> None:
@@ -290,14 +324,16 @@ def record_offline(settings: Settings, bodies: list[Body]) -> None:
     """Append to the data dir's ``cli`` chain without a server (another CLI run at the same
     moment is caught by the store: re-read the head, seal again)."""
     keys = KeyRing(settings.with_secrets().signing_keys)
-    key = derive_key(keys.active.secret)
+    kid = keys.active.kid
+    key: bytes | Sign = derive_key(keys.active.secret)
+    if settings.audit_key_file is not None:
+        signer = ed25519.load_private(settings.audit_key_file)
+        kid, key = signer.kid, signer.sign
     store = SqliteAuditFile(settings.data_dir)
     try:
         for _ in range(5):
             try:
-                store.append(
-                    seal_all(bodies, CLI_CHAIN, store.head(CLI_CHAIN), keys.active.kid, key)
-                )
+                store.append(seal_all(bodies, CLI_CHAIN, store.head(CLI_CHAIN), kid, key))
                 return
             except ChainConflict:
                 continue

@@ -6,12 +6,14 @@ one chain per node (its node id), so nodes never contend for a chain's head.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from redis.asyncio import Redis
 
 from server.appstate import AppState
+from server.audit.ed25519 import load_private
 from server.audit.service import AuditLog
 from server.audit.store import AuditStore, RedisAudit, SqliteAudit
 from server.cases.store import StudyStore
@@ -41,8 +43,10 @@ class PatientOf:
 
 @contextlib.asynccontextmanager
 async def audit_lifespan(state: AppState) -> AsyncIterator[None]:
+    key_file = state.settings.audit_key_file
+    signer = await asyncio.to_thread(load_private, key_file) if key_file else None
     store, chain = await open_store(state)
-    audit = AuditLog(store, chain, state.keys, PatientOf(state.studies))
+    audit = AuditLog(store, chain, state.keys, PatientOf(state.studies), signer=signer)
     audit.start()
     state.audit = audit
     state.rooms.on_host(audit.attach)

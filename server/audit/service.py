@@ -22,12 +22,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from server.audit.chain import Body, Entry, Link, canonical, derive_key, seal_all
+from server.audit.chain import Body, Check, Entry, Link, canonical, derive_key, seal_all
 from server.audit.events import fact_for
 from server.audit.store import AuditStore, ChainConflict
 from session.events import ParticipantJoined, Stamped
 
 if TYPE_CHECKING:
+    from server.audit.ed25519 import Ed25519Key
     from server.roomhost import LocalRoom
     from server.tokens import KeyRing
 
@@ -64,6 +65,7 @@ class AuditLog:
     chain: str  # this node's chain: "local", or the node id with Redis
     keys: KeyRing
     patients: PatientLookup | None = None
+    signer: Ed25519Key | None = None  # configured: Ed25519 instead of the HMAC
     read_flush_s: float = READ_FLUSH_S
     close_wait_s: float = CLOSE_WAIT_S  # shutdown waits this long for a failing store
     clock: Callable[[], float] = time.time
@@ -207,6 +209,8 @@ class AuditLog:
         return True
 
     def _seal(self, bodies: list[Body], head: Link) -> list[Entry]:
+        if self.signer is not None:
+            return seal_all(bodies, self.chain, head, self.signer.kid, self.signer.sign)
         kid = self.keys.active.kid
         return seal_all(bodies, self.chain, head, kid, derive_key(self.keys.active.secret))
 
@@ -242,7 +246,9 @@ class AuditLog:
                 self._flushing.cancel()
         self._closed = True
 
-    def key_for(self, kid: str) -> bytes | None:
+    def key_for(self, kid: str) -> bytes | Check | None:
+        if self.signer is not None and kid == self.signer.kid:
+            return self.signer.check()
         secret = self.keys.secret(kid)
         return None if secret is None else derive_key(secret)
 
