@@ -44,13 +44,25 @@ def _claims(keys: KeyRing, token: str | None) -> Claims | None:
 
 
 def caller(conn: HTTPConnection) -> tuple[Actor, str | None]:
-    """Who is asking, and the room their token is for (None for the admin)."""
+    """Who is asking, and the room their token is for (None for the admin).
+
+    The route has checked the token already; naming its holder again costs a signature
+    check per request (a viewer fetches hundreds of frames), so the audit remembers the
+    names of the tokens it has seen (a token's identity never changes)."""
     if is_api_key(conn):
         return ADMIN, None
-    claims = _claims(app_state(conn).keys, bearer_token(conn))
+    token = bearer_token(conn)
+    audit = _audit(conn)
+    known = audit.names.get(token) if audit is not None and token else None
+    if known is not None:
+        return known
+    claims = _claims(app_state(conn).keys, token)
     if claims is None:
         return Actor("anonymous"), None  # e.g. a signed media URL
-    return Actor(claims.sub, claims.role.value), str(claims.room)
+    named = Actor(claims.sub, claims.role.value), str(claims.room)
+    if audit is not None and token:
+        audit.names.remember(token, named)
+    return named
 
 
 def series_read(conn: HTTPConnection, records: Iterable[SeriesLike]) -> None:

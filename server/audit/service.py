@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -59,6 +60,22 @@ class Actor:
 ReadKey = tuple[str, str | None, str, str | None, tuple[tuple[str, str], ...]]
 
 
+class Names:
+    """Token -> (actor, room) for the tokens seen lately (bounded: the oldest go first)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._known: OrderedDict[str, tuple[Actor, str | None]] = OrderedDict()
+
+    def get(self, token: str) -> tuple[Actor, str | None] | None:
+        return self._known.get(token)
+
+    def remember(self, token: str, named: tuple[Actor, str | None]) -> None:
+        self._known[token] = named
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+
+
 @dataclass(eq=False)
 class AuditLog:
     store: AuditStore
@@ -69,6 +86,7 @@ class AuditLog:
     read_flush_s: float = READ_FLUSH_S
     close_wait_s: float = CLOSE_WAIT_S  # shutdown waits this long for a failing store
     clock: Callable[[], float] = time.time
+    names: Names = field(default_factory=Names)  # who holds which token (hooks.caller)
     _queue: list[Body] = field(default_factory=list)
     _reads: dict[ReadKey, _Reads] = field(default_factory=dict)
     _head: Link | None = None
