@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
+from server.audit import hooks as audit_hooks
 from server.auth import ApiError, json_body, require_api_key, require_room_token
 from server.cluster import ClusterError
 from server.interfaces import RoomExists
@@ -123,6 +124,7 @@ async def create_invite(request: Request) -> Response:
         raise ApiError(ErrorCode.ROOM_CLOSED, "the room is closed")
     body = await json_body(request)
     token, expires_at, identity = _mint(state, host.room.id, body)
+    audit_hooks.token_minted(request, token)
     url = f"{state.settings.public_base}/join#token={token}"
     payload = {"token": token, "url": url, "expires_at": expires_at, "identity": identity}
     return JSONResponse(payload, status_code=201)

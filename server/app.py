@@ -23,6 +23,8 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from server import api, dicomweb, static
 from server.appstate import AppState, MediaSlot
+from server.audit import api as audit_api
+from server.audit.lifespan import audit_lifespan
 from server.cases import redaction_api
 from server.cases.store import StudyStore
 from server.cluster import Cluster, LocalCluster, local_journal
@@ -66,11 +68,13 @@ def extension_routes() -> list[BaseRoute]:
         *turn.routes(),
         *redaction_api.routes(),
         *webhooks_api.routes(),
+        *audit_api.routes(),
     ]
 
 
 LIFESPAN_HOOKS: list[LifespanHook] = [
     # one line per feature, e.g. sfu_lifespan,
+    audit_lifespan,  # first: it closes last, after the others' final events
     dicomweb.dicomweb_lifespan,
     sfu_lifespan,
     # before the recorder: recordings it finalizes at shutdown are still announced

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import HTTPConnection
 
 if TYPE_CHECKING:
+    from server.audit.service import AuditLog
     from server.cases.store import StudyStore
     from server.cluster import Cluster
     from server.dicomweb.service import DicomWeb
@@ -62,6 +63,7 @@ class AppState:
     media_slot: MediaSlot = field(default_factory=MediaSlot)
     dicomweb: DicomWeb | None = None
     recorder: RecorderService | None = None
+    audit: AuditLog | None = None  # the audit trail (server/audit), while it runs
     recorded_studies: RecordedStudies | None = None
     webhooks: WebhookService | None = None
     webhook_endpoints: EndpointDirectory | None = None  # None: each node's own store

@@ -19,6 +19,7 @@ from rich.table import Table
 from starlette.applications import Starlette
 
 from server.app import DEMO_ROOM, create_app
+from server.audit.cli import record_cli_mint
 from server.durable.restart import RestartingServer
 from server.settings import Settings, settings_from_env
 from server.tokens import KeyRing, mint_room_token
@@ -140,6 +141,7 @@ def token(  # noqa: PLR0917 - typer maps parameters to options
         role=role,
         ttl_s=ttl or settings.token_ttl_s,
     )
+    record_cli_mint(settings, minted)  # the audit trail's "cli" chain in the data dir
     console.print(minted, soft_wrap=True, highlight=False)
     console.print(invite_url(settings, minted), soft_wrap=True, highlight=False)
 
@@ -194,3 +196,6 @@ register_cases(app)
 from server.webhooks.cli import register as register_webhooks  # noqa: E402
 
 register_webhooks(app)
+from server.audit.cli import register as register_audit  # noqa: E402
+
+register_audit(app)

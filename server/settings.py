@@ -104,6 +104,9 @@ class Settings:
     # coturn's static-auth-secret: browsers get time-limited TURN credentials (server/sfu/turn)
     turn_secret: str = field(default="", repr=False)
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
+    # The audit trail signs with this Ed25519 private key (PEM) instead of an HMAC derived
+    # from the token key: verifiers then need only its public key (docs/security/audit.md).
+    audit_key_file: Path | None = None
     log_level: str = "info"
 
     @property
@@ -209,6 +212,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
+    "HUIZHEN_AUDIT_KEY_FILE": ("audit_key_file", Path),
 }
 
 

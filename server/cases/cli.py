@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from server.audit.cli import record_cli_copies
 from server.cases.cli_deid import (
     CharacteristicsOption,
     DatesOption,
@@ -85,6 +86,7 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
         apply_redactions(store, redact)
         options = Options(dates=dates, patient_characteristics=patient_characteristics)
         studies, refused = deidentify_studies(store, studies, options, console)
+        record_cli_copies(settings, store, studies)  # the audit trail's "cli" chain
         report = replace(report, errors=report.errors + refused)
     attach_failed = False
     if room is not None and studies:
@@ -108,14 +110,16 @@ def deidentify_command(
 ) -> None:
     """Store de-identified teaching copies of stored studies and print their UIDs."""
     console = Console()
-    store = StudyStore(store_root(settings_from_env(data_dir=data_dir).data_dir))
+    settings = settings_from_env(data_dir=data_dir)
+    store = StudyStore(store_root(settings.data_dir))
     missing = [uid for uid in study_uids if store.study(uid) is None]
     for uid in missing:
         console.print(f"[red]{uid}: not in the store[/red]")
     found = tuple(uid for uid in study_uids if uid not in missing)
     apply_redactions(store, redact)
     options = Options(dates=dates, patient_characteristics=patient_characteristics)
-    _, refused = deidentify_studies(store, found, options, console)
+    copies, refused = deidentify_studies(store, found, options, console)
+    record_cli_copies(settings, store, copies)  # the audit trail's "cli" chain
     if missing or refused:
         raise typer.Exit(1)
 

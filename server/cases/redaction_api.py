@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
+from server.audit import hooks as audit_hooks
 from server.auth import ApiError
 from server.cases.redact import (
     Rect,
@@ -61,6 +62,7 @@ async def put_redaction(request: Request) -> JSONResponse:
     if outside:
         raise ApiError(ErrorCode.BAD_REQUEST, f"rectangles outside the image: {outside}")
     await asyncio.to_thread(RedactionPlan(store.root).set, series, rects)
+    audit_hooks.changed(request, "redaction.set", {"study": study, "series": series})
     return _answer(series, rects, "series", needs_redaction(first))
 
 

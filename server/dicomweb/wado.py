@@ -20,6 +20,7 @@ from pydicom.uid import UID, ExplicitVRLittleEndian
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from server.audit import hooks as audit_hooks
 from server.auth import ApiError
 from server.cases.store import InstanceRecord
 from server.dicomweb import jsonmeta
@@ -58,7 +59,9 @@ async def records_for(request: Request) -> tuple[DicomWeb, list[InstanceRecord]]
     params = dict(request.path_params)
     require_study(request, params["study"], params.get("series"))
     dw = service(request)
-    return dw, await asyncio.to_thread(_lookup, dw, params)
+    records = await asyncio.to_thread(_lookup, dw, params)
+    audit_hooks.series_read(request, records)  # who read which series (aggregated)
+    return dw, records
 
 
 # --- instances ---------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from recorder.format import (
 from recorder.reader import RecordingReader
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
+from server.audit import hooks as audit_hooks
 from server.auth import ApiError, bearer_token, is_api_key, json_body
 from server.cases.deid_copy import teaching_studies
 from server.cases.deid_rules import Options
@@ -100,6 +101,8 @@ async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
     manifest = await asyncio.to_thread(read_manifest, directory)
     if access.room is not None and manifest.room != access.room:
         raise ApiError(ErrorCode.NOT_FOUND, "no such recording")  # do not reveal other rooms'
+    if request.method != "DELETE":
+        audit_hooks.recording_read(request, manifest.id, manifest.room)
     return directory, manifest
 
 
@@ -160,6 +163,7 @@ async def delete_recording(request: Request) -> Response:
     if service is not None and service.is_active(manifest.id):
         raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
     await asyncio.to_thread(shutil.rmtree, directory)
+    audit_hooks.recording_deleted(request, manifest.id, manifest.room)
     return Response(status_code=204)
 
 
@@ -262,6 +266,7 @@ async def mint_viewer_token(request: Request) -> Response:
         kind=TokenKind.RECORDING_VIEWER,
         now=now,
     )
+    audit_hooks.token_minted(request, token)
     payload = {"token": token, "room": manifest.room, "expires_at": float(int(now + ttl))}
     return JSONResponse(payload, status_code=201)
 
@@ -285,6 +290,7 @@ async def teaching_copy(request: Request) -> Response:
         package = await asyncio.to_thread(_export, directory, out, store, options)
     except CasesError as exc:
         raise ApiError(ErrorCode.CONFLICT, f"cannot de-identify a study: {exc}") from None
+    audit_hooks.exported(request, "export.teaching_copy", manifest.room, {"recording": manifest.id})
     return FileResponse(package, media_type="application/x-tar", filename=package.name)
 
 

@@ -15,6 +15,7 @@ import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
 import { Chat } from '../ui/chat';
 import { act, renderControls, renderParticipants } from '../ui/panels';
+import { bindAccessLog, renderAccessLog } from '../ui/audit';
 import { renderAttention } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
@@ -68,6 +69,7 @@ export class RoomPage {
     this.thumbs = new Thumbnails(this.ctx);
     this.media = new MediaCall(this.ctx, (message) => conn.sendRaw(message));
     this.redaction = new RedactionMode(this.ctx, token);
+    bindAccessLog(this.ctx, token);
     this.toolbar = new Toolbar({
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
       toggleKey: () => void this.review.toggleKey(),
@@ -171,6 +173,7 @@ export class RoomPage {
     renderControls(ctx);
     renderRecording(ctx);
     renderAttention(ctx);
+    renderAccessLog(ctx);
     this.review.render();
     this.toolbar.render();
     this.notes.applyOwnColour();

@@ -145,6 +145,17 @@ export const en = {
   redact_saved: 'Redaction areas saved.',
   redact_save_failed: 'Could not save the redaction areas',
   redact_load_failed: 'Could not load the redaction areas',
+  audit_open: 'Access log',
+  audit_title: 'Who viewed which images in this consultation',
+  audit_person: 'Person',
+  audit_images: 'Images',
+  audit_count: 'Reads',
+  audit_first: 'First',
+  audit_last: 'Last',
+  audit_recording: 'Recording',
+  audit_empty: 'Nobody has viewed images in this consultation yet.',
+  audit_close: 'Close',
+  audit_failed: 'Could not load the access log',
 };
 
 export type Messages = typeof en;
