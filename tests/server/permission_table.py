@@ -156,6 +156,16 @@ def recording_manage(caller: Caller, state: CallerState, ok: Outcome) -> Outcome
     return outcome
 
 
+def room_moderator(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
+    """A room's own view for its moderators (the access log): the room's token, current grants."""
+    if caller is Caller.ADMIN:
+        return ok
+    role = caller.role
+    if role is None or state is not CallerState.MEMBER:
+        return UNAUTHORIZED  # a viewer token, or a token for another room
+    return ok if Grant.MODERATE in ROLE_GRANTS[role] else FORBIDDEN
+
+
 def socket(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
     """``/ws``: covered command by command by the socket half of the matrix."""
     return ok
@@ -242,6 +252,16 @@ ROUTES: tuple[RouteRow, ...] = (
     _row("GET", "/api/webhooks", admin_only, 200),
     _row("GET", "/api/webhooks/deliveries", admin_only, 200),
     _row("DELETE", "/api/webhooks/{endpoint_id}", admin_only, 404, "/api/webhooks/wh_none"),
+    _row("GET", "/api/audit", admin_only, 200),
+    _row("GET", "/api/audit/reads", admin_only, 200),
+    _row("GET", "/api/audit/verify", admin_only, 200),
+    _row(
+        "GET",
+        "/api/rooms/{room_id}/audit/reads",
+        room_moderator,
+        200,
+        "/api/rooms/{room}/audit/reads",
+    ),
     # --- a room token, about its own room ---
     _row("GET", "/api/session", room_token, 200),
     _row("GET", "/api/session/node", room_token, 200),
