@@ -142,15 +142,18 @@ def build_state(
     in memory, so nothing survives a restart); ``--redis`` uses the shared ones instead."""
     metrics = Metrics()
     media = MediaSlot()
+    studies = StudyStore(settings.data_dir / "studies")
     node = None
     cluster: Cluster
     if settings.redis_url:  # the seam for several nodes (server/redis)
-        node = build_redis_node(settings, metrics, media.get)
+        node = build_redis_node(settings, metrics, media.get, studies.may_attach)
         directory, rooms, cluster = node.directory, node.rooms, node.cluster
     else:
         directory = directory or MemoryRoomDirectory()
         journal = local_journal(log or MemoryRoomLog())
-        rooms = RoomRegistry(settings, metrics, directory, journal, media.get)
+        rooms = RoomRegistry(
+            settings, metrics, directory, journal, media.get, may_attach=studies.may_attach
+        )
         cluster = LocalCluster(settings, rooms, directory, journal)
     return AppState(
         settings,
@@ -159,7 +162,7 @@ def build_state(
         directory,
         rooms,
         cluster,
-        StudyStore(settings.data_dir / "studies"),
+        studies,
         media_slot=media,
         redis_node=None if node is None else node.cluster.node,
         health_checks=cluster.health_checks(),
