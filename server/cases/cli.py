@@ -51,9 +51,12 @@ def store_root(data_dir: Path) -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``import`` and ``deidentify`` to ``huizhen`` (called once from ``server/cli.py``)."""
+    """Add ``import``, ``deidentify`` and ``studies`` to ``huizhen`` (once, ``server/cli.py``)."""
+    from server.cases import cli_owners  # noqa: PLC0415 - it imports store_root from here
+
     app.command("import")(import_command)
     app.command("deidentify")(deidentify_command)
+    cli_owners.register(app)
 
 
 def import_command(  # noqa: PLR0917 - typer maps parameters to options
