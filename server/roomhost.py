@@ -267,11 +267,11 @@ class LocalRoom:
         self.reply(conn, encode_ack(item.ref, seqs[-1] if seqs else None))
 
     def _attach_refusal(self, item: Submit) -> bytes | None:
-        """The error for an ``attach_study`` of a study this room may not see. A sender
-        without ``manage_case`` and a study attached already are the core's to answer
-        (``forbidden``, ``conflict``), as before."""
+        """The error for an ``attach_study`` of a study this room may not see. A closed
+        room, a sender without ``manage_case`` and a study attached already are the core's
+        to answer (``room_closed``, ``forbidden``, ``conflict``), as before."""
         command = item.command
-        if self._may_attach is None or not isinstance(command, AttachStudy):
+        if self._may_attach is None or not isinstance(command, AttachStudy) or self.room.closed:
             return None
         member = self.room.participant(item.conn.participant)
         if member is None or Grant.MANAGE_CASE not in member.grants:
