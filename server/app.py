@@ -152,17 +152,20 @@ def build_state(
     in memory, so nothing survives a restart); ``--redis`` uses the shared ones instead."""
     metrics = Metrics()
     media = MediaSlot()
+    studies = StudyStore(settings.data_dir / "studies")
     node = None
     cluster: Cluster
     webhook_endpoints = None  # each node's own store
     if settings.redis_url:  # the seam for several nodes (server/redis)
-        node = build_redis_node(settings, metrics, media.get)
+        node = build_redis_node(settings, metrics, media.get, studies.may_attach)
         directory, rooms, cluster = node.directory, node.rooms, node.cluster
         webhook_endpoints = RedisEndpoints(node.directory.redis)
     else:
         directory = directory or MemoryRoomDirectory()
         journal = local_journal(log or MemoryRoomLog())
-        rooms = RoomRegistry(settings, metrics, directory, journal, media.get)
+        rooms = RoomRegistry(
+            settings, metrics, directory, journal, media.get, may_attach=studies.may_attach
+        )
         cluster = LocalCluster(settings, rooms, directory, journal)
     return AppState(
         settings,
@@ -171,7 +174,7 @@ def build_state(
         directory,
         rooms,
         cluster,
-        StudyStore(settings.data_dir / "studies"),
+        studies,
         media_slot=media,
         redis_node=None if node is None else node.cluster.node,
         health_checks=cluster.health_checks(),

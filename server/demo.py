@@ -13,7 +13,7 @@ import asyncio
 
 from samples import ensure_samples
 from server.appstate import AppState
-from server.cases.store import StudyStore
+from server.cases.store import StudyStore, Uploader
 from server.roomhost import LocalRoom
 from session.commands import AttachStudy, SetImage, SetVoi
 from session.ids import Uid
@@ -28,9 +28,9 @@ def demo_store(app_state: AppState) -> StudyStore:
     return app_state.studies
 
 
-def _import_demo_ct(store: StudyStore) -> ImageRef:
+def _import_demo_ct(store: StudyStore, room: str) -> ImageRef:
     samples = ensure_samples()
-    report = store.import_paths([samples.ct_dir])
+    report = store.import_paths([samples.ct_dir], owner=Uploader(room, enforce=False))
     if report.errors:
         raise RuntimeError(f"the demo CT did not import: {report.errors[0]}")
     (study_uid,) = report.studies
@@ -41,7 +41,7 @@ def _import_demo_ct(store: StudyStore) -> ImageRef:
 
 async def prepare_demo_case(app_state: AppState, room: LocalRoom) -> None:
     """Attach the sample CT to the demo room and show one slice in a soft-tissue window."""
-    image = await asyncio.to_thread(_import_demo_ct, demo_store(app_state))
+    image = await asyncio.to_thread(_import_demo_ct, demo_store(app_state), room.room_id)
     if image.study not in room.room.snapshot().state.studies:
         await room.system(AttachStudy(image.study, DEMO_DESCRIPTION))
     await room.system(SetImage(viewport=0, image=image))

@@ -7,7 +7,8 @@ original encoding is kept. The pull is synchronous (run it in a thread); attachi
 through the room protocol like any other case change.
 
 Admin endpoints: ``GET /api/pacs`` (names), ``GET /api/pacs/{name}/studies?PatientID=...``
-(QIDO passthrough), ``POST /api/rooms/{id}/pull`` {pacs, study} → import + attach.
+(QIDO passthrough), ``POST /api/rooms/{id}/pull`` {pacs, study} → import + attach. The room
+a study is pulled into becomes one of its owners (``server.cases.ownership``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError, require_api_key
-from server.cases.store import ImportReport, StudyStore
+from server.cases.store import ImportReport, StudyStore, Uploader
 from server.dicomweb.attach import attach_study
 from server.dicomweb.service import service
 from session.errors import ErrorCode
@@ -78,7 +79,9 @@ def search(
     return found
 
 
-def retrieve_into(endpoint: PacsEndpoint, study_uid: str, store: StudyStore) -> ImportReport:
+def retrieve_into(
+    endpoint: PacsEndpoint, study_uid: str, store: StudyStore, owner: Uploader | None = None
+) -> ImportReport:
     """WADO-RS retrieve of one study, stored as received (original transfer syntax)."""
     try:
         datasets = endpoint.client().retrieve_study(
@@ -88,7 +91,8 @@ def retrieve_into(endpoint: PacsEndpoint, study_uid: str, store: StudyStore) -> 
         raise PacsError(f"{endpoint.name}: retrieve of {study_uid} failed: {exc}") from exc
     if not datasets:
         raise PacsError(f"{endpoint.name}: study {study_uid} has no instances")
-    return store.import_bytes([(f"{endpoint.name}:{i}", _p10(ds)) for i, ds in enumerate(datasets)])
+    items = [(f"{endpoint.name}:{i}", _p10(ds)) for i, ds in enumerate(datasets)]
+    return store.import_bytes(items, owner)
 
 
 def _p10(ds: Dataset) -> bytes:
@@ -103,7 +107,8 @@ async def pull_into_room(
     """Retrieve a study from the PACS, store it, and attach it to ``room``."""
     if state.rooms.get(room) is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"no room {room}")
-    report = await asyncio.to_thread(retrieve_into, endpoint, study_uid, store)
+    owner = Uploader(room, enforce=False)  # the API key asked for it: an owner, whoever else is
+    report = await asyncio.to_thread(retrieve_into, endpoint, study_uid, store, owner)
     if study_uid in report.studies:
         record = await asyncio.to_thread(store.study, study_uid)
         description = record.description if record is not None else ""

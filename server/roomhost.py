@@ -5,6 +5,11 @@ goes through one ``asyncio.Queue`` and is applied in order by one task (websocke
 howto: "designed to run sequentially"). Each event is encoded ONCE; inputs that arrive while
 the owner is busy or within ``coalesce_s`` are flushed together, and every connection gets the
 same frame bytes. Acks and errors go to their sender only, after the events they acknowledge.
+
+One rule the core cannot apply, since it cannot see the study store: a member's
+``attach_study`` of a study the room may not see (``server.cases.ownership``) is answered
+here with ``study_owned_elsewhere`` and never reaches the core. The check is one indexed
+SQLite read, made in the owner task so the command keeps its place among its sender's.
 """
 
 from __future__ import annotations
@@ -31,10 +36,11 @@ from session.codec import (
     encode_frame,
     encode_stamped,
 )
-from session.commands import Command
+from session.commands import AttachStudy, Command
 from session.errors import ErrorCode
 from session.events import ParticipantLeft, RoomClosed, Stamped
-from session.ids import ParticipantId, RoomId
+from session.grants import Grant
+from session.ids import ParticipantId, RoomId, Uid
 from session.room import Outcome, Refusal, Room
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,8 @@ class Tick:
 
 
 Input = Join | Leave | Submit | Reply | System | Tick
+MayAttach = Callable[[RoomId, Uid], bool]
+"""``may_attach(room, study)``: the room owns the study or it is shared with it."""
 
 
 @dataclass(eq=False)
@@ -106,8 +114,10 @@ class LocalRoom:
         on_closed: Callable[[], Coroutine[Any, Any, object]] | None = None,
         durable: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.time,
+        may_attach: MayAttach | None = None,
     ) -> None:
         self.room = room
+        self._may_attach = may_attach
         self.connections: dict[ParticipantId, Connection] = {}
         self._inbox: asyncio.Queue[Input] = asyncio.Queue()
         self._metrics = metrics
@@ -243,6 +253,10 @@ class LocalRoom:
         conn = item.conn
         if self.connections.get(conn.participant) is not conn:
             return  # replaced or kicked meanwhile
+        if (refusal := self._attach_refusal(item)) is not None:
+            self.reply(conn, refusal)
+            self._metrics.errors.labels(code=ErrorCode.STUDY_OWNED_ELSEWHERE.value).inc()
+            return
         outcome = self.room.handle(conn.participant, item.command, self._clock())
         if outcome.refusal is not None:
             self.reply(conn, encode_error(item.ref, outcome.refusal.code, outcome.refusal.message))
@@ -251,6 +265,26 @@ class LocalRoom:
         self._emit(outcome.events)
         seqs = [s.seq for s in outcome.events if s.seq is not None]
         self.reply(conn, encode_ack(item.ref, seqs[-1] if seqs else None))
+
+    def _attach_refusal(self, item: Submit) -> bytes | None:
+        """The error for an ``attach_study`` of a study this room may not see. A closed
+        room, a sender without ``manage_case`` and a study attached already are the core's
+        to answer (``room_closed``, ``forbidden``, ``conflict``), as before."""
+        command = item.command
+        if self._may_attach is None or not isinstance(command, AttachStudy) or self.room.closed:
+            return None
+        member = self.room.participant(item.conn.participant)
+        if member is None or Grant.MANAGE_CASE not in member.grants:
+            return None
+        if command.uid in self.room.snapshot().state.studies:
+            return None
+        if self._may_attach(self.room.id, command.uid):
+            return None
+        message = (
+            f"study {command.uid} is not available to this room: it was not imported, pulled"
+            " or uploaded here, nor shared with this room"
+        )
+        return encode_error(item.ref, ErrorCode.STUDY_OWNED_ELSEWHERE, message)
 
     def _on_join(self, item: Join) -> None:
         conn = item.conn

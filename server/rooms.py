@@ -13,7 +13,7 @@ from collections.abc import Callable
 from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
 from server.journal import Journal
 from server.metrics import Metrics
-from server.roomhost import LocalRoom
+from server.roomhost import LocalRoom, MayAttach
 from server.settings import Settings
 from session.ids import RoomId
 from session.room import Room
@@ -33,8 +33,11 @@ class RoomRegistry:
         directory: RoomDirectory,
         journal: Journal,
         media: Callable[[], MediaSignalling | None] = lambda: None,
+        *,
+        may_attach: MayAttach | None = None,
     ) -> None:
         self._settings = settings
+        self._may_attach = may_attach  # the study store's rule for attach_study (roomhost)
         self._metrics = metrics
         self._directory = directory
         self._journal = journal
@@ -87,6 +90,7 @@ class RoomRegistry:
             media=self._media,
             on_closed=lambda: self._closed(room_id),
             durable=writer.barrier,
+            may_attach=self._may_attach,
         )
         host.add_observer(writer.observe)
         self._hosts[room_id] = host

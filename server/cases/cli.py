@@ -9,9 +9,12 @@ report, never tracebacks on the terminal, and never a reason to fail.
 ``--deidentify`` makes a de-identified teaching copy of each imported study (PS3.15 Table
 E.1-1, see ``deid.py`` and ``cli_deid.py`` for the options and redaction) and attaches the
 copies instead.
-With ``--room`` and ``--server`` the imported studies are attached to that room of a running
-server through its admin API (``POST /api/rooms/{room}/studies``); without ``--server`` the
-studies are only imported (the store is shared through ``--data-dir``).
+With ``--room`` the room becomes an owner of the imported studies (and of their copies), so
+its members may attach them (``server.cases.ownership``; without it, new studies stay
+unowned: admin-only). With ``--room`` and ``--server`` the imported studies are attached to
+that room of a running server through its admin API (``POST /api/rooms/{room}/studies``);
+without ``--server`` the studies are only imported (the store is shared through
+``--data-dir``).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from server.cases.cli_deid import (
 )
 from server.cases.deid_rules import Dates, Options
 from server.cases.errors import BadInput, ImportNotice, NoticeCode
-from server.cases.store import ImportReport, Limits, StudyStore
+from server.cases.store import Access, ImportReport, Limits, StudyStore, Uploader
 from server.settings import settings_from_env
 
 STORE_SUBDIR = "studies"  # the same folder the DICOMweb service opens
@@ -49,14 +52,19 @@ def store_root(data_dir: Path) -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``import`` and ``deidentify`` to ``huizhen`` (called once from ``server/cli.py``)."""
+    """Add ``import``, ``deidentify`` and ``studies`` to ``huizhen`` (once, ``server/cli.py``)."""
+    from server.cases import cli_owners  # noqa: PLC0415 - it imports store_root from here
+
     app.command("import")(import_command)
     app.command("deidentify")(deidentify_command)
+    cli_owners.register(app)
 
 
 def import_command(  # noqa: PLR0917 - typer maps parameters to options
     paths: Annotated[list[Path], typer.Argument(help="Files, folders, zip archives, DICOMDIRs")],
-    room: Annotated[str | None, typer.Option(help="Attach the studies to this room")] = None,
+    room: Annotated[
+        str | None, typer.Option(help="Owner room of the studies; attached with --server")
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory [HUIZHEN_DATA_DIR]")] = None,
     server: Annotated[str | None, typer.Option(help="Running server for --room")] = None,
     api_key: Annotated[str | None, typer.Option(help="Admin API key [HUIZHEN_API_KEY]")] = None,
@@ -79,7 +87,8 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
     if max_file_size is not None:
         limits = replace(limits, max_file_size=max_file_size)
     store = StudyStore(store_root(settings.data_dir), limits)
-    report = _import_with_progress(store, paths, console)
+    owner = Uploader(room, enforce=False) if room is not None else None
+    report = _import_with_progress(store, paths, console, owner)
     _print_report(store, report, console)
     studies = report.studies
     if deidentify:
@@ -88,6 +97,9 @@ def import_command(  # noqa: PLR0917 - typer maps parameters to options
         studies, refused = deidentify_studies(store, studies, options, console)
         record_cli_copies(settings, store, studies)  # the audit trail's "cli" chain
         report = replace(report, errors=report.errors + refused)
+        if room is not None:
+            for copy in studies:
+                store.grant(copy, room, Access.OWNER)
     attach_failed = False
     if room is not None and studies:
         if server is None:
@@ -124,7 +136,9 @@ def deidentify_command(
         raise typer.Exit(1)
 
 
-def _import_with_progress(store: StudyStore, paths: list[Path], console: Console) -> ImportReport:
+def _import_with_progress(
+    store: StudyStore, paths: list[Path], console: Console, owner: Uploader | None
+) -> ImportReport:
     columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("import", total=None)
@@ -134,7 +148,7 @@ def _import_with_progress(store: StudyStore, paths: list[Path], console: Console
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            report = store.import_paths(paths, progress=advance)
+            report = store.import_paths(paths, progress=advance, owner=owner)
     rows = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
     notes = [ImportNotice("(import)", NoticeCode.LIBRARY_WARNING, row) for row in rows]
     return replace(report, notices=report.notices + tuple(notes))

@@ -32,6 +32,7 @@ class InputCode(enum.StrEnum):
     UNREADABLE = "unreadable"  # the OS refused to read it (permissions, vanished)
     BURNED_IN_ANNOTATION = "burned_in_annotation"  # held back from a teaching copy: unredacted
     STORE_FAILED = "store_failed"  # our side failed (disk full, database locked): study undone
+    STUDY_OWNED_ELSEWHERE = "study_owned_elsewhere"  # a room's upload into a study not its own
 
 
 class NoticeCode(enum.StrEnum):

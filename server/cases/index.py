@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from server.cases import ownership
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
     study_uid TEXT PRIMARY KEY,
@@ -109,6 +111,7 @@ class Index:
         with self.connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            conn.executescript(ownership.SCHEMA)
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:

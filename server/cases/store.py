@@ -29,16 +29,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from server.cases import importer, sources
+from server.cases import importer, ownership, sources
 from server.cases.errors import BadInput, ImportNotice, InputCode
 from server.cases.index import Index, InstanceRow, SeriesRow, StudyRecord
+from server.cases.ownership import Access, Uploader
 from server.cases.sources import Candidate, Limits, Staged, Unusable
 
 if TYPE_CHECKING:
     from server.cases.deid_copy import DeidOutcome
     from server.cases.deid_rules import Options as DeidOptions
 
-__all__ = ["ImportReport", "InstanceRecord", "Limits", "SeriesRecord", "StudyRecord", "StudyStore"]
+__all__ = [
+    "Access",
+    "ImportReport",
+    "InstanceRecord",
+    "Limits",
+    "SeriesRecord",
+    "StudyRecord",
+    "StudyStore",
+    "Uploader",
+]
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` called while importing."""
@@ -97,21 +107,32 @@ class StudyStore:
         self._import_lock = threading.Lock()
 
     # --- import ------------------------------------------------------------------------
-    def import_paths(self, paths: Sequence[Path], progress: Progress | None = None) -> ImportReport:
-        """Import files, folders (recursive), zip archives and DICOMDIRs."""
+    def import_paths(
+        self,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        owner: Uploader | None = None,
+    ) -> ImportReport:
+        """Import files, folders (recursive), zip archives and DICOMDIRs (for ``owner``'s
+        room, see ``ownership``; None: the studies stay as they are, new ones unowned)."""
         found = list(sources.enumerate_paths([Path(p) for p in paths], self.limits))
         candidates = [c for c in found if isinstance(c, Candidate)]
         early = [e for e in found if isinstance(e, BadInput)]
         with self._staging() as staging:
             staged, errors = self._stage_all(candidates, staging, progress)
-            return self._import_staged(staged, [*early, *errors], None)
+            return self._import_staged(staged, [*early, *errors], None, owner)
 
-    def import_bytes(self, items: Sequence[tuple[str, bytes]]) -> ImportReport:
+    def import_bytes(
+        self, items: Sequence[tuple[str, bytes]], owner: Uploader | None = None
+    ) -> ImportReport:
         """Import in-memory files ``(name, data)`` — STOW-RS bodies, PACS retrieves."""
-        return self._import_bytes(items, None)
+        return self._import_bytes(items, None, owner)
 
     def _import_bytes(
-        self, items: Iterable[tuple[str, bytes]], deidentified_from: str | None
+        self,
+        items: Iterable[tuple[str, bytes]],
+        deidentified_from: str | None,
+        owner: Uploader | None = None,
     ) -> ImportReport:
         """Stage ``items`` as they come (a generator keeps one file in memory at a time)."""
         with self._staging() as staging:
@@ -122,7 +143,7 @@ class StudyStore:
                     staged.append(sources.stage_bytes(name, data, staging, self.limits))
                 except Unusable as exc:
                     errors.append(BadInput(name, exc.code, exc.reason))
-            return self._import_staged(staged, errors, deidentified_from)
+            return self._import_staged(staged, errors, deidentified_from, owner)
 
     @contextmanager
     def _staging(self) -> Iterator[Path]:
@@ -153,7 +174,11 @@ class StudyStore:
         return _drop_poisoned(staged, candidates, poisoned, errors)
 
     def _import_staged(
-        self, staged: list[Staged], errors: list[BadInput], deidentified_from: str | None
+        self,
+        staged: list[Staged],
+        errors: list[BadInput],
+        deidentified_from: str | None,
+        owner: Uploader | None,
     ) -> ImportReport:
         decode = self.limits.decode_first_frame
         results = [
@@ -171,7 +196,7 @@ class StudyStore:
             failures = list(errors) + the_plan.rejected
             touched: list[str] = []
             for study_plan in the_plan.studies:
-                new, dup, failure = self._commit(study_plan)
+                new, dup, failure = self._commit(study_plan, owner)
                 imported += new
                 duplicates += dup
                 if failure is None:
@@ -182,18 +207,21 @@ class StudyStore:
             tuple(imported), tuple(duplicates), tuple(touched), tuple(failures), tuple(notices)
         )
 
-    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], BadInput | None]:
+    def _commit(
+        self, plan: importer.StudyPlan, owner: Uploader | None
+    ) -> tuple[list[str], list[str], BadInput | None]:
         """Rows and renames of one study in one transaction; undone together on failure.
 
         Returns (imported, duplicates, error). Each SOP Instance UID is checked again inside
         the transaction: another process (the server, a second CLI) may have stored it since
-        the plan was made.
+        the plan was made. So is the owner's right to write to the study (duplicates too).
         """
         moved: list[Path] = []
         imported: list[str] = []
         duplicates = list(plan.duplicates)
         try:
             with self.index.transaction() as conn:
+                _check_owner(conn, plan.study_uid, owner)
                 for item in plan.new:
                     if _stored_meanwhile(conn, item):
                         duplicates.append(item.instance.sop_uid)
@@ -203,6 +231,8 @@ class StudyStore:
                     Index.add_instance(conn, item.instance)
                     moved.append(self._place(item))
                     imported.append(item.instance.sop_uid)
+                if owner is not None and ownership.study_exists(conn, plan.study_uid):
+                    ownership.grant(conn, plan.study_uid, owner.room, Access.OWNER)
         except Exception as exc:  # _Conflict, OSError, sqlite3.Error: the study is undone
             for path in moved:
                 path.unlink(missing_ok=True)
@@ -253,6 +283,29 @@ class StudyStore:
             row.size,
             row.sha256,
         )
+
+    # --- ownership (see ``ownership``) ---------------------------------------------------
+    def rooms_of(self, study_uid: str) -> dict[str, Access]:
+        """The rooms that own the study or that it is shared with."""
+        with self.index.connect() as conn:
+            return ownership.rooms(conn, study_uid)
+
+    def may_attach(self, room: str, study_uid: str) -> bool:
+        """True if ``room`` owns the study or it is shared with ``room``."""
+        return room in self.rooms_of(study_uid)
+
+    def upload_refusal(self, study_uid: str, uploader: Uploader) -> str | None:
+        """Why ``uploader`` may not add instances to the study now (None: it may)."""
+        with self.index.connect() as conn:
+            return ownership.upload_refusal(conn, study_uid, uploader)
+
+    def grant(self, study_uid: str, room: str, access: Access) -> None:
+        with self.index.transaction() as conn:
+            ownership.grant(conn, study_uid, room, access)
+
+    def unshare(self, study_uid: str, room: str) -> bool:
+        with self.index.transaction() as conn:
+            return ownership.unshare(conn, study_uid, room)
 
     # --- de-identification -------------------------------------------------------------
     def deidentified_copy(self, study_uid: str, options: DeidOptions | None = None) -> StudyRecord:
@@ -309,6 +362,12 @@ def _stored_meanwhile(conn: sqlite3.Connection, item: importer.Inspected) -> boo
         reason = f"SOP Instance UID {sop} was stored meanwhile with different content"
         raise _Conflict(BadInput(item.staged.name, InputCode.UID_CONFLICT, reason))
     return True
+
+
+def _check_owner(conn: sqlite3.Connection, study_uid: str, owner: Uploader | None) -> None:
+    refusal = ownership.upload_refusal(conn, study_uid, owner) if owner is not None else None
+    if refusal is not None:
+        raise _Conflict(BadInput(study_uid, InputCode.STUDY_OWNED_ELSEWHERE, refusal))
 
 
 def _series_record(row: SeriesRow, count: int) -> SeriesRecord:

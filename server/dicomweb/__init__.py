@@ -1,5 +1,7 @@
 """DICOMweb over the study store: QIDO-RS, WADO-RS (instances, metadata, frames, bulk data,
-rendered), STOW-RS, plus the admin endpoints that attach studies to rooms.
+rendered), STOW-RS, plus the admin endpoints that attach studies to rooms and the endpoints
+that share a room's own studies with other rooms (``sharing``; ownership lives in the store,
+``server.cases.ownership``).
 
 Mounted by ``server.app`` with ``routes()`` and ``dicomweb_lifespan`` (one line each).
 

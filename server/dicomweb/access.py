@@ -2,7 +2,9 @@
 
 A room token reads a study iff the study is attached to the token's room right now (the
 room's own state, read from its host between awaits); a study attached with a series list
-admits only those series. The admin API key reads everything. Uploads (STOW-RS) need the
+admits only those series, at every level: a study-level resource (retrieve, ``/metadata``,
+a QIDO search) holds only the admitted series (``series_scope``), an explicit other series
+is 403. The admin API key reads everything. Uploads (STOW-RS) need the
 admin key or a room token whose holder has ``manage_case`` in the room.
 
 A recording-viewer token (a trainee watching a recording) reads, never writes, the studies
@@ -72,12 +74,26 @@ def admits(studies: dict[Uid, Study] | None, study_uid: str, series_uid: str | N
     return series_uid is None or not study.series or Uid(series_uid) in study.series
 
 
+def series_scope(studies: dict[Uid, Study] | None, study_uid: str) -> frozenset[Uid] | None:
+    """The series of the study the caller may read; None: every series."""
+    study = studies.get(Uid(study_uid)) if studies is not None else None
+    return frozenset(study.series) if study is not None and study.series else None
+
+
 def require_study(conn: HTTPConnection, study_uid: str, series_uid: str | None = None) -> Reader:
     """401 without credentials, 403 if the caller's room does not admit the study/series."""
+    return require_scope(conn, study_uid, series_uid)[0]
+
+
+def require_scope(
+    conn: HTTPConnection, study_uid: str, series_uid: str | None = None
+) -> tuple[Reader, frozenset[Uid] | None]:
+    """``require_study``, and the series of the study the caller may read (None: all)."""
     reader = authenticate(conn)
-    if not admits(room_studies(app_state(conn), reader), study_uid, series_uid):
+    studies = room_studies(app_state(conn), reader)
+    if not admits(studies, study_uid, series_uid):
         raise ApiError(ErrorCode.FORBIDDEN, "the study is not attached to this token's room")
-    return reader
+    return reader, series_scope(studies, study_uid)
 
 
 def require_uploader(conn: HTTPConnection) -> Reader:

@@ -1,6 +1,9 @@
 """Attaching stored studies to rooms through the room protocol (``AttachStudy`` as a system
 command), and the admin endpoints ``POST /api/rooms/{id}/studies`` {uid, description?,
 series?} and ``DELETE /api/rooms/{id}/studies/{uid}``.
+
+An admin attach also shares the study with the room (``server.cases.ownership``): its
+members may attach it again themselves after a detach.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError, json_body, require_api_key
+from server.cases.store import Access
 from server.dicomweb.service import service
 from session.commands import AttachStudy, DetachStudy
 from session.errors import ErrorCode
@@ -44,9 +48,13 @@ async def attach_endpoint(request: Request) -> Response:
     series = body.get("series", [])
     if not isinstance(series, list) or not all(isinstance(s, str) for s in series):
         raise ApiError(ErrorCode.BAD_REQUEST, "series must be a list of UIDs")
-    record = await asyncio.to_thread(service(request).store.study, uid)
+    store = service(request).store
+    record = await asyncio.to_thread(store.study, uid)
     if record is None:
         raise ApiError(ErrorCode.NOT_FOUND, f"study {uid} is not in the store")
+    if app_state(request).rooms.get(room_id) is None:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no room {room_id}")
+    await asyncio.to_thread(store.grant, uid, room_id, Access.SHARED)
     description = str(body.get("description") or record.description)
     outcome = await attach_study(app_state(request), room_id, uid, description, tuple(series))
     _raise_refusal(outcome)

@@ -1,11 +1,12 @@
-"""The route table: ``/dicom-web/...`` (PS3.18 resources) and ``/api/rooms/{id}/studies``."""
+"""The route table: ``/dicom-web/...`` (PS3.18 resources), ``/api/rooms/{id}/studies`` and
+the study shares (``sharing``)."""
 
 from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount, Route
 
 from server import pacs
-from server.dicomweb import attach, rendered, search, stow, wado
+from server.dicomweb import attach, rendered, search, sharing, stow, wado
 
 _STUDY = "/studies/{study}"
 _SERIES = _STUDY + "/series/{series}"
@@ -42,5 +43,6 @@ def routes() -> list[BaseRoute]:
         Mount("/dicom-web", routes=_dicomweb_routes()),
         Route("/api/rooms/{room_id}/studies", attach.attach_endpoint, methods=["POST"]),
         Route("/api/rooms/{room_id}/studies/{uid}", attach.detach_endpoint, methods=["DELETE"]),
+        *sharing.routes(),
         *pacs.routes(),
     ]

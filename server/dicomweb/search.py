@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.appstate import app_state
-from server.dicomweb.access import admits, authenticate, require_study, room_studies
+from server.dicomweb.access import admits, authenticate, require_study, room_studies, series_scope
 from server.dicomweb.http import json_response
 from server.dicomweb.negotiate import require_json
 from server.dicomweb.qido import (
@@ -89,7 +89,18 @@ class _Scope:
             if not admits(self.admitted, record.study_uid):
                 continue
             source = study_source(self.dw.store, self.dw.headers, record)
+            scope = series_scope(self.admitted, record.study_uid)
+            if scope is not None:
+                self._restrict(source, scope)
             yield source, f"{self.base}/studies/{record.study_uid}"
+
+    def _restrict(self, source: Dataset, scope: frozenset[Uid]) -> None:
+        """Study attributes over the admitted series only: modalities and counts of the
+        others would tell what the room was not given."""
+        series = [s for s in self.dw.store.series(source.StudyInstanceUID) if s.series_uid in scope]
+        source.ModalitiesInStudy = sorted({s.modality for s in series if s.modality})
+        source.NumberOfStudyRelatedSeries = len(series)
+        source.NumberOfStudyRelatedInstances = sum(s.instance_count for s in series)
 
     def _series(self) -> Iterator[Found]:
         for study_ds, study_url in self._studies():

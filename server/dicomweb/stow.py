@@ -1,5 +1,9 @@
 """STOW-RS (PS3.18 10.5): store uploaded instances; a host's uploads join his room's case.
 
+A room token's upload makes its room the owner of a new study; into a study stored already
+that the room does not own (``server.cases.ownership``) it is refused whole with 403
+``study_owned_elsewhere``, duplicates included, before anything is stored. The API key
+stores anything and changes no ownership.
 The response is DICOM JSON with ReferencedSOPSequence (stored, incl. duplicates) and
 FailedSOPSequence (with a FailureReason); 200 if all stored, 202 if some failed, 409 if none.
 """
@@ -19,7 +23,7 @@ from starlette.responses import Response
 
 from server.appstate import app_state
 from server.auth import ApiError
-from server.cases.store import ImportReport
+from server.cases.store import ImportReport, StudyStore, Uploader
 from server.dicomweb.access import require_uploader
 from server.dicomweb.attach import attach_study
 from server.dicomweb.http import DICOM_JSON
@@ -40,7 +44,11 @@ async def store(request: Request) -> Response:
         raise ApiError(ErrorCode.TOO_LARGE, "upload larger than 1 GiB")
     parts = decode_multipart(request.headers.get("content-type"), await request.body())
     items, failed = _items(parts, request.path_params.get("study"))
-    report = await asyncio.to_thread(service(request).store.import_bytes, items)
+    store = service(request).store
+    owner = Uploader(reader.claims.room) if reader.claims is not None else None
+    if owner is not None:
+        await asyncio.to_thread(_refuse_foreign_studies, store, items, owner)
+    report = await asyncio.to_thread(store.import_bytes, items, owner)
     if reader.claims is not None:
         for study_uid in report.studies:
             await attach_study(app_state(request), reader.claims.room, study_uid)
@@ -59,6 +67,18 @@ def _items(parts: list[Part], study: str | None) -> tuple[list[tuple[str, bytes]
             continue
         items.append((f"part-{n}", part.body))
     return items, failed
+
+
+def _refuse_foreign_studies(
+    store: StudyStore, items: list[tuple[str, bytes]], owner: Uploader
+) -> None:
+    """Nothing is stored if one part goes to a study the uploading room does not own (the
+    import checks again, in its transaction, for an upload racing this one)."""
+    studies = {str(h.get("StudyInstanceUID", "")) for _, data in items if (h := _header(data))}
+    for study_uid in sorted(studies - {""}):
+        refusal = store.upload_refusal(study_uid, owner)
+        if refusal is not None:
+            raise ApiError(ErrorCode.STUDY_OWNED_ELSEWHERE, refusal)
 
 
 def _header(data: bytes) -> Dataset | None:

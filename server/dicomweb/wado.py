@@ -24,7 +24,7 @@ from server.audit import hooks as audit_hooks
 from server.auth import ApiError
 from server.cases.store import InstanceRecord
 from server.dicomweb import jsonmeta
-from server.dicomweb.access import require_study
+from server.dicomweb.access import require_scope
 from server.dicomweb.http import (
     CACHE_CONTROL,
     etag_for,
@@ -55,11 +55,16 @@ def _lookup(dw: DicomWeb, params: dict[str, str]) -> list[InstanceRecord]:
 
 
 async def records_for(request: Request) -> tuple[DicomWeb, list[InstanceRecord]]:
-    """Access check on the event loop (it reads the room), store lookup in a thread."""
+    """Access check on the event loop (it reads the room), store lookup in a thread. A
+    study-level request of a room that admits some series only gets those series."""
     params = dict(request.path_params)
-    require_study(request, params["study"], params.get("series"))
+    _, scope = require_scope(request, params["study"], params.get("series"))
     dw = service(request)
     records = await asyncio.to_thread(_lookup, dw, params)
+    if scope is not None:
+        records = [r for r in records if r.series_uid in scope]
+    if not records:
+        raise ApiError(ErrorCode.NOT_FOUND, f"no instances for study {params['study']}")
     audit_hooks.series_read(request, records)  # who read which series (aggregated)
     return dw, records
 

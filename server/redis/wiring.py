@@ -24,6 +24,7 @@ from server.rooms import RoomRegistry
 if TYPE_CHECKING:
     from server.interfaces import MediaSignalling
     from server.metrics import Metrics
+    from server.roomhost import MayAttach
     from server.settings import Settings
 
 
@@ -37,7 +38,10 @@ class RedisNode:
 
 
 def build_redis_node(
-    settings: Settings, metrics: Metrics, media: Callable[[], MediaSignalling | None]
+    settings: Settings,
+    metrics: Metrics,
+    media: Callable[[], MediaSignalling | None],
+    may_attach: MayAttach | None = None,
 ) -> RedisNode:
     assert settings.redis_url is not None
     client = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
@@ -45,6 +49,6 @@ def build_redis_node(
     directory = RedisRoomDirectory(client, node_id)
     health = RedisHealth()
     journal = Journal(RedisRoomLog(client, node_id), health, failures=FAILURES)
-    rooms = RoomRegistry(settings, metrics, directory, journal, media)
+    rooms = RoomRegistry(settings, metrics, directory, journal, media, may_attach=may_attach)
     node = Node(settings, rooms, directory, metrics, journal=journal, health=health, media=media)
     return RedisNode(directory, rooms, RedisCluster(node, client))

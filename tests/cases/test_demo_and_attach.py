@@ -8,6 +8,7 @@ import pydicom
 from typer.testing import CliRunner
 
 from samples import SamplePaths
+from server.cases.store import Access
 from server.cli import app
 from server.demo import DEMO_SLICE, SOFT_TISSUE
 from session.ids import RoomId
@@ -21,6 +22,8 @@ def test_demo_room_gets_the_sample_ct_on_screen(
     with server.admin() as client:  # type: ignore[attr-defined]
         room = client.get("/api/rooms/demo").json()
     assert room["studies"] == [ct.StudyInstanceUID]
+    owners = server.state.studies.rooms_of(ct.StudyInstanceUID)  # type: ignore[attr-defined]
+    assert owners == {"demo": Access.OWNER}
     host = server.state.rooms.get(RoomId("demo"))  # type: ignore[attr-defined]
     viewport = host.room.snapshot().state.viewports[0]
     assert viewport.image is not None
@@ -52,6 +55,8 @@ def test_import_attaches_to_a_room_of_a_running_server(
     mr = pydicom.dcmread(samples.mr, stop_before_pixels=True)
     with server.admin() as client:  # type: ignore[attr-defined]
         assert client.get("/api/rooms/teaching").json()["studies"] == [mr.StudyInstanceUID]
+    owners = server.state.studies.rooms_of(mr.StudyInstanceUID)  # type: ignore[attr-defined]
+    assert owners == {"teaching": Access.OWNER}
     again = CliRunner().invoke(app, args)  # re-import: duplicates, already attached
     assert again.exit_code == 0, again.output
     assert "already attached" in again.output

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from samples import SamplePaths
 from server.cases.cli import store_root
-from server.cases.store import StudyStore
+from server.cases.store import Access, StudyStore
 from server.cli import app
 
 HUIZHEN = Path(sys.executable).parent / "huizhen"
@@ -46,6 +46,27 @@ def test_room_without_server_only_imports(samples: SamplePaths, tmp_path: Path) 
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "not attached" in result.output
+    (study,) = StudyStore(store_root(tmp_path)).studies()
+    assert StudyStore(store_root(tmp_path)).rooms_of(study.study_uid) == {"demo": Access.OWNER}
+
+
+def test_studies_commands_name_owners_and_shares(samples: SamplePaths, tmp_path: Path) -> None:
+    assert CliRunner().invoke(app, ["import", str(samples.mr), "--data-dir", str(tmp_path)])
+    (study,) = (s.study_uid for s in StudyStore(store_root(tmp_path)).studies())
+
+    def run(*args: str) -> tuple[int, str]:
+        argv = ["studies", *args, "--data-dir", str(tmp_path)]
+        result = CliRunner().invoke(app, argv, env={"COLUMNS": "400"})  # no folded lines
+        return result.exit_code, result.output
+
+    assert run("rooms", study) == (0, f"{study}: unowned (only the API key reaches it)\n")
+    assert run("own", study, "radiology")[0] == 0
+    assert run("share", study, "cardiology")[0] == 0
+    assert run("rooms", study) == (0, "cardiology\tshared\nradiology\towner\n")
+    assert run("unshare", study, "cardiology")[0] == 0
+    assert run("unshare", study, "cardiology")[0] == 1
+    assert run("share", "1.2.3.4", "cardiology")[0] == 1  # not in the store
+    assert StudyStore(store_root(tmp_path)).rooms_of(study) == {"radiology": Access.OWNER}
 
 
 def test_max_file_size_option(samples: SamplePaths, tmp_path: Path) -> None:

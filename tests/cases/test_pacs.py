@@ -15,7 +15,7 @@ from pydicom.data import get_testdata_file
 from pydicom.uid import JPEGLosslessSV1
 
 from samples import ensure_samples
-from server.cases.store import StudyStore
+from server.cases.store import Access, StudyStore
 from server.pacs import PacsEndpoint, PacsError, endpoints_from_env, retrieve_into, search
 from session.grants import Role
 from session.ids import RoomId
@@ -92,6 +92,7 @@ def test_pull_into_a_room_through_the_admin_api(
     host = live_server.state.rooms.get(RoomId("pull-room"))
     assert host is not None
     assert mr.StudyInstanceUID in host.room.snapshot().state.studies
+    assert live_server.state.studies.rooms_of(mr.StudyInstanceUID) == {"pull-room": Access.OWNER}
     token = live_server.mint("pull-room", "dr-chen", Role.PARTICIPANT)
     response = httpx.get(
         f"{live_server.base_url}/dicom-web/studies/{mr.StudyInstanceUID}/metadata",

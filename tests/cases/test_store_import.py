@@ -18,7 +18,7 @@ from pydicom.fileset import FileSet
 from samples import SamplePaths
 from server.cases import importer
 from server.cases.errors import BadInput, InputCode, NoticeCode
-from server.cases.store import StudyStore
+from server.cases.store import Access, StudyStore, Uploader
 
 
 def ct_subset(samples: SamplePaths, n: int = 6) -> list[Path]:
@@ -218,11 +218,14 @@ class RacedStore(StudyStore):
     store ``rival`` between this import's plan and its commit."""
 
     rival: list[tuple[str, bytes]]
+    rival_owner: Uploader | None = None
 
-    def _commit(self, plan: importer.StudyPlan) -> tuple[list[str], list[str], BadInput | None]:
+    def _commit(
+        self, plan: importer.StudyPlan, owner: Uploader | None
+    ) -> tuple[list[str], list[str], BadInput | None]:
         other = StudyStore(self.root)
-        assert other.import_bytes(self.rival).errors == ()
-        return super()._commit(plan)
+        assert other.import_bytes(self.rival, self.rival_owner).errors == ()
+        return super()._commit(plan, owner)
 
 
 def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: Path) -> None:
@@ -241,6 +244,22 @@ def test_another_writer_between_plan_and_commit(samples: SamplePaths, tmp_path: 
     assert report.imported == ()
     (only,) = conflicting.instances(str(ds.StudyInstanceUID))  # the rival's instance alone
     assert only.path.read_bytes() == encode(ds)
+
+
+def test_a_room_that_uploads_second_in_a_race_does_not_own_the_study(
+    samples: SamplePaths, tmp_path: Path
+) -> None:
+    """Room A's upload of the study lands between room B's plan and its commit: B's check
+    inside the transaction refuses the study (the STOW pre-check could not have seen it)."""
+    raced = RacedStore(tmp_path / "owned")
+    raced.rival = [("rival", samples.ct_files[0].read_bytes())]
+    raced.rival_owner = Uploader("room-a")
+    report = raced.import_paths([samples.ct_files[1]], owner=Uploader("room-b"))
+    assert [e.code for e in report.errors] == [InputCode.STUDY_OWNED_ELSEWHERE]
+    assert report.imported == report.studies == ()
+    study = report.errors[0].name  # a refused study is named by its UID
+    assert raced.rooms_of(study) == {"room-a": Access.OWNER}
+    assert len(raced.instances(study)) == 1
 
 
 def test_stale_staging_left_by_a_crash_is_removed(tmp_path: Path) -> None:

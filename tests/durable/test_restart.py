@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
 from room_client import Message, RoomClient
 from serverproc import ServerProcess
 
+from server.cases.cli import store_root
+from server.cases.store import Access, StudyStore
 from session.codec import CloseCode, encode_hello, resume_hint
 from session.commands import (
     AttachStudy,
@@ -91,6 +93,8 @@ async def consult(server: ServerProcess, members: dict[str, Member], room: str) 
         await member.connect(server, resume=False)
     host, doc = members["expert"].client, members["county"].client
     assert host is not None and doc is not None
+    # The room's own study (as `huizhen import --room` records it): its host may attach it.
+    StudyStore(store_root(server.data_dir)).grant(STUDY, room, Access.OWNER)
     await act(host, AttachStudy(STUDY, "CT chest"))
     await act(host, SetImage(0, IMAGE))
     await act(host, SetVoi(0, Voi(40.0, 400.0)))

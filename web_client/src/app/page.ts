@@ -21,6 +21,7 @@ import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
 import { RedactionMode } from '../ui/redaction';
+import { ShareStudy } from '../ui/share';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
 import { Toolbar } from '../ui/toolbar';
@@ -74,6 +75,7 @@ export class RoomPage {
       ctx: this.ctx, view: this.view, notes: this.notes, pointer: this.pointer,
       toggleKey: () => void this.review.toggleKey(),
       redaction: this.redaction,
+      share: new ShareStudy(this.ctx, token),
       beforeLocalChange: () => this.explore(),
     });
     this.review = new Review(this.ctx);

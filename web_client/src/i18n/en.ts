@@ -156,6 +156,11 @@ export const en = {
   audit_empty: 'Nobody has viewed images in this consultation yet.',
   audit_close: 'Close',
   audit_failed: 'Could not load the access log',
+  share_study: 'Share study',
+  share_with_room: 'Share the study shown with room (id):',
+  share_bad_room: 'A room id is letters, digits, - and _ (at most 64).',
+  share_done: 'Study shared with room',
+  study_owned_elsewhere: 'This study does not belong to this room: only its owner room can share it or add images to it.',
 };
 
 export type Messages = typeof en;

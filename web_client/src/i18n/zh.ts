@@ -158,4 +158,9 @@ export const zh: Messages = {
   audit_empty: '本次会诊中尚无人查看影像。',
   audit_close: '关闭',
   audit_failed: '访问记录加载失败',
+  share_study: '共享检查',
+  share_with_room: '将当前显示的检查共享给会诊室（编号）：',
+  share_bad_room: '会诊室编号只能由字母、数字、- 和 _ 组成（最多 64 个字符）。',
+  share_done: '检查已共享给会诊室',
+  study_owned_elsewhere: '该检查不属于本会诊室：只有其所属会诊室才能共享或向其中添加图像。',
 };

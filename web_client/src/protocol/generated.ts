@@ -112,7 +112,7 @@ export interface WireRoomState {
   key_images: ImageRef[];
 }
 
-export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
+export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
 
 export const ERROR_CODE = {
   BAD_REQUEST: 'bad_request',
@@ -128,6 +128,7 @@ export const ERROR_CODE = {
   UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
   ROOM_FULL: 'room_full',
+  STUDY_OWNED_ELSEWHERE: 'study_owned_elsewhere',
   METHOD_NOT_ALLOWED: 'method_not_allowed',
   NOT_ACCEPTABLE: 'not_acceptable',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',

@@ -30,6 +30,8 @@ export interface ToolbarDeps {
   beforeLocalChange(): void;
   /** The Redact control (manage_case holders only; ui/redaction.ts). */
   redaction?: { control(): HTMLButtonElement | null };
+  /** The Share study control (manage_case holders only; ui/share.ts). */
+  share?: { control(): HTMLButtonElement | null };
 }
 
 export class Toolbar {
@@ -188,6 +190,7 @@ export class Toolbar {
     key.disabled = !annotate;
     items.push(key);
     items.push(this.d.redaction?.control() ?? null);
+    items.push(this.d.share?.control() ?? null);
     bar.replaceChildren(...items.filter((x): x is HTMLElement => x !== null));
   }
 }
