@@ -128,6 +128,22 @@ def study_manage(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
     return FORBIDDEN
 
 
+OWNED_ELSEWHERE = Outcome(403, "study_owned_elsewhere")
+
+
+def study_upload(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
+    """STOW: ``manage_case`` in the room that owns the study; another room's uploader is told
+    the study is owned elsewhere (issue 12 finding 1)."""
+    outcome = study_manage(caller, state, ok)
+    role = caller.role
+    other_uploader = (
+        state is CallerState.OTHER_ROOM
+        and role is not None
+        and Grant.MANAGE_CASE in ROLE_GRANTS[role]
+    )
+    return OWNED_ELSEWHERE if other_uploader else outcome
+
+
 def _recording_host(role: Role) -> bool:
     return role is Role.HOST or bool(ROLE_GRANTS[role] & {Grant.RECORD, Grant.MODERATE})
 
@@ -208,6 +224,7 @@ def _row(  # noqa: PLR0917 - a table row, read positionally
 _STUDY = "/dicom-web/studies/{study}"
 _SERIES = _STUDY + "/series/{series}"
 _INSTANCE = _SERIES + "/instances/{sop}"
+_SHARES = "/api/rooms/{room_id}/studies/{uid}/shares"
 _RECORDING = "/api/recordings/{recording_id}"
 _NO_ROOM = "/api/rooms/no-such-room"
 
@@ -270,8 +287,8 @@ ROUTES: tuple[RouteRow, ...] = (
     _row("GET", "/dicom-web/studies", study_search, 200),
     _row("GET", "/dicom-web/series", study_search, 200),
     _row("GET", "/dicom-web/instances", study_search, 200),
-    _row("POST", "/dicom-web/studies", study_manage, 200, stow=True),
-    _row("POST", _STUDY, study_manage, 200, "/dicom-web/studies/{stow_study}", stow=True),
+    _row("POST", "/dicom-web/studies", study_upload, 200, stow=True),
+    _row("POST", _STUDY, study_upload, 200, "/dicom-web/studies/{stow_study}", stow=True),
     _row("GET", _STUDY, study_read, 200),
     _row("GET", _STUDY + "/metadata", study_read, 200),
     _row("GET", _STUDY + "/series", study_read, 200),
@@ -298,6 +315,23 @@ ROUTES: tuple[RouteRow, ...] = (
         study_read,
         200,
         _INSTANCE + "/bulkdata/7FE00010",
+    ),
+    # sharing: manage_case in the owner room (no change made: a bad body, an absent share)
+    _row("GET", _SHARES, study_manage, 200, "/api/rooms/{room}/studies/{study}/shares"),
+    _row(
+        "POST",
+        _SHARES,
+        study_manage,
+        400,
+        "/api/rooms/{room}/studies/{study}/shares",
+        json={"room": "not a room!"},
+    ),
+    _row(
+        "DELETE",
+        _SHARES + "/{other}",
+        study_manage,
+        404,
+        "/api/rooms/{room}/studies/{study}/shares/nobody",
     ),
     _row("GET", "/api/studies/{study}/series/{series}/redaction", study_manage, 200),
     _row(
@@ -354,14 +388,7 @@ ROUTES: tuple[RouteRow, ...] = (
 
 # Cells where today's server differs from the intended policy: (method, template, caller,
 # state) → why. Strict xfails: a fix makes them pass, and the test then fails until removed.
-_STOW_GAP = "issue 12 finding 1: another room's uploader may STOW into this study (h1: ownership)"
-KNOWN_GAPS: dict[tuple[str, str, Caller, CallerState], str] = {
-    **{
-        (method, path, caller, CallerState.OTHER_ROOM): _STOW_GAP
-        for method, path in (("POST", "/dicom-web/studies"), ("POST", _STUDY))
-        for caller in (Caller.HOST, Caller.PRESENTER)
-    },
-}
+KNOWN_GAPS: dict[tuple[str, str, Caller, CallerState], str] = {}
 
 
 def expect_http(row: RouteRow, caller: Caller, state: CallerState) -> Expected:

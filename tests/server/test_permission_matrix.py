@@ -40,6 +40,7 @@ from pydicom.data import get_testdata_file
 from room_client import RoomClient
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
+from server.cases.ownership import Uploader
 from server.settings import SigningKey
 from server.tokens import KeyRing, TokenKind, mint_room_token
 from session.codec import encode_hello
@@ -147,7 +148,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 
 async def _furnish(server: LiveServer) -> dict[str, str]:
-    report = server.state.studies.import_paths([CT, MR])
+    report = server.state.studies.import_paths([CT, MR], owner=Uploader(ROOM_A, enforce=False))
     assert report.ok, report.errors
     ct, mr = pydicom.dcmread(CT), pydicom.dcmread(MR)
     for room in (ROOM_A, ROOM_B):
@@ -325,7 +326,7 @@ async def test_hello_cell(
 
 # --- socket: every command x every role (a member of the room, default grants) -------------
 IMAGE = ImageRef(Uid("1.2.840.1"), Uid("1.2.840.1.1"), Uid("1.2.840.1.1.1"))
-STUDY = Uid("1.2.840.99")
+STUDY = Uid(str(pydicom.dcmread(CT, stop_before_pixels=True).StudyInstanceUID))  # room A owns it
 POINTS = ((1.0, 1.0), (5.0, 5.0))
 
 
@@ -462,10 +463,18 @@ _COMMAND_CELLS = [
 ]
 
 
+def _share_with(world: World, room: str) -> None:
+    with world.server.admin() as admin:
+        answer = admin.post(f"/api/rooms/{ROOM_A}/studies/{STUDY}/shares", json={"room": room})
+    assert answer.status_code == 201, answer.text
+
+
 @pytest.mark.parametrize(("name", "role", "expected"), _COMMAND_CELLS)
 async def test_command_cell(world: World, name: str, role: Role, expected: str) -> None:
     server = world.server
     room = server.create_room(title="matrix")
+    if name in {"attach_study", "detach_study"}:
+        _share_with(world, room)  # the study is room A's: this room may attach it once shared
     mod = await RoomClient.connect(server.ws_url, server.mint(room, "mod", Role.HOST))
     target = await RoomClient.connect(server.ws_url, server.mint(room, "target", Role.PARTICIPANT))
     me = await RoomClient.connect(server.ws_url, server.mint(room, "me", role))
