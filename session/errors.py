@@ -27,6 +27,7 @@ class ErrorCode(StrEnum):
     UNAVAILABLE = "unavailable"  # the room is moving to another node, or storage is down: retry
     INTERNAL = "internal"
     ROOM_FULL = "room_full"  # join: the room holds its maximum of participants
+    BANNED = "banned"  # join: a moderator kicked this identity and has not lifted the ban
     # Only at the HTTP edge (server.errors maps every code to a status):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"  # no representation the client accepts
