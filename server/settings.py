@@ -103,6 +103,9 @@ class Settings:
     media_addresses: tuple[str, ...] = ()
     # coturn's static-auth-secret: browsers get time-limited TURN credentials (server/sfu/turn)
     turn_secret: str = field(default="", repr=False)
+    # A deleted recording's bytes stay this long (a mistaken delete can be undone by an
+    # operator), then the periodic purge removes them; the admin API may purge at once.
+    recording_retention_s: float = 7 * 24 * 3600.0
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
     log_level: str = "info"
 
@@ -209,6 +212,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
+    "HUIZHEN_RECORDING_RETENTION": ("recording_retention_s", float),
 }
 
 

@@ -54,6 +54,19 @@ def decide_join(
     return events
 
 
+def standing(
+    state: RoomState, participant: ParticipantId, token_grants: frozenset[Grant]
+) -> frozenset[Grant] | None:
+    """What an identity holds in the room now (the HTTP edge asks, not only joins): None if
+    banned; else a member's grants; else those a moderator set for it; else its token's."""
+    if participant in state.bans:
+        return None
+    member = state.participants.get(participant)
+    if member is not None:
+        return member.grants
+    return state.granted.get(participant, token_grants)
+
+
 def free_colour(state: RoomState) -> int:
     """The lowest colour no current participant has, so up to PALETTE_SIZE people never share
     one; beyond that colours repeat in join order."""

@@ -90,6 +90,7 @@ from session.presence import (
     decide_leave,
     next_deadline,
     offline_since,
+    standing,
 )
 from session.reducer import apply
 from session.rules_annotations import decide_annotation
@@ -218,6 +219,13 @@ class Room:
     def participant(self, participant: ParticipantId) -> Participant | None:
         """A participant as the room knows them (read-only value), or None."""
         return self._state.participants.get(participant)
+
+    def standing(
+        self, participant: ParticipantId, token_grants: frozenset[Grant]
+    ) -> frozenset[Grant] | None:
+        """What an identity holds here now: None if banned, else its grants (a member's,
+        those a moderator set for it, else ``token_grants``). Cheap: no copy."""
+        return standing(self._state, participant, token_grants)
 
     # --- inputs ------------------------------------------------------------------------------
     def join(

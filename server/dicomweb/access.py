@@ -1,7 +1,8 @@
 """Who may read or write which study.
 
-A room token reads a study iff the study is attached to the token's room right now (the
-room's own state, read from its host between awaits); a study attached with a series list
+A room token reads a study iff its identity is not banned from the token's room
+(``server.membership``) and the study is attached to that room right now (the room's own
+state, read from its host between awaits); a study attached with a series list
 admits only those series. The admin API key reads everything. Uploads (STOW-RS) need the
 admin key or a room token whose holder has ``manage_case`` in the room.
 
@@ -19,6 +20,7 @@ from starlette.requests import HTTPConnection
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError, bearer_token, is_api_key, require_room_token
+from server.membership import admitted, hosted_grants
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.grants import Grant
@@ -47,7 +49,7 @@ def authenticate(conn: HTTPConnection) -> Reader:
             verify_room_token(app_state(conn).keys, token, kind=TokenKind.RECORDING_VIEWER)
         )
     except TokenError:
-        return Reader(require_room_token(conn))
+        return Reader(admitted(app_state(conn), require_room_token(conn)))
 
 
 def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
@@ -85,9 +87,7 @@ def require_uploader(conn: HTTPConnection) -> Reader:
     if is_api_key(conn):
         return Reader(None)
     claims = require_room_token(conn)  # a recording-viewer token never writes
-    host = app_state(conn).rooms.get(claims.room)
-    member = host.member(claims.sub) if host is not None else None
-    grants = member.grants if member is not None else claims.effective_grants
-    if host is None or Grant.MANAGE_CASE not in grants:
+    grants = hosted_grants(app_state(conn), claims)  # None: the room is not open here
+    if grants is None or Grant.MANAGE_CASE not in grants:
         raise ApiError(ErrorCode.FORBIDDEN, "uploading needs the manage_case grant in an open room")
     return Reader(claims)

@@ -287,3 +287,16 @@ def test_commands_that_need_a_sender_are_refused_to_the_server(h, command):
 
 def test_unknown_command_objects_are_refused(h):
     h.refuse("host", object(), ErrorCode.UNKNOWN_COMMAND)  # type: ignore[arg-type]
+
+
+# --- standing: what the HTTP edge asks -------------------------------------------------------
+def test_standing_is_the_rooms_word_not_the_tokens(h):
+    everything = frozenset(Grant)
+    assert h.room.standing(pid("doc"), everything) == default_grants(Role.PARTICIPANT)
+    assert h.room.standing(pid("stranger"), everything) == everything  # the token's, at join
+    h.send("host", SetGrants(pid("doc"), frozenset({Grant.CHAT})))
+    assert h.room.standing(pid("doc"), everything) == {Grant.CHAT}
+    h.send("host", Kick(pid("doc")))
+    assert h.room.standing(pid("doc"), everything) is None
+    h.send("host", LiftBan(pid("doc")))
+    assert h.room.standing(pid("doc"), everything) == {Grant.CHAT}  # remembered, not a member
