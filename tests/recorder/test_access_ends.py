@@ -157,3 +157,33 @@ async def test_recordings_follow_the_room_not_the_token(
         assert admin.delete("/api/recordings").json() == {"purged": [rid]}
     assert not directory.exists()
     await host.close()
+
+
+async def test_a_room_not_hosted_here_answers_from_its_stored_log(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    """A recording outlives its room: after the room closed and the server restarted (a
+    closed room is not hosted again), the room's durable log still says who is banned."""
+    first = live_server_factory()
+    room = first.create_room("consult")
+    host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
+    cohost_token = first.mint(room, "cohost", Role.HOST)
+    cut_token = first.mint(room, "cut", Role.HOST)
+    for token in (cohost_token, cut_token):
+        await (await RoomClient.connect(first.ws_url, token)).close()
+    await ack(host, SetRecording(True))
+    await ack(host, SetRecording(False))
+    await ack(host, SetGrants(ParticipantId("cut"), frozenset({Grant.CHAT})))
+    await ack(host, Kick(ParticipantId("cohost")))
+    await wait_complete(first)
+    with first.admin() as admin:
+        assert admin.delete(f"/api/rooms/{room}").status_code in (200, 204)
+    await host.close()
+    again = live_server_factory(port=0)  # the same data dir: its store and its recordings
+    assert again.state.rooms.get(room) is None  # type: ignore[arg-type]
+    with bearer(again, cohost_token) as http:
+        assert http.get("/api/recordings").json()["code"] == "banned"
+    with bearer(again, cut_token) as http:
+        assert http.get("/api/recordings").json()["code"] == "forbidden"
+    with bearer(again, first.mint(room, "host", Role.HOST)) as http:
+        assert len(http.get("/api/recordings").json()["recordings"]) == 1
