@@ -15,7 +15,7 @@ import { $, toast } from '../ui/dom';
 import { bindInput } from '../ui/input';
 import { Chat } from '../ui/chat';
 import { act, renderControls, renderParticipants } from '../ui/panels';
-import { renderAttention } from '../ui/moderation';
+import { renderAttention, renderBans } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
@@ -167,6 +167,7 @@ export class RoomPage {
   private render(): void {
     const { ctx } = this;
     renderParticipants(ctx);
+    renderBans(ctx);
     this.chat.render();
     renderControls(ctx);
     renderRecording(ctx);
