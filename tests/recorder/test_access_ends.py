@@ -187,3 +187,22 @@ async def test_a_room_not_hosted_here_answers_from_its_stored_log(
         assert http.get("/api/recordings").json()["code"] == "forbidden"
     with bearer(again, first.mint(room, "host", Role.HOST)) as http:
         assert len(http.get("/api/recordings").json()["recordings"]) == 1
+
+
+async def test_the_server_purges_deleted_recordings_past_their_retention_at_start(
+    live_server_factory: Callable[..., LiveServer],
+) -> None:
+    first = live_server_factory()  # the default retention: a week
+    room = first.create_room("consult")
+    host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
+    await ack(host, SetRecording(True))
+    await ack(host, SetRecording(False))
+    await host.close()
+    await wait_complete(first)
+    with first.admin() as admin:
+        [listed] = admin.get("/api/recordings").json()["recordings"]
+        assert admin.delete(f"/api/recordings/{listed['id']}").status_code == 204
+    directory = first.settings.data_dir / RECORDINGS_DIR / listed["id"]
+    assert directory.is_dir()  # kept for the retention period
+    live_server_factory(recording_retention_s=0.0)  # restarted with no retention
+    await eventually(lambda: not directory.exists())
