@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pydicom
-from livetools import LiveServer, eventually
+from livetools import LiveServer, eventually, make_settings, run_live_server
 from pydicom.data import get_testdata_file
 from rec_support import RoomClient
 from test_viewer_dicomweb import attach, dicomweb, wait_complete
@@ -73,6 +73,7 @@ async def test_a_kick_bans_the_identity_everywhere_until_lifted(
             assert (read.status_code, read.json()["code"]) == (403, "banned")
         with bearer(server, kicked) as http:
             assert http.get("/api/session/ice").json()["code"] == "banned"
+            assert http.get("/api/session").json()["code"] == "banned"
     await ack(host, LiftBan(ParticipantId("doc")))
     back = await RoomClient.connect(server.ws_url, token)
     with dicomweb(server, token) as web:
@@ -97,6 +98,7 @@ async def test_cut_grants_survive_the_grace_and_a_new_token(
     back = await RoomClient.connect(server.ws_url, again)
     assert back.welcome["grants"] == ["chat"]
     with bearer(server, again) as http:  # the HTTP edge asks the room too: no manage_case
+        assert http.get("/api/session").json()["grants"] == ["chat"]
         stow = http.post(
             "/dicom-web/studies",
             content=b"--x--",
@@ -159,50 +161,48 @@ async def test_recordings_follow_the_room_not_the_token(
     await host.close()
 
 
-async def test_a_room_not_hosted_here_answers_from_its_stored_log(
-    live_server_factory: Callable[..., LiveServer],
-) -> None:
+async def test_a_room_not_hosted_here_answers_from_its_stored_log(tmp_path: Path) -> None:
     """A recording outlives its room: after the room closed and the server restarted (a
     closed room is not hosted again), the room's durable log still says who is banned."""
-    first = live_server_factory()
-    room = first.create_room("consult")
-    host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
-    cohost_token = first.mint(room, "cohost", Role.HOST)
-    cut_token = first.mint(room, "cut", Role.HOST)
-    for token in (cohost_token, cut_token):
-        await (await RoomClient.connect(first.ws_url, token)).close()
-    await ack(host, SetRecording(True))
-    await ack(host, SetRecording(False))
-    await ack(host, SetGrants(ParticipantId("cut"), frozenset({Grant.CHAT})))
-    await ack(host, Kick(ParticipantId("cohost")))
-    await wait_complete(first)
-    with first.admin() as admin:
-        assert admin.delete(f"/api/rooms/{room}").status_code in (200, 204)
-    await host.close()
-    again = live_server_factory(port=0)  # the same data dir: its store and its recordings
-    assert again.state.rooms.get(room) is None  # type: ignore[arg-type]
-    with bearer(again, cohost_token) as http:
-        assert http.get("/api/recordings").json()["code"] == "banned"
-    with bearer(again, cut_token) as http:
-        assert http.get("/api/recordings").json()["code"] == "forbidden"
-    with bearer(again, first.mint(room, "host", Role.HOST)) as http:
-        assert len(http.get("/api/recordings").json()["recordings"]) == 1
+    with run_live_server(make_settings(tmp_path)) as first:  # stopped: its log drained
+        room = first.create_room("consult")
+        host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
+        cohost_token = first.mint(room, "cohost", Role.HOST)
+        cut_token = first.mint(room, "cut", Role.HOST)
+        for token in (cohost_token, cut_token):
+            await (await RoomClient.connect(first.ws_url, token)).close()
+        await ack(host, SetRecording(True))
+        await ack(host, SetRecording(False))
+        await ack(host, SetGrants(ParticipantId("cut"), frozenset({Grant.CHAT})))
+        await ack(host, Kick(ParticipantId("cohost")))
+        await wait_complete(first)
+        with first.admin() as admin:
+            assert admin.delete(f"/api/rooms/{room}").status_code in (200, 204)
+        await host.close()
+    with run_live_server(make_settings(tmp_path)) as again:  # its store and its recordings
+        assert again.state.rooms.get(room) is None  # type: ignore[arg-type]
+        with bearer(again, cohost_token) as http:
+            assert http.get("/api/recordings").json()["code"] == "banned"
+        with bearer(again, cut_token) as http:
+            assert http.get("/api/recordings").json()["code"] == "forbidden"
+        with bearer(again, again.mint(room, "host", Role.HOST)) as http:
+            assert len(http.get("/api/recordings").json()["recordings"]) == 1
 
 
 async def test_the_server_purges_deleted_recordings_past_their_retention_at_start(
-    live_server_factory: Callable[..., LiveServer],
+    tmp_path: Path,
 ) -> None:
-    first = live_server_factory()  # the default retention: a week
-    room = first.create_room("consult")
-    host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
-    await ack(host, SetRecording(True))
-    await ack(host, SetRecording(False))
-    await host.close()
-    await wait_complete(first)
-    with first.admin() as admin:
-        [listed] = admin.get("/api/recordings").json()["recordings"]
-        assert admin.delete(f"/api/recordings/{listed['id']}").status_code == 204
-    directory = first.settings.data_dir / RECORDINGS_DIR / listed["id"]
-    assert directory.is_dir()  # kept for the retention period
-    live_server_factory(recording_retention_s=0.0)  # restarted with no retention
-    await eventually(lambda: not directory.exists())
+    with run_live_server(make_settings(tmp_path)) as first:  # the default retention: a week
+        room = first.create_room("consult")
+        host = await RoomClient.connect(first.ws_url, first.mint(room, "host", Role.HOST))
+        await ack(host, SetRecording(True))
+        await ack(host, SetRecording(False))
+        await host.close()
+        await wait_complete(first)
+        with first.admin() as admin:
+            [listed] = admin.get("/api/recordings").json()["recordings"]
+            assert admin.delete(f"/api/recordings/{listed['id']}").status_code == 204
+        directory = first.settings.data_dir / RECORDINGS_DIR / listed["id"]
+        assert directory.is_dir()  # kept for the retention period
+    with run_live_server(make_settings(tmp_path, recording_retention_s=0.0)):
+        await eventually(lambda: not directory.exists())  # purged at start: no retention
