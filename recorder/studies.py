@@ -13,6 +13,7 @@ from pathlib import Path
 
 from recorder.format import EVENTS, read_manifest
 from recorder.reader import RecordingReader, stamped_or_none
+from recorder.retention import is_deleted
 from recorder.scan import scan
 from session.ids import RoomId, Uid
 from session.model import Study
@@ -29,8 +30,8 @@ def room_recorded_studies(root: Path, room: str) -> dict[Uid, Study]:
     found: dict[Uid, Study] = {}
     for directory in sorted(root.iterdir()) if root.is_dir() else []:
         try:
-            if read_manifest(directory).room != room:
-                continue
+            if is_deleted(directory) or read_manifest(directory).room != room:
+                continue  # a deleted recording shows nothing any more
             found.update(recording_studies(directory))
         except (OSError, ValueError):
             continue  # being created, or not a recording

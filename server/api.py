@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
 from server.audit import hooks as audit_hooks
-from server.auth import ApiError, json_body, require_api_key, require_room_token
+from server.auth import ApiError, json_body, require_api_key, require_member
 from server.cluster import ClusterError
 from server.interfaces import RoomExists
 from server.roomhost import LocalRoom
@@ -160,10 +160,12 @@ def _mint(state: AppState, room: RoomId, body: dict[str, Any]) -> tuple[str, flo
 
 
 async def session_info(request: Request) -> Response:
-    """Who am I: the room token's claims (nothing secret) plus the room's title."""
-    claims = require_room_token(request)
+    """Who am I: the room token's claims (nothing secret) with the grants the room gives the
+    holder now (a banned identity: 403 ``banned``), plus the room's title."""
+    member = await require_member(request)
+    claims = member.claims
     host = app_state(request).rooms.get(claims.room)
-    info = claims.public()
+    info = claims.public() | {"grants": sorted(g.value for g in member.grants)}
     info["room_title"] = None if host is None else host.room.snapshot().state.title
     info["room_exists"] = host is not None
     return JSONResponse(info)

@@ -2,7 +2,9 @@
 and the JSON body.
 
 Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
-``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message.
+``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message;
+``require_member`` also asks the room (``server.membership``): 403 ``banned`` for a kicked
+identity, and the grants the room gives the holder now.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from starlette.requests import HTTPConnection, Request
 
 from server.appstate import app_state
 from server.errors import ApiError
+from server.membership import Member, current_grants
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.ids import RoomId
@@ -48,6 +51,12 @@ def require_room_token(
         raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
 
 
+async def require_member(conn: HTTPConnection, kind: TokenKind = TokenKind.ROOM) -> Member:
+    """A valid room token whose identity its room still admits, with its current grants."""
+    claims = require_room_token(conn, kind=kind)
+    return Member(claims, await current_grants(app_state(conn), claims))
+
+
 def is_api_key(conn: HTTPConnection) -> bool:
     """True if the request carries the admin API key (constant-time compare)."""
     token = bearer_token(conn)
@@ -66,5 +75,6 @@ __all__ = [
     "is_api_key",
     "json_body",
     "require_api_key",
+    "require_member",
     "require_room_token",
 ]

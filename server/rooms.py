@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo
+from server.interfaces import MediaSignalling, RoomDirectory, RoomExists, RoomInfo, StoredRoom
 from server.journal import Journal
 from server.metrics import Metrics
 from server.roomhost import LocalRoom, MayAttach
@@ -105,6 +105,11 @@ class RoomRegistry:
 
     def get(self, room_id: RoomId) -> LocalRoom | None:
         return self._hosts.get(room_id)
+
+    async def stored_room(self, room_id: RoomId) -> StoredRoom | None:
+        """A room's durable log as its store holds it, hosted here or not (a closed room after
+        a restart; with Redis, a room another node hosts). Raises the store's errors."""
+        return await self._journal.store.load(room_id)
 
     def hosts(self) -> list[LocalRoom]:
         return list(self._hosts.values())

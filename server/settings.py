@@ -103,6 +103,9 @@ class Settings:
     media_addresses: tuple[str, ...] = ()
     # coturn's static-auth-secret: browsers get time-limited TURN credentials (server/sfu/turn)
     turn_secret: str = field(default="", repr=False)
+    # A deleted recording's bytes stay this long (a mistaken delete can be undone by an
+    # operator), then the periodic purge removes them; the admin API may purge at once.
+    recording_retention_s: float = 7 * 24 * 3600.0
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
     # The audit trail signs with this Ed25519 private key (PEM) instead of an HMAC derived
     # from the token key: verifiers then need only its public key (docs/security/audit.md).
@@ -213,6 +216,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
     "HUIZHEN_AUDIT_KEY_FILE": ("audit_key_file", Path),
+    "HUIZHEN_RECORDING_RETENTION": ("recording_retention_s", float),
 }
 
 

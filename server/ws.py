@@ -141,6 +141,7 @@ _JOIN_CLOSE = {
     ErrorCode.NOT_FOUND: CloseCode.ROOM_NOT_FOUND,
     ErrorCode.UNAVAILABLE: CloseCode.TRY_AGAIN_LATER,  # e.g. the room's node just died
     ErrorCode.ROOM_FULL: CloseCode.ROOM_FULL,
+    ErrorCode.BANNED: CloseCode.BANNED,
 }
 
 

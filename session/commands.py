@@ -160,6 +160,13 @@ class Kick:
 
 
 @dataclass(frozen=True, slots=True)
+class LiftBan:
+    """Let a kicked identity join again."""
+
+    participant: ParticipantId
+
+
+@dataclass(frozen=True, slots=True)
 class CloseRoom:
     reason: str = ""
 
@@ -215,6 +222,7 @@ Command = (
     | LowerHand
     | SetGrants
     | Kick
+    | LiftBan
     | CloseRoom
     | AttachStudy
     | DetachStudy
@@ -246,6 +254,7 @@ WIRE_NAMES: dict[str, type[Command]] = {
     "lower_hand": LowerHand,
     "set_grants": SetGrants,
     "kick": Kick,
+    "lift_ban": LiftBan,
     "close_room": CloseRoom,
     "attach_study": AttachStudy,
     "detach_study": DetachStudy,

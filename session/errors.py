@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     ROOM_FULL = "room_full"  # join: the room holds its maximum of participants
     # attach_study of a study the room may not see; a room's upload into a study not its own
     STUDY_OWNED_ELSEWHERE = "study_owned_elsewhere"
+    BANNED = "banned"  # join: a moderator kicked this identity and has not lifted the ban
     # Only at the HTTP edge (server.errors maps every code to a status):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"  # no representation the client accepts

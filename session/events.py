@@ -170,6 +170,15 @@ class KeyImageChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class BanChanged:
+    """A kick banned an identity (``banned``), or a moderator lifted its ban."""
+
+    participant: ParticipantId
+    name: str
+    banned: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RoomClosed:
     reason: str
 
@@ -201,6 +210,7 @@ Event = (
     | RecordingChanged
     | MediaChanged
     | KeyImageChanged
+    | BanChanged
     | RoomClosed
 )
 
@@ -232,6 +242,7 @@ WIRE_NAMES: dict[str, type[Event]] = {
     "room_closed": RoomClosed,
     "control_request_withdrawn": ControlRequestWithdrawn,
     "key_image_changed": KeyImageChanged,
+    "ban_changed": BanChanged,
 }
 
 

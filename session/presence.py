@@ -31,13 +31,20 @@ def decide_join(
     role: Role,
     grants: frozenset[Grant] | None,
 ) -> list[Event]:
-    """A new participant joins; a known one comes back online (or, if online, nothing)."""
+    """A new participant joins; a known one comes back online (or, if online, nothing).
+
+    A banned identity is refused. A new participant gets the grants a moderator last set for
+    that identity, if any, else ``grants`` (None: the role's)."""
+    if participant in state.bans:
+        raise Rejected(
+            ErrorCode.BANNED, "you were removed from this room; a moderator can let you back"
+        )
     known = state.participants.get(participant)
     if known is not None:
         return [] if known.online else [PresenceChanged(participant, online=True)]
     if len(state.participants) >= MAX_PARTICIPANTS:
         raise Rejected(ErrorCode.ROOM_FULL, f"a room holds at most {MAX_PARTICIPANTS} people")
-    grants = default_grants(role) if grants is None else grants
+    grants = state.granted.get(participant, default_grants(role) if grants is None else grants)
     colour = free_colour(state)
     events: list[Event] = [
         ParticipantJoined(participant, clean_name(name, participant), role, grants, colour)
@@ -45,6 +52,19 @@ def decide_join(
     if role is Role.HOST and Grant.DRIVE in grants and state.driver is None:
         events.append(ControlChanged(participant))  # the lead expert starts in control
     return events
+
+
+def standing(
+    state: RoomState, participant: ParticipantId, token_grants: frozenset[Grant]
+) -> frozenset[Grant] | None:
+    """What an identity holds in the room now (the HTTP edge asks, not only joins): None if
+    banned; else a member's grants; else those a moderator set for it; else its token's."""
+    if participant in state.bans:
+        return None
+    member = state.participants.get(participant)
+    if member is not None:
+        return member.grants
+    return state.granted.get(participant, token_grants)
 
 
 def free_colour(state: RoomState) -> int:

@@ -6,7 +6,8 @@ their state by calling ``apply`` with the same stamped events, so they agree exa
 Each event applies its own fact. The few implied changes are spelled out here (and mirrored
 by clients): a participant who leaves, gets control or loses DRIVE leaves the control queue;
 a layout change resizes the viewport list (growing appends default viewports, shrinking keeps
-the first N). Everything else the room announces with its own event (e.g. ``ControlChanged``
+the first N); ``grants_changed`` is also remembered per identity (``granted``), for a rejoin.
+Everything else the room announces with its own event (e.g. ``ControlChanged``
 before a driver's ``ParticipantLeft``). ``PointerMoved`` is ephemeral and changes nothing.
 """
 
@@ -17,6 +18,7 @@ from session.events import (
     AnnotationCreated,
     AnnotationDeleted,
     AnnotationUpdated,
+    BanChanged,
     ChatPosted,
     CineChanged,
     ControlChanged,
@@ -45,7 +47,7 @@ from session.events import (
 from session.grants import Grant
 from session.ids import AnnotationId, ParticipantId
 from session.model import ChatMessage, Layout, Viewport
-from session.state import CHAT_HISTORY, Participant, RoomState
+from session.state import CHAT_HISTORY, Ban, Participant, RoomState
 
 ParticipantEvent = (
     ParticipantJoined
@@ -66,7 +68,13 @@ ViewEvent = (
     | CineChanged
 )
 CaseEvent = (
-    StudyAttached | StudyDetached | RecordingChanged | RoomClosed | PointerMoved | KeyImageChanged
+    StudyAttached
+    | StudyDetached
+    | RecordingChanged
+    | RoomClosed
+    | PointerMoved
+    | KeyImageChanged
+    | BanChanged
 )
 RoomEvent = (
     ControlRequested
@@ -123,6 +131,7 @@ def _apply_participant(state: RoomState, event: ParticipantEvent, at: float) -> 
             _dequeue(state, pid)
         case GrantsChanged(pid, grants):
             _set(state, replace(state.participants[pid], grants=grants))
+            state.granted[pid] = grants  # remembered for a rejoin after the grace or a ban
             if Grant.DRIVE not in grants:
                 _dequeue(state, pid)
         case FollowingChanged(pid, following):
@@ -206,10 +215,10 @@ def _apply_room(state: RoomState, event: RoomEvent, stamped: Stamped) -> None:
             message = ChatMessage(author, text, at=stamped.at, seq=stamped.seq or 0)
             state.chat = [*state.chat[-(CHAT_HISTORY - 1) :], message]
         case _:
-            _apply_case(state, event)
+            _apply_case(state, event, stamped)
 
 
-def _apply_case(state: RoomState, event: CaseEvent) -> None:
+def _apply_case(state: RoomState, event: CaseEvent, stamped: Stamped) -> None:
     match event:
         case StudyAttached(study):
             state.studies[study.uid] = study
@@ -222,5 +231,10 @@ def _apply_case(state: RoomState, event: CaseEvent) -> None:
         case KeyImageChanged(image, marked):
             others = tuple(k for k in state.key_images if k != image)
             state.key_images = (*others, image) if marked else others
+        case BanChanged(pid, name, banned):
+            if banned:
+                state.bans[pid] = Ban(name, stamped.at, stamped.by)
+            else:
+                state.bans.pop(pid, None)
         case _:
             pass  # PointerMoved: ephemeral presence, not part of the durable state

@@ -32,8 +32,11 @@ Choices the rules make (clients and docs rely on them):
   deleted with it (``AnnotationDeleted`` each, then ``StudyDetached``).
 - Update/delete of an annotation: its author holding ANNOTATE, or any MODERATE holder.
 - ``Kick.reason`` is not carried: the event says ``reason="kicked"``.
+- A kick bans the identity: ``ParticipantLeft("kicked")`` then ``BanChanged(banned=True)``;
+  its joins (any token) are refused with ``banned`` until ``LiftBan``.
 - A returning participant keeps the room's name, role and grants (a moderator may have
-  changed them); the token's are used only on first join.
+  changed them); the token's are used only on first join. Grants a moderator set outlive
+  the participant (``RoomState.granted``): a rejoin after the grace or a lifted ban gets them.
 """
 
 from collections.abc import Callable, Mapping
@@ -50,6 +53,7 @@ from session.commands import (
     DetachStudy,
     GrantControl,
     Kick,
+    LiftBan,
     LowerHand,
     MovePointer,
     MuteParticipant,
@@ -86,6 +90,7 @@ from session.presence import (
     decide_leave,
     next_deadline,
     offline_since,
+    standing,
 )
 from session.reducer import apply
 from session.rules_annotations import decide_annotation
@@ -157,7 +162,15 @@ def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:
             return decide_social(state, actor, command)
         case SetKeyImage():
             return decide_key_image(state, actor, command)
-        case SetGrants() | Kick() | CloseRoom() | AttachStudy() | DetachStudy() | SetRecording():
+        case (
+            SetGrants()
+            | Kick()
+            | LiftBan()
+            | CloseRoom()
+            | AttachStudy()
+            | DetachStudy()
+            | SetRecording()
+        ):
             return decide_case(state, actor, command)
         case _:
             raise Rejected(ErrorCode.UNKNOWN_COMMAND, f"unknown command {type(command).__name__}")
@@ -206,6 +219,13 @@ class Room:
     def participant(self, participant: ParticipantId) -> Participant | None:
         """A participant as the room knows them (read-only value), or None."""
         return self._state.participants.get(participant)
+
+    def standing(
+        self, participant: ParticipantId, token_grants: frozenset[Grant]
+    ) -> frozenset[Grant] | None:
+        """What an identity holds here now: None if banned, else its grants (a member's,
+        those a moderator set for it, else ``token_grants``). Cheap: no copy."""
+        return standing(self._state, participant, token_grants)
 
     # --- inputs ------------------------------------------------------------------------------
     def join(

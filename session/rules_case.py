@@ -1,10 +1,23 @@
-"""Moderation and the case: grants, kicks, closing, studies, recording."""
+"""Moderation and the case: grants, kicks and bans, closing, studies, recording.
+
+A kick bans the identity (any token for it) until a moderator lifts the ban (``LiftBan``);
+``decide_join`` refuses a banned identity with ``banned``.
+"""
 
 from session.checks import Actor, require_participant
-from session.commands import AttachStudy, CloseRoom, DetachStudy, Kick, SetGrants, SetRecording
+from session.commands import (
+    AttachStudy,
+    CloseRoom,
+    DetachStudy,
+    Kick,
+    LiftBan,
+    SetGrants,
+    SetRecording,
+)
 from session.errors import ErrorCode, Rejected
 from session.events import (
     AnnotationDeleted,
+    BanChanged,
     ControlChanged,
     Event,
     GrantsChanged,
@@ -20,21 +33,14 @@ from session.model import Study
 from session.presence import decide_leave
 from session.state import RoomState
 
-CaseCommand = SetGrants | Kick | CloseRoom | AttachStudy | DetachStudy | SetRecording
+CaseCommand = SetGrants | Kick | LiftBan | CloseRoom | AttachStudy | DetachStudy | SetRecording
 
 
 def decide_case(state: RoomState, actor: Actor, command: CaseCommand) -> list[Event]:
     match command:
-        case SetGrants(participant, grants):
+        case SetGrants() | Kick() | LiftBan() | CloseRoom():
             actor.require(Grant.MODERATE)
-            return _set_grants(state, actor, participant, grants)
-        case Kick(participant):
-            actor.require(Grant.MODERATE)
-            return _kick(state, actor, participant)
-        case CloseRoom(reason):
-            actor.require(Grant.MODERATE)
-            stop = [RecordingChanged(recording=False)] if state.recording else []
-            return [*stop, RoomClosed(reason)]
+            return _moderate(state, actor, command)
         case AttachStudy(uid, description, series):
             actor.require(Grant.MANAGE_CASE)
             if uid in state.studies:
@@ -48,6 +54,22 @@ def decide_case(state: RoomState, actor: Actor, command: CaseCommand) -> list[Ev
             if command.recording == state.recording:
                 raise Rejected(ErrorCode.CONFLICT, f"recording is already {command.recording}")
             return [RecordingChanged(command.recording)]
+
+
+def _moderate(
+    state: RoomState, actor: Actor, command: SetGrants | Kick | LiftBan | CloseRoom
+) -> list[Event]:
+    """The commands that need ``moderate`` (checked by the caller)."""
+    match command:
+        case SetGrants(participant, grants):
+            return _set_grants(state, actor, participant, grants)
+        case Kick(participant):
+            return _kick(state, actor, participant)
+        case LiftBan(participant):
+            return _lift_ban(state, participant)
+        case _:
+            stop = [RecordingChanged(recording=False)] if state.recording else []
+            return [*stop, RoomClosed(command.reason)]
 
 
 def _set_grants(
@@ -75,7 +97,15 @@ def _last_moderator(state: RoomState, participant: ParticipantId) -> bool:
 def _kick(state: RoomState, actor: Actor, participant: ParticipantId) -> list[Event]:
     if participant == actor.id:
         raise Rejected(ErrorCode.BAD_REQUEST, "you cannot kick yourself")
-    return decide_leave(state, participant, "kicked")
+    name = require_participant(state, participant).name
+    return [*decide_leave(state, participant, "kicked"), BanChanged(participant, name, True)]
+
+
+def _lift_ban(state: RoomState, participant: ParticipantId) -> list[Event]:
+    ban = state.bans.get(participant)
+    if ban is None:
+        raise Rejected(ErrorCode.NOT_FOUND, f"{participant!r} is not banned")
+    return [BanChanged(participant, ban.name, False)]
 
 
 def _detach(state: RoomState, uid: Uid) -> list[Event]:

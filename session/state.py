@@ -42,6 +42,15 @@ class Participant:
         return grant in self.grants
 
 
+@dataclass(frozen=True, slots=True)
+class Ban:
+    """Why an identity may not join: who it was (``name``), and when and by whom it was kicked."""
+
+    name: str
+    at: float
+    by: ParticipantId | None = None  # None: the server (admin API)
+
+
 def default_viewports(layout: Layout) -> list[Viewport]:
     return [Viewport() for _ in range(layout.viewport_count)]
 
@@ -62,6 +71,11 @@ class RoomState:
     chat: list[ChatMessage] = field(default_factory=list)  # oldest first, last CHAT_HISTORY
     recording: bool = False
     key_images: tuple[ImageRef, ...] = ()  # marked order
+    # Identities a kick banned, until a moderator lifts it (kick order).
+    bans: dict[ParticipantId, Ban] = field(default_factory=dict)
+    # The grants a moderator last set per identity: a rejoin (after the grace, or a kick
+    # lifted) gets these, not its token's role default.
+    granted: dict[ParticipantId, frozenset[Grant]] = field(default_factory=dict)
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""
@@ -72,4 +86,6 @@ class RoomState:
             annotations=dict(self.annotations),
             studies=dict(self.studies),
             chat=list(self.chat),
+            bans=dict(self.bans),
+            granted=dict(self.granted),
         )

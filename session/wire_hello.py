@@ -40,6 +40,7 @@ class CloseCode(IntEnum):
     UNSUPPORTED_VERSION = 4010
     REPLACED = 4011  # the same identity connected again elsewhere
     ROOM_FULL = 4012  # the room holds its maximum of participants
+    BANNED = 4013  # a join refused: this identity was kicked and the ban is not lifted
 
 
 _HELLO_CLOSE: Final = {

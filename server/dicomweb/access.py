@@ -1,10 +1,11 @@
 """Who may read or write which study.
 
-A room token reads a study iff the study is attached to the token's room right now (the
-room's own state, read from its host between awaits); a study attached with a series list
-admits only those series, at every level: a study-level resource (retrieve, ``/metadata``,
-a QIDO search) holds only the admitted series (``series_scope``), an explicit other series
-is 403. The admin API key reads everything. Uploads (STOW-RS) need the
+A room token reads a study iff its identity is not banned from the token's room
+(``server.membership``) and the study is attached to that room right now (the room's own
+state, read from its host between awaits); a study attached with a series list admits only
+those series, at every level: a study-level resource (retrieve, ``/metadata``, a QIDO search)
+holds only the admitted series (``series_scope``), an explicit other series is 403. The admin
+API key reads everything. Uploads (STOW-RS) need the
 admin key or a room token whose holder has ``manage_case`` in the room.
 
 A recording-viewer token (a trainee watching a recording) reads, never writes, the studies
@@ -21,6 +22,7 @@ from starlette.requests import HTTPConnection
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError, bearer_token, is_api_key, require_room_token
+from server.membership import admitted, hosted_grants
 from server.tokens import Claims, TokenError, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.grants import Grant
@@ -49,7 +51,7 @@ def authenticate(conn: HTTPConnection) -> Reader:
             verify_room_token(app_state(conn).keys, token, kind=TokenKind.RECORDING_VIEWER)
         )
     except TokenError:
-        return Reader(require_room_token(conn))
+        return Reader(admitted(app_state(conn), require_room_token(conn)))
 
 
 def room_studies(state: AppState, reader: Reader) -> dict[Uid, Study] | None:
@@ -101,9 +103,7 @@ def require_uploader(conn: HTTPConnection) -> Reader:
     if is_api_key(conn):
         return Reader(None)
     claims = require_room_token(conn)  # a recording-viewer token never writes
-    host = app_state(conn).rooms.get(claims.room)
-    member = host.member(claims.sub) if host is not None else None
-    grants = member.grants if member is not None else claims.effective_grants
-    if host is None or Grant.MANAGE_CASE not in grants:
+    grants = hosted_grants(app_state(conn), claims)  # None: the room is not open here
+    if grants is None or Grant.MANAGE_CASE not in grants:
         raise ApiError(ErrorCode.FORBIDDEN, "uploading needs the manage_case grant in an open room")
     return Reader(claims)

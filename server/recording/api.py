@@ -2,11 +2,17 @@
 
 Who may do what (``Authorization: Bearer ...``):
 
-- the admin API key: everything, every room;
-- a room token (kind ``room``) of a host or any holder of ``record``/``moderate``, for the
-  recordings of its room: read, delete, mint viewer tokens;
-- a ``recording-viewer`` token (minted by such a host, for trainees): read its room's
+- the admin API key: everything, every room; ``DELETE /api/recordings`` purges the bytes of
+  this node's deleted recordings now;
+- a room token (kind ``room``) whose holder holds ``record`` or ``moderate`` in its room *now*
+  (``server.membership``: the room's grants, not the token's; a kicked identity is refused
+  with ``banned``), for the recordings of its room: read, mint viewer tokens, teaching copies;
+  DELETE needs both ``record`` and ``moderate``;
+- a ``recording-viewer`` token (minted by such a holder, for trainees): read its room's
   recordings only.
+
+Deleting is soft (``recorder.retention``): the recording is gone from lists and reads at once,
+its bytes stay for ``Settings.recording_retention_s`` (default 7 days) and are purged then.
 
 Binary answers are msgpack: ``/events`` is one server frame (an array of the recorded event
 messages, each exactly the bytes the room encoded); ``/state`` one ``snapshot`` message.
@@ -18,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,14 +43,16 @@ from recorder.format import (
     read_manifest,
 )
 from recorder.reader import RecordingReader
+from recorder.retention import is_deleted, mark_deleted, purge
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.audit import hooks as audit_hooks
-from server.auth import ApiError, bearer_token, is_api_key, json_body
+from server.auth import ApiError, bearer_token, is_api_key, json_body, require_api_key
 from server.cases.deid_copy import teaching_studies
 from server.cases.deid_rules import Options
 from server.cases.errors import CasesError
 from server.cases.store import StudyStore
+from server.membership import current_grants
 from server.recording.service import RecorderService
 from server.tokens import TokenError, TokenKind, mint_room_token, verify_room_token
 from session.codec import encode_frame, encode_snapshot
@@ -64,14 +71,24 @@ _HOST_GRANTS = frozenset({Grant.RECORD, Grant.MODERATE})
 @dataclass(frozen=True, slots=True)
 class Access:
     room: RoomId | None  # None: every room (admin)
-    manage: bool  # may delete and mint viewer tokens
+    grants: frozenset[Grant]  # the room's grants now (admin: all; a viewer token: none)
     identity: str
 
+    @property
+    def manage(self) -> bool:
+        """May mint viewer tokens and export teaching copies."""
+        return bool(self.grants & _HOST_GRANTS)
 
-def _access(request: Request) -> Access:
+    @property
+    def may_delete(self) -> bool:
+        return self.grants >= _HOST_GRANTS
+
+
+async def _access(request: Request) -> Access:
     if is_api_key(request):
-        return Access(None, True, "admin")
-    keys, token = app_state(request).keys, bearer_token(request)
+        return Access(None, frozenset(Grant), "admin")
+    state = app_state(request)
+    keys, token = state.keys, bearer_token(request)
     try:
         claims = verify_room_token(keys, token, kind=TokenKind.ROOM)
     except TokenError:
@@ -79,10 +96,11 @@ def _access(request: Request) -> Access:
             claims = verify_room_token(keys, token, kind=TokenKind.RECORDING_VIEWER)
         except TokenError as exc:
             raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
-        return Access(claims.room, False, claims.sub)
-    if claims.role is not Role.HOST and not claims.effective_grants & _HOST_GRANTS:
-        raise ApiError(ErrorCode.FORBIDDEN, "only the room's hosts see its recordings")
-    return Access(claims.room, True, claims.sub)
+        return Access(claims.room, frozenset(), claims.sub)
+    grants = await current_grants(state, claims)  # banned: 403 banned
+    if not grants & _HOST_GRANTS:
+        raise ApiError(ErrorCode.FORBIDDEN, "only holders of record or moderate see recordings")
+    return Access(claims.room, grants, claims.sub)
 
 
 def _root(request: Request) -> Path:
@@ -98,6 +116,8 @@ async def _recording(request: Request, access: Access) -> tuple[Path, Manifest]:
     directory = _root(request) / recording_id
     if not RECORDING_ID_RE.match(recording_id) or not directory.is_dir():
         raise ApiError(ErrorCode.NOT_FOUND, "no such recording")
+    if await asyncio.to_thread(is_deleted, directory):
+        raise ApiError(ErrorCode.NOT_FOUND, "no such recording")  # deleted: gone at once
     manifest = await asyncio.to_thread(read_manifest, directory)
     if access.room is not None and manifest.room != access.room:
         raise ApiError(ErrorCode.NOT_FOUND, "no such recording")  # do not reveal other rooms'
@@ -125,7 +145,7 @@ def _float(request: Request, name: str, default: float | None = None) -> float:
 
 # --- handlers --------------------------------------------------------------------------------
 async def list_recordings(request: Request) -> Response:
-    access = _access(request)
+    access = await _access(request)
     manifests = await asyncio.to_thread(_all_manifests, _root(request))
     visible = [m for m in manifests if access.room is None or m.room == access.room]
     return JSONResponse({"recordings": [m.to_json() for m in visible]})
@@ -135,14 +155,15 @@ def _all_manifests(root: Path) -> list[Manifest]:
     found = []
     for directory in sorted(root.iterdir()) if root.is_dir() else []:
         try:
-            found.append(read_manifest(directory))
+            if not is_deleted(directory):
+                found.append(read_manifest(directory))
         except (OSError, ValueError):
             continue  # being created, or not a recording
     return sorted(found, key=lambda m: m.started_at)
 
 
 async def get_recording(request: Request) -> Response:
-    directory, manifest = await _recording(request, _access(request))
+    directory, manifest = await _recording(request, await _access(request))
     marks = await asyncio.to_thread(_chapters, directory)
     return JSONResponse({**manifest.to_json(), "chapters": marks})
 
@@ -155,20 +176,27 @@ def _chapters(directory: Path) -> list[dict[str, object]]:
 
 
 async def delete_recording(request: Request) -> Response:
-    access = _access(request)
+    access = await _access(request)
     directory, manifest = await _recording(request, access)
-    if not access.manage:
-        raise ApiError(ErrorCode.FORBIDDEN, "viewer tokens cannot delete recordings")
+    if not access.may_delete:
+        raise ApiError(ErrorCode.FORBIDDEN, "deleting needs both record and moderate")
     service = _service(request)
     if service is not None and service.is_active(manifest.id):
         raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
-    await asyncio.to_thread(shutil.rmtree, directory)
+    await asyncio.to_thread(mark_deleted, directory, time.time(), access.identity)
     audit_hooks.recording_deleted(request, manifest.id, manifest.room)
     return Response(status_code=204)
 
 
+async def purge_deleted(request: Request) -> Response:
+    """Admin: purge the bytes of every deleted recording on this node now (no retention)."""
+    require_api_key(request)
+    purged = await asyncio.to_thread(purge, _root(request), time.time(), 0.0)
+    return JSONResponse({"purged": purged})
+
+
 async def recording_events(request: Request) -> Response:
-    directory, manifest = await _recording(request, _access(request))
+    directory, manifest = await _recording(request, await _access(request))
     start = _float(request, "from", manifest.started_at)
     end = _float(request, "to", float("inf"))
     raws = await asyncio.to_thread(_raw_events, directory, start, end)
@@ -189,7 +217,7 @@ def _raw_events(directory: Path, start: float, end: float) -> list[bytes] | None
 
 
 async def recording_state(request: Request) -> Response:
-    directory, _ = await _recording(request, _access(request))
+    directory, _ = await _recording(request, await _access(request))
     t = _float(request, "t")
     snapshot = await asyncio.to_thread(lambda: _reader(directory).state_at(t))
     return Response(encode_snapshot(snapshot), media_type=MSGPACK)
@@ -199,7 +227,7 @@ async def recording_media(request: Request) -> Response:
     """A track file, with Range. Auth: the Bearer header, or a signed URL (``media-urls``)."""
     name = request.path_params["name"].removeprefix(MEDIA_DIR + "/")  # a track's ``file``
     signed = "sig" in request.query_params
-    access = Access(None, False, "signed") if signed else _access(request)
+    access = Access(None, frozenset(), "signed") if signed else await _access(request)
     directory, manifest = await _recording(request, access)
     if signed:
         _check_signature(request, manifest.id, name)
@@ -212,7 +240,7 @@ async def recording_media(request: Request) -> Response:
 async def media_urls(request: Request) -> Response:
     """Signed URLs for the recording's tracks: media elements cannot send a Bearer header,
     and tokens never travel in URLs. Each URL opens one file of one recording, for a while."""
-    _, manifest = await _recording(request, _access(request))
+    _, manifest = await _recording(request, await _access(request))
     keys = app_state(request).keys
     expires = int(time.time() + MEDIA_URL_TTL_S)
     urls = {}
@@ -243,10 +271,10 @@ def _check_signature(request: Request, recording_id: str, name: str) -> None:
 
 
 async def mint_viewer_token(request: Request) -> Response:
-    access = _access(request)
+    access = await _access(request)
     _, manifest = await _recording(request, access)
     if not access.manage:
-        raise ApiError(ErrorCode.FORBIDDEN, "only hosts mint viewer tokens")
+        raise ApiError(ErrorCode.FORBIDDEN, "only holders of record or moderate mint viewer tokens")
     body = await json_body(request)
     ttl = body.get("ttl_s", VIEWER_TTL_S)
     name = body.get("name", "Trainee")
@@ -274,10 +302,12 @@ async def mint_viewer_token(request: Request) -> Response:
 async def teaching_copy(request: Request) -> Response:
     """Export a de-identified, name-free package of the recording (hosts and admins).
     Body (optional): ``{"patient_characteristics": true}`` retains age, sex, size, weight."""
-    access = _access(request)
+    access = await _access(request)
     directory, manifest = await _recording(request, access)
     if not access.manage:
-        raise ApiError(ErrorCode.FORBIDDEN, "only hosts export teaching copies")
+        raise ApiError(
+            ErrorCode.FORBIDDEN, "only holders of record or moderate export teaching copies"
+        )
     if manifest.status is Status.RECORDING:
         raise ApiError(ErrorCode.CONFLICT, "the recording is running; stop it first")
     keep = (await json_body(request)).get("patient_characteristics", False)
@@ -311,6 +341,7 @@ def routes() -> list[BaseRoute]:
     one = base + "/{recording_id}"
     return [
         Route(base, list_recordings, methods=["GET"]),
+        Route(base, purge_deleted, methods=["DELETE"]),
         Route(one, get_recording, methods=["GET"]),
         Route(one, delete_recording, methods=["DELETE"]),
         Route(one + "/events", recording_events, methods=["GET"]),

@@ -23,6 +23,7 @@ from pathlib import Path
 from recorder.format import MEDIA_DIR, RECORDINGS_DIR, Manifest, Status, Track, new_recording_id
 from recorder.media import TrackWriter, vp8_keyframe_size
 from recorder.recovery import recover_all
+from recorder.retention import purge
 from recorder.studies import room_recorded_studies
 from recorder.writer import RecordingWriter, WriterOptions
 from server.appstate import AppState
@@ -32,6 +33,7 @@ from session.ids import ParticipantId, RoomId
 from session.room import Snapshot
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_S = 3600.0  # how often deleted recordings past their retention are purged
 
 
 class RecorderService:
@@ -205,7 +207,22 @@ async def recorder_lifespan(state: AppState) -> AsyncIterator[None]:
     root = state.settings.data_dir / RECORDINGS_DIR
     state.recorded_studies = functools.partial(room_recorded_studies, root)
     state.rooms.on_host(service.attach)
+    purging = asyncio.create_task(_purge_periodically(root, state.settings.recording_retention_s))
     try:
         yield
     finally:
+        purging.cancel()
+        await asyncio.gather(purging, return_exceptions=True)
         await service.close()
+
+
+async def _purge_periodically(root: Path, retention_s: float) -> None:
+    """Purge deleted recordings past their retention: at start, then every PURGE_EVERY_S."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge, root, time.time(), retention_s)
+            if purged:
+                log.info("purged %d deleted recording(s): %s", len(purged), ", ".join(purged))
+        except Exception:  # a purge failing must not take the recorder down
+            log.exception("purging deleted recordings failed")
+        await asyncio.sleep(PURGE_EVERY_S)

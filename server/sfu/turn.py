@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
-from server.auth import require_room_token
+from server.auth import require_member
 from server.settings import IceServer
 
 TURN_TTL_S = 8 * 3600.0  # at most; a shorter room token wins
@@ -52,7 +52,7 @@ def browser_servers(
 
 
 async def session_ice(request: Request) -> Response:
-    claims = require_room_token(request)
+    claims = (await require_member(request)).claims  # a banned identity gets no TURN
     settings = app_state(request).settings
     expires = min(claims.exp, time.time() + TURN_TTL_S)
     servers = browser_servers(settings.ice_servers, settings.turn_secret, claims.sub, expires)

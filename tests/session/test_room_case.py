@@ -1,4 +1,4 @@
-"""Moderation and the case: grants, kicks, closing, studies, recording, system commands."""
+"""Moderation and the case: grants, kicks and bans, closing, studies, recording, system commands."""
 
 import pytest
 
@@ -9,6 +9,7 @@ from session.commands import (
     DetachStudy,
     GrantControl,
     Kick,
+    LiftBan,
     ReleaseControl,
     RequestControl,
     SetFollowing,
@@ -22,19 +23,23 @@ from session.commands import (
 from session.errors import ErrorCode
 from session.events import (
     AnnotationDeleted,
+    BanChanged,
     ControlChanged,
     GrantsChanged,
     ImageChanged,
     LayoutChanged,
+    ParticipantJoined,
     ParticipantLeft,
     RecordingChanged,
     RoomClosed,
     StudyAttached,
     StudyDetached,
 )
-from session.grants import Grant, Role
+from session.grants import Grant, Role, default_grants
 from session.ids import AnnotationId, ParticipantId, Uid
 from session.model import AnnotationKind, ImageRef, Layout, Study
+from session.room import Room
+from session.state import Ban
 
 STUDY = Uid("1.2.3")
 IMAGE = ImageRef(STUDY, Uid("1.2.3.4"), Uid("1.2.3.4.5"))
@@ -94,9 +99,13 @@ def test_kick_removes_and_releases_control(h):
     assert h.send("host", Kick(pid("doc"), "disruptive")) == [
         ControlChanged(None),
         ParticipantLeft(pid("doc"), "kicked"),
+        BanChanged(pid("doc"), "Doc", banned=True),
     ]
     assert pid("doc") not in h.state.participants
-    assert h.send("host", Kick(pid("doc2"))) == [ParticipantLeft(pid("doc2"), "kicked")]
+    assert h.send("host", Kick(pid("doc2"))) == [
+        ParticipantLeft(pid("doc2"), "kicked"),
+        BanChanged(pid("doc2"), "Doc2", banned=True),
+    ]
     assert h.state.control_requests == ()
 
 
@@ -107,7 +116,68 @@ def test_kick_refusals(h):
     assert h.system(Kick(pid("host"))) == [
         ControlChanged(None),
         ParticipantLeft(pid("host"), "kicked"),
+        BanChanged(pid("host"), "Host", banned=True),
     ]
+    assert h.state.bans[pid("host")] == Ban("Host", h.now, None)  # the server kicked
+
+
+# --- bans ------------------------------------------------------------------------------------
+def test_a_kick_bans_the_identity_until_a_moderator_lifts_it(h):
+    h.send("host", Kick(pid("doc")))
+    assert h.state.bans == {pid("doc"): Ban("Doc", h.now, pid("host"))}
+    message = h.refused(
+        lambda now: h.room.join(pid("doc"), "Doc", Role.PARTICIPANT, None, now), ErrorCode.BANNED
+    )
+    assert "moderator" in message
+    h.refuse("doc2", LiftBan(pid("doc")), ErrorCode.FORBIDDEN)
+    h.refuse("host", LiftBan(pid("doc2")), ErrorCode.NOT_FOUND)
+    assert h.send("host", LiftBan(pid("doc"))) == [BanChanged(pid("doc"), "Doc", banned=False)]
+    assert h.state.bans == {}
+    h.refuse("host", LiftBan(pid("doc")), ErrorCode.NOT_FOUND)
+    assert h.join("doc", name="Doc again")[0] == ParticipantJoined(
+        pid("doc"), "Doc again", Role.PARTICIPANT, default_grants(Role.PARTICIPANT), 1
+    )
+
+
+def test_a_ban_holds_whatever_the_token_says(h):
+    h.send("host", Kick(pid("obs")))
+    for role in Role:
+        h.refused(
+            lambda now, role=role: h.room.join(pid("obs"), "Obs", role, frozenset(Grant), now),
+            ErrorCode.BANNED,
+        )
+    assert h.system(LiftBan(pid("obs"))) == [BanChanged(pid("obs"), "Obs", banned=False)]
+
+
+def test_bans_survive_a_snapshot_and_a_replay(h):
+    h.send("host", Kick(pid("doc")))
+    snapshot = h.room.snapshot()
+    h.send("host", Kick(pid("doc2")))
+    restored = Room.restore(h.room.id, snapshot, h.room.events_since(snapshot.seq) or ())
+    assert restored.snapshot().state == h.state
+    assert set(restored.snapshot().state.bans) == {pid("doc"), pid("doc2")}
+    assert restored.join(pid("doc2"), "Doc2", Role.HOST, None, h.tick()).refusal is not None
+
+
+# --- grants the room set outlive the participant ----------------------------------------------
+def test_grants_set_by_a_moderator_survive_the_grace(h):
+    cut = frozenset({Grant.CHAT})
+    h.send("host", SetGrants(pid("doc"), cut))
+    h.accepted(h.room.disconnect(pid("doc"), h.tick()))
+    h.accepted(h.room.handle_timer(h.now + 60.0))
+    assert pid("doc") not in h.state.participants
+    assert h.state.granted[pid("doc")] == cut
+    joined = h.join("doc", grants=frozenset(Grant))  # even a token granting everything
+    assert joined == [ParticipantJoined(pid("doc"), "Doc", Role.PARTICIPANT, cut, 1)]
+
+
+def test_grants_set_by_a_moderator_survive_a_lifted_ban(h):
+    h.send("host", SetGrants(pid("doc"), frozenset()))
+    h.send("host", Kick(pid("doc")))
+    h.send("host", LiftBan(pid("doc")))
+    h.join("doc")
+    assert h.state.participants[pid("doc")].grants == frozenset()
+    assert h.state.participants[pid("doc2")].grants == default_grants(Role.PARTICIPANT)
 
 
 # --- close -----------------------------------------------------------------------------------
@@ -217,3 +287,16 @@ def test_commands_that_need_a_sender_are_refused_to_the_server(h, command):
 
 def test_unknown_command_objects_are_refused(h):
     h.refuse("host", object(), ErrorCode.UNKNOWN_COMMAND)  # type: ignore[arg-type]
+
+
+# --- standing: what the HTTP edge asks -------------------------------------------------------
+def test_standing_is_the_rooms_word_not_the_tokens(h):
+    everything = frozenset(Grant)
+    assert h.room.standing(pid("doc"), everything) == default_grants(Role.PARTICIPANT)
+    assert h.room.standing(pid("stranger"), everything) == everything  # the token's, at join
+    h.send("host", SetGrants(pid("doc"), frozenset({Grant.CHAT})))
+    assert h.room.standing(pid("doc"), everything) == {Grant.CHAT}
+    h.send("host", Kick(pid("doc")))
+    assert h.room.standing(pid("doc"), everything) is None
+    h.send("host", LiftBan(pid("doc")))
+    assert h.room.standing(pid("doc"), everything) == {Grant.CHAT}  # remembered, not a member

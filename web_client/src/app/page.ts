@@ -16,7 +16,7 @@ import { bindInput } from '../ui/input';
 import { Chat } from '../ui/chat';
 import { act, renderControls, renderParticipants } from '../ui/panels';
 import { bindAccessLog, renderAccessLog } from '../ui/audit';
-import { renderAttention } from '../ui/moderation';
+import { renderAttention, renderBans } from '../ui/moderation';
 import { bindRecording, renderRecording } from '../ui/recording';
 import { Review } from '../ui/review';
 import { refreshStatus, showStatus } from '../ui/status';
@@ -171,6 +171,7 @@ export class RoomPage {
   private render(): void {
     const { ctx } = this;
     renderParticipants(ctx);
+    renderBans(ctx);
     this.chat.render();
     renderControls(ctx);
     renderRecording(ctx);

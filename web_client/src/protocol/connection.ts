@@ -6,7 +6,7 @@ import { CLOSE_CODE, type Ack, type Command, type ErrorMessage, type ServerMessa
 export type ConnectionStatus =
   | 'connecting' | 'connected' | 'reconnecting' | 'restarting'
   | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
-  | 'unsupported_version' | 'replaced' | 'room_full';
+  | 'unsupported_version' | 'replaced' | 'room_full' | 'banned';
 
 /** Close codes from docs/protocol.md that must not be retried. */
 const TERMINAL: Partial<Record<number, ConnectionStatus>> = {
@@ -14,6 +14,7 @@ const TERMINAL: Partial<Record<number, ConnectionStatus>> = {
   [CLOSE_CODE.ROOM_NOT_FOUND]: 'room_not_found', [CLOSE_CODE.KICKED]: 'kicked',
   [CLOSE_CODE.ROOM_CLOSED]: 'room_closed', [CLOSE_CODE.UNSUPPORTED_VERSION]: 'unsupported_version',
   [CLOSE_CODE.REPLACED]: 'replaced', [CLOSE_CODE.ROOM_FULL]: 'room_full',
+  [CLOSE_CODE.BANNED]: 'banned', // kicked earlier: a reconnect loop would only hit the ban
 };
 
 export interface CommandResult { ok: boolean; seq: number | null; code?: string; message?: string }

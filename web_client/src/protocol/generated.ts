@@ -95,6 +95,12 @@ export interface ChatMessage {
   seq: number;
 }
 
+export interface Ban {
+  name: string;
+  at: number;
+  by: ParticipantId | null;
+}
+
 export interface WireRoomState {
   room_id: RoomId;
   title: string;
@@ -110,9 +116,11 @@ export interface WireRoomState {
   chat: ChatMessage[];
   recording: boolean;
   key_images: ImageRef[];
+  bans: Record<ParticipantId, Ban>;
+  granted: Record<ParticipantId, Grant[]>;
 }
 
-export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
+export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
 
 export const ERROR_CODE = {
   BAD_REQUEST: 'bad_request',
@@ -129,13 +137,14 @@ export const ERROR_CODE = {
   INTERNAL: 'internal',
   ROOM_FULL: 'room_full',
   STUDY_OWNED_ELSEWHERE: 'study_owned_elsewhere',
+  BANNED: 'banned',
   METHOD_NOT_ALLOWED: 'method_not_allowed',
   NOT_ACCEPTABLE: 'not_acceptable',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   BAD_GATEWAY: 'bad_gateway',
 } satisfies Record<string, ErrorCode>;
 
-export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012;
+export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012 | 4013;
 
 export const CLOSE_CODE = {
   NORMAL: 1000,
@@ -154,6 +163,7 @@ export const CLOSE_CODE = {
   UNSUPPORTED_VERSION: 4010,
   REPLACED: 4011,
   ROOM_FULL: 4012,
+  BANNED: 4013,
 } satisfies Record<string, CloseCode>;
 
 /** The envelope of every room event. */
@@ -280,6 +290,11 @@ export interface Kick {
   type: 'kick';
   participant: ParticipantId;
   reason?: string;
+}
+
+export interface LiftBan {
+  type: 'lift_ban';
+  participant: ParticipantId;
 }
 
 export interface CloseRoom {
@@ -490,6 +505,13 @@ export interface KeyImageChanged extends Stamp {
   marked: boolean;
 }
 
+export interface BanChanged extends Stamp {
+  type: 'ban_changed';
+  participant: ParticipantId;
+  name: string;
+  banned: boolean;
+}
+
 export interface Welcome {
   type: 'welcome';
   v: number;
@@ -580,6 +602,7 @@ export type Command =
   | LowerHand
   | SetGrants
   | Kick
+  | LiftBan
   | CloseRoom
   | AttachStudy
   | DetachStudy
@@ -617,6 +640,7 @@ export interface RoomEventMap {
   room_closed: RoomClosed;
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
+  ban_changed: BanChanged;
 }
 
 /** A stamped room event: `seq` is null for ephemeral ones (pointer_moved). */
@@ -659,6 +683,7 @@ export interface ServerMessageMap {
   room_closed: RoomClosed;
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
+  ban_changed: BanChanged;
 }
 
 /** One element of a server frame's array. */
@@ -709,6 +734,7 @@ export const SERVER_FIELDS: {
   room_closed: { seq: 'number?', at: 'number', by: 'string?', reason: 'string' },
   control_request_withdrawn: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
   key_image_changed: { seq: 'number?', at: 'number', by: 'string?', image: 'object', marked: 'boolean' },
+  ban_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', name: 'string', banned: 'boolean' },
 };
 
 /** Event fields with a default: absent on the wire (an older recording) means this. */

@@ -43,7 +43,10 @@ const HANDLERS: Handlers = {
     s.participants.delete(e.participant);
     s.control_requests = s.control_requests.filter((r) => r !== e.participant);
   },
-  grants_changed: (s, e) => patchParticipant(s, e.participant, { grants: e.grants }),
+  grants_changed: (s, e) => {
+    patchParticipant(s, e.participant, { grants: e.grants });
+    s.granted = { ...s.granted, [e.participant]: e.grants }; // a rejoin gets these
+  },
   layout_changed: (s, e) => {
     s.layout = e.layout;
     const n = LAYOUT_VIEWPORTS[s.layout];
@@ -88,6 +91,12 @@ const HANDLERS: Handlers = {
   key_image_changed: (s, e) => {
     const others = s.key_images.filter((k) => !sameImage(k, e.image));
     s.key_images = e.marked ? [...others, e.image] : others;
+  },
+  ban_changed: (s, e) => {
+    const bans = { ...s.bans };
+    if (e.banned) bans[e.participant] = { name: e.name, at: e.at, by: e.by };
+    else delete bans[e.participant];
+    s.bans = bans;
   },
   room_closed: (s) => { s.closed = true; },
 };

@@ -1,5 +1,5 @@
 // Host controls: per participant (give control, lower hand, mute, stop video, remove), for the
-// room (lower all hands, close), a counter of what waits for the host (raised hands, control
+// room (lower all hands, close), the ban list (a kick bans until lifted), a counter of what waits for the host (raised hands, control
 // requests) and a toast when something new arrives, so the host no longer misses requests.
 import { can, driving, type Ctx } from '../context';
 import { t } from '../i18n';
@@ -42,6 +42,31 @@ const mute = (participant: string, audio: boolean, video: boolean): Command =>
 
 async function remove(ctx: Ctx, p: Participant): Promise<void> {
   if (await askConfirm('mod_remove_confirm', 'mod_remove')) await act(ctx, { type: 'kick', participant: p.id, reason: '' });
+}
+
+/** The identities a kick banned, with "lift ban", for moderators (docs/protocol.md, kick). */
+export function renderBans(ctx: Ctx): void {
+  const box = $('#ban-list');
+  const bans = Object.entries(ctx.state.bans);
+  box.hidden = !can(ctx, 'moderate') || bans.length === 0;
+  if (box.hidden) return;
+  const rows = bans.map(([id, ban]) => {
+    const li = document.createElement('li');
+    li.dataset.banned = id;
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = ban.name;
+    li.append(name, button(t('mod_lift_ban'), () => void liftBan(ctx, id, ban.name),
+      { 'data-action': 'lift-ban' }));
+    return li;
+  });
+  $('#bans').replaceChildren(...rows);
+}
+
+async function liftBan(ctx: Ctx, participant: string, name: string): Promise<void> {
+  const r = await ctx.send({ type: 'lift_ban', participant });
+  if (r.ok) toast(`${name} ${t('mod_ban_lifted')}`, 'info');
+  else toast(r.code === 'forbidden' ? t('forbidden') : `${t('error_generic')}: ${r.code ?? ''}`);
 }
 
 /** Hands and control requests waiting: a counter in the top bar for the host (or the driver). */
