@@ -343,6 +343,8 @@ ROUTES: tuple[RouteRow, ...] = (
     ),
     # --- recordings ---
     _row("GET", "/api/recordings", recording_list, 200),
+    # the admin purges soft-deleted recordings' bytes now (nothing is deleted in the fixture)
+    _row("DELETE", "/api/recordings", admin_only, 200),
     _row("GET", _RECORDING, recording_read, 200, "/api/recordings/{recording}"),
     # aims at the RUNNING recording: allowed callers get 409 and nothing is deleted
     _row("DELETE", _RECORDING, recording_manage, 409, "/api/recordings/{running}"),
@@ -443,6 +445,7 @@ COMMANDS: dict[str, CommandRow] = {
     "set_key_image": _needs(Grant.ANNOTATE),
     "set_grants": _needs(MODERATE),
     "kick": _needs(MODERATE),
+    "lift_ban": _needs(MODERATE),
     "close_room": _needs(MODERATE),
     "attach_study": _needs(Grant.MANAGE_CASE),
     "detach_study": _needs(Grant.MANAGE_CASE),

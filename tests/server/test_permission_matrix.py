@@ -54,6 +54,7 @@ from session.commands import (
     DetachStudy,
     GrantControl,
     Kick,
+    LiftBan,
     LowerHand,
     MovePointer,
     MuteParticipant,
@@ -417,6 +418,11 @@ async def _kick(scene: Scene) -> Command:
     return Kick(scene.target_id)
 
 
+async def _lift_ban(scene: Scene) -> Command:
+    await scene.by(scene.mod, Kick(scene.target_id))
+    return LiftBan(scene.target_id)
+
+
 async def _detach(scene: Scene) -> Command:
     await scene.by(scene.mod, AttachStudy(STUDY))
     return DetachStudy(STUDY)
@@ -449,6 +455,7 @@ COMMAND_SETUPS: dict[str, Setup] = {
     "set_key_image": _plain(SetKeyImage(IMAGE, True)),
     "set_grants": _set_grants,
     "kick": _kick,
+    "lift_ban": _lift_ban,
     "close_room": _plain(CloseRoom("matrix")),
     "attach_study": _plain(AttachStudy(STUDY)),
     "detach_study": _detach,
