@@ -2,7 +2,8 @@
 and the JSON body.
 
 Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
-``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message.
+``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message, or
+401 ``token_revoked`` for a token on the revocation list (``token_refusal`` maps either).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.requests import HTTPConnection, Request
 
 from server.appstate import app_state
 from server.errors import ApiError
-from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from server.tokens import Claims, TokenError, TokenFailure, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.ids import RoomId
 
@@ -45,7 +46,13 @@ def require_room_token(
     try:
         return verify_room_token(app_state(conn).keys, bearer_token(conn), room, kind=kind)
     except TokenError as exc:
-        raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
+        raise token_refusal(exc) from None
+
+
+def token_refusal(exc: TokenError) -> ApiError:
+    """The 401 for a refused token: ``token_revoked`` if revoked, else ``unauthorized``."""
+    code = ErrorCode.TOKEN_REVOKED if exc.reason is TokenFailure.REVOKED else ErrorCode.UNAUTHORIZED
+    return ApiError(code, f"token {exc.reason}: {exc.message}")
 
 
 def is_api_key(conn: HTTPConnection) -> bool:
@@ -67,4 +74,5 @@ __all__ = [
     "json_body",
     "require_api_key",
     "require_room_token",
+    "token_refusal",
 ]

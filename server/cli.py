@@ -21,7 +21,7 @@ from starlette.applications import Starlette
 from server.app import DEMO_ROOM, create_app
 from server.durable.restart import RestartingServer
 from server.settings import Settings, settings_from_env
-from server.tokens import KeyRing, mint_room_token
+from server.tokens import KeyRing, TokenKind, mint_room_token
 from session.grants import Role
 from session.ids import ParticipantId, RoomId
 
@@ -112,6 +112,7 @@ def _print_demo_links(settings: Settings) -> None:
             name=name,
             role=role,
             ttl_s=settings.token_ttl_s,
+            kind=TokenKind.INVITE,
         )
         console.print(f"[bold]{name}[/bold] ({role.value})")
         # Never wrapped or folded: the link must survive copy and paste.
@@ -129,7 +130,8 @@ def token(  # noqa: PLR0917 - typer maps parameters to options
     data_dir: DataDir = None,
     public_url: Annotated[str | None, typer.Option(help="Public base URL for links")] = None,
 ) -> None:
-    """Mint a room token with this server's keys and print it with its invite link."""
+    """Mint an invite with this server's keys and print it with its link (the browser buys
+    short access tokens with it; ``huizhen tokens revoke --jti`` ends it)."""
     settings = settings_from_env(data_dir=data_dir, public_url=public_url).with_secrets()
     who = identity or re.sub(r"[^\x21-\x7e]+", "-", name.strip()).strip("-")[:64] or "guest"
     minted = mint_room_token(
@@ -139,6 +141,7 @@ def token(  # noqa: PLR0917 - typer maps parameters to options
         name=name,
         role=role,
         ttl_s=ttl or settings.token_ttl_s,
+        kind=TokenKind.INVITE,
     )
     console.print(minted, soft_wrap=True, highlight=False)
     console.print(invite_url(settings, minted), soft_wrap=True, highlight=False)
@@ -190,3 +193,7 @@ def rooms_create(
 from server.cases.cli import register as register_cases  # noqa: E402
 
 register_cases(app)
+
+from server.tokens_cli import register as register_tokens  # noqa: E402
+
+register_tokens(app)

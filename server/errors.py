@@ -20,6 +20,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_COMMAND: 400,
     ErrorCode.UNSUPPORTED_VERSION: 400,
     ErrorCode.UNAUTHORIZED: 401,
+    ErrorCode.TOKEN_REVOKED: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,

@@ -40,6 +40,7 @@ class CloseCode(IntEnum):
     UNSUPPORTED_VERSION = 4010
     REPLACED = 4011  # the same identity connected again elsewhere
     ROOM_FULL = 4012  # the room holds its maximum of participants
+    TOKEN_REVOKED = 4013  # the token (or its invite, room or identity) was revoked
 
 
 _HELLO_CLOSE: Final = {

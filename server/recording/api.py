@@ -40,7 +40,7 @@ from recorder.format import (
 from recorder.reader import RecordingReader
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
-from server.auth import ApiError, bearer_token, is_api_key, json_body
+from server.auth import ApiError, bearer_token, is_api_key, json_body, token_refusal
 from server.cases.deid_copy import teaching_studies
 from server.cases.deid_rules import Options
 from server.cases.errors import CasesError
@@ -77,7 +77,7 @@ def _access(request: Request) -> Access:
         try:
             claims = verify_room_token(keys, token, kind=TokenKind.RECORDING_VIEWER)
         except TokenError as exc:
-            raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
+            raise token_refusal(exc) from None
         return Access(claims.room, False, claims.sub)
     if claims.role is not Role.HOST and not claims.effective_grants & _HOST_GRANTS:
         raise ApiError(ErrorCode.FORBIDDEN, "only the room's hosts see its recordings")
