@@ -29,11 +29,16 @@ export class Access {
     this.current = invite;
   }
 
-  /** Ready to use: for an invite, after the first access token was bought. */
+  /** Ready to use: for an invite, once the first access token is bought (retried while the
+   * server cannot be reached); null once the server refused the invite (``onRefused`` ran). */
   static async open(token: string, claims: Claims, onRefused: (why: Refusal) => void): Promise<Access | null> {
     const access = new Access(token, onRefused);
     if (claims.kind !== 'invite') return access;
-    return (await access.refresh()) ? access : null;
+    for (;;) {
+      const outcome = await access.buy();
+      if (outcome !== 'retry') return outcome === 'bought' ? access : null;
+      await new Promise((resolve) => window.setTimeout(resolve, RETRY_MS));
+    }
   }
 
   readonly token: TokenSource = () => this.current;
@@ -42,37 +47,38 @@ export class Access {
     window.clearTimeout(this.timer);
   }
 
-  private async refresh(): Promise<boolean> {
+  private async refresh(): Promise<void> {
+    if ((await this.buy()) === 'retry') this.schedule(RETRY_MS); // the current one may still do
+  }
+
+  private async buy(): Promise<'bought' | 'retry' | 'refused'> {
     let reply: Response;
     try {
       reply = await fetch('/api/token', { method: 'POST', headers: { Authorization: `Bearer ${this.invite}` } });
     } catch {
-      this.schedule(RETRY_MS); // offline for a moment: the current token may still do
-      return this.refreshes > 0;
+      return 'retry'; // offline for a moment
     }
-    if (!reply.ok) return this.refused(reply);
+    if (reply.status >= 500 || reply.status === 429) return 'retry';
+    if (!reply.ok) {
+      this.onRefused(await refusal(reply));
+      return 'refused';
+    }
     const bought = (await reply.json()) as Bought;
     this.current = bought.token;
     this.refreshes++;
     const life = bought.expires_at * 1000 - Date.now();
     this.schedule(Math.max(1_000, Math.min(life - MARGIN_MS, (life * 2) / 3)));
-    return true;
-  }
-
-  private async refused(reply: Response): Promise<false> {
-    const body = (await reply.json().catch(() => ({}))) as { code?: string; message?: string };
-    if (reply.status >= 500 || reply.status === 429) {
-      this.schedule(RETRY_MS);
-      return false;
-    }
-    const why: Refusal = body.code === 'token_revoked' ? 'token_revoked'
-      : (body.message ?? '').includes('expired') ? 'token_expired' : 'unauthorized';
-    this.onRefused(why);
-    return false;
+    return 'bought';
   }
 
   private schedule(ms: number): void {
     window.clearTimeout(this.timer);
     this.timer = window.setTimeout(() => void this.refresh(), ms);
   }
+}
+
+async function refusal(reply: Response): Promise<Refusal> {
+  const body = (await reply.json().catch(() => ({}))) as { code?: string; message?: string };
+  if (body.code === 'token_revoked') return 'token_revoked';
+  return (body.message ?? '').includes('expired') ? 'token_expired' : 'unauthorized';
 }
