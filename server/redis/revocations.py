@@ -37,9 +37,14 @@ class RedisRevocations:
         self._listener: asyncio.Task[None] | None = None
 
     async def start(self, on_change: Callable[[Change], None]) -> list[Revocation]:
-        entries = await self._load()
+        """The stored list; Redis unreachable at start: none yet (the node is degraded
+        anyway), the listener loads it as soon as it subscribes."""
         self._listener = asyncio.create_task(self._listen(on_change), name="revocations")
-        return entries
+        try:
+            return await self._load()
+        except FAILURES as exc:
+            log.warning("revocations: Redis unreachable at start (%s)", exc)
+            return []
 
     async def stop(self) -> None:
         if self._listener is not None:
