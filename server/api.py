@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from server.access_api import mint_access
 from server.appstate import AppState, app_state
 from server.audit import hooks as audit_hooks
 from server.auth import ApiError, json_body, require_api_key, require_member
@@ -22,7 +23,7 @@ from server.cluster import ClusterError
 from server.interfaces import RoomExists
 from server.roomhost import LocalRoom
 from server.rooms import TooManyRooms
-from server.tokens import ROOM_ID_RE, TokenError, mint_room_token
+from server.tokens import ROOM_ID_RE, TokenError, TokenKind, mint_room_token, minted_claims
 from session.commands import CloseRoom
 from session.errors import ErrorCode
 from session.grants import Grant, Role
@@ -126,7 +127,17 @@ async def create_invite(request: Request) -> Response:
     token, expires_at, identity = _mint(state, host.room.id, body)
     audit_hooks.token_minted(request, token)
     url = f"{state.settings.public_base}/join#token={token}"
-    payload = {"token": token, "url": url, "expires_at": expires_at, "identity": identity}
+    invite = minted_claims(token)
+    access, access_expires_at = mint_access(state, invite, time.time())
+    payload = {
+        "token": token,  # the invite: buys access tokens at POST /api/token
+        "jti": invite.jti,  # what POST /api/revocations {jti} takes to end this link
+        "url": url,
+        "expires_at": expires_at,
+        "identity": identity,
+        "access_token": access,  # a first access token, for scripted clients
+        "access_expires_at": access_expires_at,
+    }
     return JSONResponse(payload, status_code=201)
 
 
@@ -152,6 +163,7 @@ def _mint(state: AppState, room: RoomId, body: dict[str, Any]) -> tuple[str, flo
             role=role,
             ttl_s=ttl,
             grants=grant_set,
+            kind=TokenKind.INVITE,
             now=now,
         )
     except TokenError as exc:

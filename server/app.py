@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from server import api, dicomweb, static
+from server import access_api, api, dicomweb, static
 from server.appstate import AppState, MediaSlot
 from server.audit import api as audit_api
 from server.audit.lifespan import audit_lifespan
@@ -33,14 +33,18 @@ from server.durable.sqlite import SqliteRoomDirectory, SqliteStore, open_sync
 from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
 from server.interfaces import RoomDirectory, RoomLog
+from server.livesockets import LiveSockets
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.metrics import Metrics, healthz, metrics_endpoint
 from server.recording import api as recorder_api
 from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
 from server.redis.forward import ForwardToRoomNode
+from server.redis.revocations import RedisRevocations
 from server.redis.webhooks import RedisEndpoints
 from server.redis.wiring import build_redis_node
+from server.revocation import RevocationStore, Revoker
+from server.revocation_store import SqliteRevocations
 from server.rooms import RoomRegistry
 from server.settings import Settings
 from server.sfu import turn
@@ -89,6 +93,7 @@ def core_routes() -> list[BaseRoute]:
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *api.routes(),
+        *access_api.routes(),
     ]
 
 
@@ -114,6 +119,8 @@ def create_app(
         app.state.huizhen = state
         async with contextlib.AsyncExitStack() as stack:
             stack.push_async_callback(state.rooms.stop)
+            await state.revoker.start()  # before the first request: every check sees the list
+            stack.push_async_callback(state.revoker.stop)
             if store is not None:
                 stack.push_async_callback(store.close)  # after the cluster drained the logs
             await state.cluster.start()
@@ -167,19 +174,30 @@ def build_state(
             settings, metrics, directory, journal, media.get, may_attach=studies.may_attach
         )
         cluster = LocalCluster(settings, rooms, directory, journal)
+    sockets = LiveSockets()
+    revoker = Revoker(_revocation_store(settings), sockets, settings.max_token_ttl_s)
     return AppState(
         settings,
-        KeyRing(settings.signing_keys),
+        KeyRing(settings.signing_keys, revoked=revoker.list.check),
         metrics,
         directory,
         rooms,
         cluster,
         studies,
+        revoker,
+        sockets,
         media_slot=media,
         redis_node=None if node is None else node.cluster.node,
         health_checks=cluster.health_checks(),
         webhook_endpoints=webhook_endpoints,
     )
+
+
+def _revocation_store(settings: Settings) -> RevocationStore:
+    """Shared by every node with Redis; else durable in the data dir."""
+    if settings.redis_url:
+        return RedisRevocations(settings.redis_url)
+    return SqliteRevocations(settings.data_dir)
 
 
 async def _create_demo(state: AppState) -> None:

@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from server.cluster import Cluster
     from server.dicomweb.service import DicomWeb
     from server.interfaces import MediaSignalling, RoomDirectory
+    from server.livesockets import LiveSockets
     from server.metrics import Metrics
     from server.pacs import PacsEndpoint
     from server.recording.service import RecorderService
     from server.redis.node import Node
+    from server.revocation import Revoker
     from server.rooms import RoomRegistry
     from server.settings import Settings
     from server.tokens import KeyRing
@@ -60,6 +62,8 @@ class AppState:
     rooms: RoomRegistry
     cluster: Cluster
     studies: StudyStore
+    revoker: Revoker  # the token revocation list (checked through ``keys``)
+    sockets: LiveSockets  # this node's room sockets, closed by a revocation
     media_slot: MediaSlot = field(default_factory=MediaSlot)
     dicomweb: DicomWeb | None = None
     recorder: RecorderService | None = None

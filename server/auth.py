@@ -2,7 +2,8 @@
 and the JSON body.
 
 Errors are ``server.errors.ApiError`` (re-exported here for the route modules).
-``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message;
+``require_room_token`` raises 401 ``unauthorized`` with the token failure as the message, or
+401 ``token_revoked`` for a token on the revocation list (``token_refusal`` maps either);
 ``require_member`` also asks the room (``server.membership``): 403 ``banned`` for a kicked
 identity, and the grants the room gives the holder now.
 """
@@ -18,7 +19,7 @@ from starlette.requests import HTTPConnection, Request
 from server.appstate import app_state
 from server.errors import ApiError
 from server.membership import Member, current_grants
-from server.tokens import Claims, TokenError, TokenKind, verify_room_token
+from server.tokens import Claims, TokenError, TokenFailure, TokenKind, verify_room_token
 from session.errors import ErrorCode
 from session.ids import RoomId
 
@@ -48,7 +49,13 @@ def require_room_token(
     try:
         return verify_room_token(app_state(conn).keys, bearer_token(conn), room, kind=kind)
     except TokenError as exc:
-        raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
+        raise token_refusal(exc) from None
+
+
+def token_refusal(exc: TokenError) -> ApiError:
+    """The 401 for a refused token: ``token_revoked`` if revoked, else ``unauthorized``."""
+    code = ErrorCode.TOKEN_REVOKED if exc.reason is TokenFailure.REVOKED else ErrorCode.UNAUTHORIZED
+    return ApiError(code, f"token {exc.reason}: {exc.message}")
 
 
 async def require_member(conn: HTTPConnection, kind: TokenKind = TokenKind.ROOM) -> Member:
@@ -77,4 +84,5 @@ __all__ = [
     "require_api_key",
     "require_member",
     "require_room_token",
+    "token_refusal",
 ]

@@ -22,7 +22,7 @@ from server.app import DEMO_ROOM, create_app
 from server.audit.cli import record_cli_mint
 from server.durable.restart import RestartingServer
 from server.settings import Settings, settings_from_env
-from server.tokens import KeyRing, mint_room_token
+from server.tokens import KeyRing, TokenKind, mint_room_token
 from session.grants import Role
 from session.ids import ParticipantId, RoomId
 
@@ -113,6 +113,7 @@ def _print_demo_links(settings: Settings) -> None:
             name=name,
             role=role,
             ttl_s=settings.token_ttl_s,
+            kind=TokenKind.INVITE,
         )
         console.print(f"[bold]{name}[/bold] ({role.value})")
         # Never wrapped or folded: the link must survive copy and paste.
@@ -130,7 +131,8 @@ def token(  # noqa: PLR0917 - typer maps parameters to options
     data_dir: DataDir = None,
     public_url: Annotated[str | None, typer.Option(help="Public base URL for links")] = None,
 ) -> None:
-    """Mint a room token with this server's keys and print it with its invite link."""
+    """Mint an invite with this server's keys and print it with its link (the browser buys
+    short access tokens with it; ``huizhen tokens revoke --jti`` ends it)."""
     settings = settings_from_env(data_dir=data_dir, public_url=public_url).with_secrets()
     who = identity or re.sub(r"[^\x21-\x7e]+", "-", name.strip()).strip("-")[:64] or "guest"
     minted = mint_room_token(
@@ -140,6 +142,7 @@ def token(  # noqa: PLR0917 - typer maps parameters to options
         name=name,
         role=role,
         ttl_s=ttl or settings.token_ttl_s,
+        kind=TokenKind.INVITE,
     )
     record_cli_mint(settings, minted)  # the audit trail's "cli" chain in the data dir
     console.print(minted, soft_wrap=True, highlight=False)
@@ -199,3 +202,6 @@ register_webhooks(app)
 from server.audit.cli import register as register_audit  # noqa: E402
 
 register_audit(app)
+from server.tokens_cli import register as register_tokens  # noqa: E402
+
+register_tokens(app)

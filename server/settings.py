@@ -79,7 +79,10 @@ class Settings:
     web_dist: Path = field(default_factory=default_web_dist)
     signing_keys: tuple[SigningKey, ...] = ()  # first = active
     api_key: str = field(default="", repr=False)
-    token_ttl_s: float = 8 * 3600.0
+    token_ttl_s: float = 8 * 3600.0  # invites (the refresh credential of a link)
+    # What the socket and HTTP routes accept from a link: bought at POST /api/token with the
+    # invite and refreshed by the client before it ends, so a leaked one dies within this.
+    access_token_ttl_s: float = 600.0
     max_token_ttl_s: float = 7 * 24 * 3600.0
     # Extra wait before a fan-out flush. 0: flush once the inbox is empty — inputs that
     # arrive together (a drag's VOI + pointer) or while a flush runs still share a frame,
@@ -206,6 +209,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_SECRET_KEYS": ("signing_keys", parse_signing_keys),
     "HUIZHEN_API_KEY": ("api_key", str),
     "HUIZHEN_TOKEN_TTL": ("token_ttl_s", float),
+    "HUIZHEN_ACCESS_TOKEN_TTL": ("access_token_ttl_s", float),
     "HUIZHEN_COALESCE_MS": ("coalesce_s", lambda v: float(v) / 1000.0),
     "HUIZHEN_OFFLINE_GRACE": ("offline_grace_s", float),
     "HUIZHEN_REDIS_URL": ("redis_url", str),

@@ -97,6 +97,7 @@ async def ws_endpoint(websocket: WebSocket) -> None:
     try:
         await _serve(websocket, state, host, conn)
     finally:
+        state.sockets.discard(conn)
         host.leave(conn)
         conn.close(CloseCode.NORMAL, "bye")
         await _finish(writer)
@@ -132,6 +133,11 @@ async def _admit(websocket: WebSocket, state: AppState) -> tuple[RoomHandle, Con
     refusal = await host.join(conn, hello.resume_from)
     if refusal is not None:
         raise _Refused(_JOIN_CLOSE.get(refusal.code, CloseCode.PROTOCOL_ERROR), refusal.message)
+    state.sockets.add(conn, claims)
+    # A revocation applied while the room admitted us found no socket to close: look again.
+    revoked = state.revoker.list.check(claims, time.time())
+    if revoked is not None:
+        conn.close(CloseCode.TOKEN_REVOKED, revoked, drain=False)
     return host, conn
 
 

@@ -24,6 +24,7 @@ class ErrorCode(StrEnum):
     ROOM_CLOSED = "room_closed"
     UNSUPPORTED_VERSION = "unsupported_version"
     UNAUTHORIZED = "unauthorized"  # token missing, forged, expired or for another room
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105 - a code, not a secret (HTTP 401)
     UNAVAILABLE = "unavailable"  # the room is moving to another node, or storage is down: retry
     INTERNAL = "internal"
     ROOM_FULL = "room_full"  # join: the room holds its maximum of participants

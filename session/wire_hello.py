@@ -41,6 +41,7 @@ class CloseCode(IntEnum):
     REPLACED = 4011  # the same identity connected again elsewhere
     ROOM_FULL = 4012  # the room holds its maximum of participants
     BANNED = 4013  # a join refused: this identity was kicked and the ban is not lifted
+    TOKEN_REVOKED = 4014  # the token (or its invite, room or identity) was revoked
 
 
 _HELLO_CLOSE: Final = {

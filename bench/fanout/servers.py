@@ -175,7 +175,7 @@ async def huizhen_tokens(running: Running, listeners: int) -> tuple[str, list[st
             async with gate:
                 reply = await client.post(f"/api/rooms/{ROOM}/invites", json=body)
             reply.raise_for_status()
-            return str(reply.json()["token"])
+            return str(reply.json()["access_token"])  # an invite buys; the socket takes these
 
         host = await invite("host", "driver")
         observers = await asyncio.gather(*(invite("observer", f"l{i}") for i in range(listeners)))

@@ -51,7 +51,7 @@ async def _room_and_token(port: int, api_key: str) -> str:
         await servers.create_room_here(http, ROOM)
         invite = {"role": "host", "identity": "lead", "name": "lead"}
         reply = await http.post(f"/api/rooms/{ROOM}/invites", json=invite)
-        return str(reply.raise_for_status().json()["token"])
+        return str(reply.raise_for_status().json()["access_token"])  # what the socket takes
 
 
 async def run(rounds: int, workdir: Path) -> list[float]:
@@ -68,7 +68,7 @@ async def run(rounds: int, workdir: Path) -> list[float]:
                 f"/api/rooms/{ROOM}/invites",
                 json={"role": "host", "identity": "lead", "name": "lead"},
             )
-            token = str(reply.raise_for_status().json()["token"])
+            token = str(reply.raise_for_status().json()["access_token"])
         seq, ws = await _welcome(owner.port, token, None)
         for r in range(rounds):
             last = await _acked_chat(ws, f"round {r}")

@@ -47,7 +47,14 @@ from recorder.retention import is_deleted, mark_deleted, purge
 from recorder.teaching import export_teaching_copy, studies_of
 from server.appstate import app_state
 from server.audit import hooks as audit_hooks
-from server.auth import ApiError, bearer_token, is_api_key, json_body, require_api_key
+from server.auth import (
+    ApiError,
+    bearer_token,
+    is_api_key,
+    json_body,
+    require_api_key,
+    token_refusal,
+)
 from server.cases.deid_copy import teaching_studies
 from server.cases.deid_rules import Options
 from server.cases.errors import CasesError
@@ -95,7 +102,7 @@ async def _access(request: Request) -> Access:
         try:
             claims = verify_room_token(keys, token, kind=TokenKind.RECORDING_VIEWER)
         except TokenError as exc:
-            raise ApiError(ErrorCode.UNAUTHORIZED, f"token {exc.reason}: {exc.message}") from None
+            raise token_refusal(exc) from None
         return Access(claims.room, frozenset(), claims.sub)
     grants = await current_grants(state, claims)  # banned: 403 banned
     if not grants & _HOST_GRANTS:

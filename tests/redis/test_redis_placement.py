@@ -87,8 +87,8 @@ async def test_a_room_on_another_node_is_managed_and_read_through_any_node(
             session = (await http.get(c.base_url + "/api/session", headers=ward)).json()
             assert (session["room_exists"], session["room_title"]) == (True, "Knee MR")
 
-        # The invite works on any node; closing through a ends the room on b.
-        county = await RoomClient.connect(c.ws_url, invite.json()["token"])
+        # The invite's access token works on any node; closing through a ends the room on b.
+        county = await RoomClient.connect(c.ws_url, invite.json()["access_token"])
         assert study in str(county.welcome["snapshot"]["studies"])
         with a.admin() as admin:
             assert admin.delete("/api/rooms/case-b").json()["closed"] is True

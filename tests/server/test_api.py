@@ -7,7 +7,7 @@ import httpx
 from livetools import LiveServer
 from room_client import RoomClient
 
-from server.tokens import KeyRing, verify_room_token
+from server.tokens import KeyRing, TokenKind, verify_room_token
 from session.commands import SetVoi
 from session.grants import Role
 from session.model import Voi
@@ -67,15 +67,22 @@ def test_invites_mint_tokens_with_the_fragment_url(live_server: LiveServer) -> N
         assert response.status_code == 201
         invite = response.json()
         assert invite["url"] == f"{live_server.base_url}/join#token={invite['token']}"
-        claims = verify_room_token(KeyRing(live_server.settings.signing_keys), invite["token"])
+        keys = KeyRing(live_server.settings.signing_keys)
+        claims = verify_room_token(keys, invite["token"], kind=TokenKind.INVITE)
         assert (claims.room, claims.role, claims.name) == (room, Role.OBSERVER, "Trainee Li")
-        assert claims.sub == invite["identity"]
+        assert claims.sub == invite["identity"] and claims.jti == invite["jti"]
         assert invite["expires_at"] == claims.exp
+        access = verify_room_token(keys, invite["access_token"])  # what the socket takes
+        assert (access.sub, access.src, access.exp) == (
+            claims.sub,
+            claims.jti,
+            invite["access_expires_at"],
+        )
         explicit = admin.post(
             f"/api/rooms/{room}/invites",
             json={"role": "participant", "name": "Dr Wang", "identity": "wang", "grants": ["chat"]},
         ).json()
-        claims = verify_room_token(KeyRing(live_server.settings.signing_keys), explicit["token"])
+        claims = verify_room_token(keys, explicit["access_token"])
         assert claims.sub == "wang" and claims.effective_grants == {"chat"}
         for bad in ({"role": "king", "name": "x"}, {"name": ""}, {"name": "x", "ttl_s": -1}):
             assert admin.post(f"/api/rooms/{room}/invites", json=bad).status_code == 400

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from server.cli import app
 from server.settings import settings_from_env
-from server.tokens import KeyRing, verify_room_token
+from server.tokens import KeyRing, TokenKind, verify_room_token
 from session.grants import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +30,7 @@ def test_token_command_uses_the_data_dir_keys(tmp_path: Path) -> None:
     token, url = result.output.split()[:2]
     assert url.endswith(f"/join#token={token}")
     keys = settings_from_env({}, data_dir=tmp_path).with_secrets().signing_keys
-    claims = verify_room_token(KeyRing(keys), token, "r1")  # type: ignore[arg-type]
+    claims = verify_room_token(KeyRing(keys), token, "r1", kind=TokenKind.INVITE)  # type: ignore[arg-type]
     assert (claims.role, claims.name, claims.sub) == (Role.HOST, "Dr Li", "Dr-Li")
     secrets = json.loads((tmp_path / "secrets.json").read_text())
     assert secrets["api_key"] not in result.output

@@ -681,7 +681,7 @@ def test_state_from_wire_checks_its_input(path: str, value: object) -> None:
 def test_close_codes_and_resume_hint() -> None:
     assert [int(c) for c in CloseCode] == [
         1000, 1001, 1009, 1012, 1013, 4000, 4001, 4002, 4004, 4005, 4006, 4008, 4009, 4010, 4011,
-        4012, 4013,
+        4012, 4013, 4014,
     ]  # fmt: skip
     assert codec.too_slow_reason(42) == "resume_from=42"
     assert codec.resume_hint(codec.too_slow_reason(42)) == 42

@@ -1,5 +1,6 @@
 // Boot: token -> UI -> Cornerstone -> the room page (app/page.ts) and its WebSocket.
 import './style.css';
+import { Access } from './access';
 import { RoomPage } from './app/page';
 import { translateStatic } from './i18n';
 import { registerServiceWorker } from './offline';
@@ -8,7 +9,7 @@ import { $ } from './ui/dom';
 import { showStatus } from './ui/status';
 import { initCornerstone } from './viewer/setup';
 
-/** The invite token and its claims, or null after showing why the page cannot open. */
+/** The link's token (an invite) and its claims, or null after showing why the page cannot open. */
 function admit(): { token: string; claims: Claims } | null {
   const token = takeToken();
   const claims = token ? readClaims(token) : null;
@@ -28,8 +29,16 @@ async function boot(): Promise<void> {
   const admitted = admit();
   if (!admitted) return;
   showStatus('connecting');
-  await initCornerstone(admitted.token);
-  new RoomPage(admitted.token, admitted.claims).start();
+  // The invite buys short access tokens (access.ts); refused (revoked, expired): say why.
+  let page: RoomPage | null = null;
+  const access = await Access.open(admitted.token, admitted.claims, (why) => {
+    page?.ctx.conn.stop();
+    showStatus(why);
+  });
+  if (!access) return;
+  await initCornerstone(access.token);
+  page = new RoomPage(access, admitted.claims);
+  page.start();
   registerServiceWorker();
 }
 

@@ -1,6 +1,6 @@
-// The invite token: read from the URL fragment (#token=JWT; never sent to servers or logs),
+// The invite (or a room token): read from the URL fragment (#token=JWT; never sent to servers or logs),
 // kept in sessionStorage so a reload of /room/<id> still works.
-export interface Claims { room: string; name: string; role: string; exp: number; sub: string }
+export interface Claims { room: string; name: string; role: string; exp: number; sub: string; kind?: string }
 
 const KEY = 'huizhen.token';
 

@@ -1,5 +1,6 @@
 // The live room page: builds the mirrors and the UI around one Connection, binds the page's
 // controls, and renders the panels at most once per animation frame.
+import type { Access } from '../access';
 import { can, driving, type Ctx } from '../context';
 import { currentLang, onLangChange, setLang, t } from '../i18n';
 import { MediaCall } from '../media/call';
@@ -51,7 +52,8 @@ export class RoomPage {
   private annotating: boolean | null = null;
   private applied = 0;
 
-  constructor(token: string, claims: Claims) {
+  constructor(readonly access: Access, claims: Claims) {
+    const token = access.token;
     const web = new DicomWeb(token);
     const viewer = new Viewer($('#viewer-grid'), web);
     const conn = new Connection(wsUrl(), token, {
@@ -199,6 +201,7 @@ export class RoomPage {
     Object.assign(window, {
       __huizhen: {
         ctx, view, notes, pointer, toolbar, media, review, redaction,
+        access: this.access,
         applied: () => this.applied,
         drift: () => this.drift.report(),
         viewport: (i: number) => ({

@@ -7,6 +7,7 @@ export const en = {
   banned: 'You were removed from this consultation and cannot rejoin until the host lifts the ban.',
   room_closed: 'This consultation has been closed.',
   token_expired: 'Your invitation link has expired. Ask the organizer for a new link.',
+  token_revoked: 'Your access to this consultation was revoked. Ask the organizer for a new link.',
   unauthorized: 'This invitation link is not valid for this room. Ask the organizer for a new link.',
   room_not_found: 'This consultation room does not exist (any more).',
   room_full: 'This consultation is full. Ask the organizer, or try again later.',

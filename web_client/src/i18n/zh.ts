@@ -9,6 +9,7 @@ export const zh: Messages = {
   banned: '您已被移出本次会诊，在主持人解除禁入之前无法重新加入。',
   room_closed: '本次会诊已结束。',
   token_expired: '邀请链接已过期，请向组织者索取新的链接。',
+  token_revoked: '您对本次会诊的访问权限已被撤销，请向组织者索取新的链接。',
   unauthorized: '此邀请链接对本会诊室无效，请向组织者索取新的链接。',
   room_not_found: '该会诊室不存在或已被删除。',
   room_full: '本次会诊人数已满，请联系组织者或稍后再试。',

@@ -61,7 +61,7 @@ async function boot(): Promise<void> {
   if (!recording) return listRecordings(api, token);
   status(label('loading'));
   const rec = await api.recording(recording);
-  await initCornerstone(token);
+  await initCornerstone(() => token);
   // Never one of the recorded participants (even for the host who recorded it): their view,
   // pointer and annotations are the recording's, not this viewer's.
   const page = new PlaybackPage(api, rec, token, `playback:${claims.sub}`);
@@ -99,7 +99,7 @@ class PlaybackPage {
   private renderQueued = false;
 
   constructor(private readonly api: RecordingApi, readonly rec: Recording, token: string, me: string) {
-    const web = new DicomWeb(token);
+    const web = new DicomWeb(() => token);
     const viewer = new Viewer($('#viewer-grid'), web);
     this.ctx = {
       state: emptyState(rec.room), me, viewer, web, following: true, activeViewport: 0,

@@ -6,7 +6,7 @@ import { CLOSE_CODE, type Ack, type Command, type ErrorMessage, type ServerMessa
 export type ConnectionStatus =
   | 'connecting' | 'connected' | 'reconnecting' | 'restarting'
   | 'kicked' | 'room_closed' | 'token_expired' | 'unauthorized' | 'room_not_found'
-  | 'unsupported_version' | 'replaced' | 'room_full' | 'banned';
+  | 'unsupported_version' | 'replaced' | 'room_full' | 'banned' | 'token_revoked';
 
 /** Close codes from docs/protocol.md that must not be retried. */
 const TERMINAL: Partial<Record<number, ConnectionStatus>> = {
@@ -15,6 +15,7 @@ const TERMINAL: Partial<Record<number, ConnectionStatus>> = {
   [CLOSE_CODE.ROOM_CLOSED]: 'room_closed', [CLOSE_CODE.UNSUPPORTED_VERSION]: 'unsupported_version',
   [CLOSE_CODE.REPLACED]: 'replaced', [CLOSE_CODE.ROOM_FULL]: 'room_full',
   [CLOSE_CODE.BANNED]: 'banned', // kicked earlier: a reconnect loop would only hit the ban
+  [CLOSE_CODE.TOKEN_REVOKED]: 'token_revoked',
 };
 
 export interface CommandResult { ok: boolean; seq: number | null; code?: string; message?: string }
@@ -43,7 +44,7 @@ export class Connection {
 
   constructor(
     private readonly url: string,
-    private readonly token: string,
+    private readonly token: () => string, // the newest access token (access.ts)
     private readonly handlers: ConnectionHandlers,
   ) {}
 
@@ -82,7 +83,7 @@ export class Connection {
     this.ws = ws;
     ws.onopen = () => {
       ws.send(encodeMessage({
-        type: 'hello', versions: [1], token: this.token, resume_from: this.lastSeq,
+        type: 'hello', versions: [1], token: this.token(), resume_from: this.lastSeq,
       }));
     };
     ws.onmessage = (ev: MessageEvent) => this.receive(ev.data);

@@ -120,7 +120,7 @@ export interface WireRoomState {
   granted: Record<ParticipantId, Grant[]>;
 }
 
-export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
+export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'token_revoked' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
 
 export const ERROR_CODE = {
   BAD_REQUEST: 'bad_request',
@@ -133,6 +133,7 @@ export const ERROR_CODE = {
   ROOM_CLOSED: 'room_closed',
   UNSUPPORTED_VERSION: 'unsupported_version',
   UNAUTHORIZED: 'unauthorized',
+  TOKEN_REVOKED: 'token_revoked',
   UNAVAILABLE: 'unavailable',
   INTERNAL: 'internal',
   ROOM_FULL: 'room_full',
@@ -144,7 +145,7 @@ export const ERROR_CODE = {
   BAD_GATEWAY: 'bad_gateway',
 } satisfies Record<string, ErrorCode>;
 
-export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012 | 4013;
+export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012 | 4013 | 4014;
 
 export const CLOSE_CODE = {
   NORMAL: 1000,
@@ -164,6 +165,7 @@ export const CLOSE_CODE = {
   REPLACED: 4011,
   ROOM_FULL: 4012,
   BANNED: 4013,
+  TOKEN_REVOKED: 4014,
 } satisfies Record<string, CloseCode>;
 
 /** The envelope of every room event. */

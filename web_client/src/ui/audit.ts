@@ -1,6 +1,7 @@
 // The access log (监管) for the room's moderators: who read which series of this room, when
 // first and last, and how often — from the server's audit trail (GET /api/rooms/{id}/audit/reads,
 // checked against the reader's current grants; the server logs that the log was viewed).
+import type { TokenSource } from '../access';
 import { can, type Ctx } from '../context';
 import { currentLang, t } from '../i18n';
 import { $, button, toast } from './dom';
@@ -19,19 +20,19 @@ export function renderAccessLog(ctx: Ctx): void {
   $('#audit-btn').hidden = !can(ctx, 'moderate');
 }
 
-export function bindAccessLog(ctx: Ctx, token: string): void {
+export function bindAccessLog(ctx: Ctx, token: TokenSource): void {
   $('#audit-btn').onclick = () => void openAccessLog(ctx, token);
 }
 
-async function fetchReads(room: string, token: string): Promise<Read[]> {
+async function fetchReads(room: string, token: TokenSource): Promise<Read[]> {
   const r = await fetch(`/api/rooms/${encodeURIComponent(room)}/audit/reads`, {
-    headers: { Authorization: `Bearer ${token}` },
+    headers: { Authorization: `Bearer ${token()}` },
   });
   if (!r.ok) throw new Error(((await r.json().catch(() => ({}))) as { code?: string }).code ?? String(r.status));
   return ((await r.json()) as { reads: Read[] }).reads;
 }
 
-async function openAccessLog(ctx: Ctx, token: string): Promise<void> {
+async function openAccessLog(ctx: Ctx, token: TokenSource): Promise<void> {
   document.querySelector('#audit-dialog')?.remove();
   let reads: Read[];
   try {

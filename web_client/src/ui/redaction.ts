@@ -5,6 +5,7 @@
 // lists them with Delete buttons and Save (PUT). The next de-identified copy uses them.
 import { Enums, type StackViewport } from '@cornerstonejs/core';
 import { can, type Ctx } from '../context';
+import type { TokenSource } from '../access';
 import { currentLang, t } from '../i18n';
 import type { ImageRef } from '../protocol/generated';
 import {
@@ -34,7 +35,7 @@ export class RedactionMode {
     else this.draw();
   };
 
-  constructor(private readonly ctx: Ctx, private readonly token: string) {}
+  constructor(private readonly ctx: Ctx, private readonly token: TokenSource) {}
 
   /** The toolbar's control; null for those without manage_case (they never see it). */
   control(): HTMLButtonElement | null {
@@ -89,7 +90,7 @@ export class RedactionMode {
     this.rects = [];
     this.status = null;
     try {
-      this.plan = await fetchPlan(this.token, ref.study, ref.series);
+      this.plan = await fetchPlan(this.token(), ref.study, ref.series);
       this.rects = this.plan.rectangles.map((r) => [...r] as Rect);
     } catch (e) {
       this.status = { text: `${t('redact_load_failed')}: ${String(e)}`, ok: false };
@@ -101,7 +102,7 @@ export class RedactionMode {
     const ref = this.ref;
     if (!ref) return;
     try {
-      this.plan = await savePlan(this.token, ref.study, ref.series, this.rects);
+      this.plan = await savePlan(this.token(), ref.study, ref.series, this.rects);
       this.status = { text: t('redact_saved'), ok: true };
     } catch (e) {
       this.status = { text: `${t('redact_save_failed')}: ${String(e)}`, ok: false };

@@ -2,6 +2,7 @@
 // active viewport lets another room attach and read it (POST /api/rooms/{room}/studies/{uid}/
 // shares, docs/dicomweb.md "Ownership and sharing"). The server decides; a refusal is shown
 // translated (a room that does not own the study: study_owned_elsewhere).
+import type { TokenSource } from '../access';
 import { can, type Ctx } from '../context';
 import { t } from '../i18n';
 import type { MessageKey } from '../i18n/en';
@@ -15,7 +16,7 @@ const REFUSALS: Partial<Record<string, MessageKey>> = {
 };
 
 export class ShareStudy {
-  constructor(private readonly ctx: Ctx, private readonly token: string) {}
+  constructor(private readonly ctx: Ctx, private readonly token: TokenSource) {}
 
   /** The toolbar's control; null for those without manage_case (they never see it). */
   control(): HTMLButtonElement | null {
@@ -31,7 +32,7 @@ export class ShareStudy {
     if (!ROOM_ID.test(other)) { toast(t('share_bad_room')); return; }
     const r = await fetch(this.url(study), {
       method: 'POST',
-      headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${this.token()}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ room: other }),
     });
     if (r.ok) { toast(`${t('share_done')} ${other}`, 'info'); return; }

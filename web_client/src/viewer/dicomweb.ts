@@ -3,6 +3,7 @@
 // imageId <-> ImageRef (SOP Instance UID + frame) used on the wire.
 import { wadors } from '@cornerstonejs/dicom-image-loader';
 import type { ImageRef } from '../protocol/types';
+import type { TokenSource } from '../access';
 
 export const DICOMWEB_ROOT = `${window.location.origin}/dicom-web`;
 
@@ -29,10 +30,11 @@ export class DicomWeb {
   private readonly ids = new Map<string, string>();
   readonly series = new Map<string, SeriesInfo>();
 
-  constructor(private readonly token: string) {}
+  /** The token to send now: a live page refreshes it (access.ts). */
+  constructor(private readonly token: TokenSource) {}
 
   headers(): Record<string, string> {
-    return { Authorization: `Bearer ${this.token}` };
+    return { Authorization: `Bearer ${this.token()}` };
   }
 
   private async json(path: string): Promise<DicomJson[]> {

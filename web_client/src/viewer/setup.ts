@@ -1,6 +1,7 @@
 // Cornerstone3D initialisation: core, DICOM image loader (Bearer token on every request), tools.
 import { init as coreInit } from '@cornerstonejs/core';
 import { init as loaderInit } from '@cornerstonejs/dicom-image-loader';
+import type { TokenSource } from '../access';
 import {
   AngleTool, ArrowAnnotateTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
   RectangleROITool, StackScrollTool, WindowLevelTool, ZoomTool, addTool, init as toolsInit,
@@ -17,7 +18,7 @@ export const TOOL_CLASSES = [
 // Other decoders still load only when a frame in their transfer syntax arrives.
 const JPEG_LS_DECODER = new URL('@cornerstonejs/codec-charls/decodewasm', import.meta.url);
 
-export async function initCornerstone(token: string): Promise<void> {
+export async function initCornerstone(token: TokenSource): Promise<void> {
   // When the link drops under a frame request, the WADO-RS loader's retrieval leaves the
   // failed XMLHttpRequest as an unhandled rejection; the viewer asks for the slice again when
   // it is shown, so that is not an error to report.
@@ -27,7 +28,7 @@ export async function initCornerstone(token: string): Promise<void> {
   await coreInit();
   loaderInit({
     maxWebWorkers: Math.max(1, Math.min(2, navigator.hardwareConcurrency || 1)),
-    beforeSend: () => ({ Authorization: `Bearer ${token}` }),
+    beforeSend: () => ({ Authorization: `Bearer ${token()}` }),
   });
   void fetch(JPEG_LS_DECODER).catch(() => undefined);
   toolsInit();
