@@ -182,6 +182,12 @@ def room_moderator(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
     return ok if Grant.MODERATE in ROLE_GRANTS[role] else FORBIDDEN
 
 
+def invite_only(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
+    """``POST /api/token`` takes an invite and nothing else: every caller here holds another
+    kind (the invite's own cells: tests/server/test_revocation_live.py)."""
+    return UNAUTHORIZED
+
+
 def socket(caller: Caller, state: CallerState, ok: Outcome) -> Outcome:
     """``/ws``: covered command by command by the socket half of the matrix."""
     return ok
@@ -279,6 +285,10 @@ ROUTES: tuple[RouteRow, ...] = (
         200,
         "/api/rooms/{room}/audit/reads",
     ),
+    _row("POST", "/api/revocations", admin_only, 400, json={"jti": "a", "room": "b"}),
+    _row("GET", "/api/revocations", admin_only, 200),
+    _row("DELETE", "/api/revocations/{entry_id}", admin_only, 404, "/api/revocations/none"),
+    _row("POST", "/api/token", invite_only, 200),
     # --- a room token, about its own room ---
     _row("GET", "/api/session", room_token, 200),
     _row("GET", "/api/session/node", room_token, 200),
