@@ -104,6 +104,17 @@ class Settings:
     # coturn's static-auth-secret: browsers get time-limited TURN credentials (server/sfu/turn)
     turn_secret: str = field(default="", repr=False)
     ws_per_message_deflate: bool = False  # small msgpack frames: costs CPU, saves little
+    # One upload (a STOW-RS body), streamed to <data_dir>/uploads, never held in memory.
+    max_upload_bytes: int = 1 << 30
+    # Bytes of the studies attached to one room that its members' uploads may bring it to
+    # (0: no quota). The admin API key is not held to it.
+    room_quota_bytes: int = 20 << 30
+    # "host:port": /metrics is served there, unauthenticated, and not on the main port;
+    # unset: /metrics on the main port needs the admin API key.
+    metrics_bind: str | None = None
+    # TLS (uvicorn's ssl_certfile/ssl_keyfile): HTTPS + WSS, and HSTS on every answer.
+    certfile: Path | None = None
+    keyfile: Path | None = None
     log_level: str = "info"
 
     @property
@@ -111,7 +122,8 @@ class Settings:
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.certfile else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def with_secrets(self) -> Settings:
         """Fill missing signing keys / API key from (or into) ``<data_dir>/secrets.json``."""
@@ -209,6 +221,11 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_MEDIA_ADDRESSES": ("media_addresses", parse_addresses),
     "HUIZHEN_TURN_SECRET": ("turn_secret", str),
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
+    "HUIZHEN_MAX_UPLOAD_BYTES": ("max_upload_bytes", int),
+    "HUIZHEN_ROOM_QUOTA_BYTES": ("room_quota_bytes", int),
+    "HUIZHEN_METRICS_BIND": ("metrics_bind", str),
+    "HUIZHEN_CERTFILE": ("certfile", Path),
+    "HUIZHEN_KEYFILE": ("keyfile", Path),
 }
 
 
