@@ -30,6 +30,7 @@ from server.demo import prepare_demo_case
 from server.durable.sqlite import SqliteRoomDirectory, SqliteStore, open_sync
 from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
+from server.hardening import Hardening
 from server.interfaces import RoomDirectory, RoomLog
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
 from server.metrics import Metrics, healthz, metrics_endpoint
@@ -119,8 +120,14 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
-        # Forwarding first: a request for a room on another node never reaches the routes.
-        middleware=[Middleware(ForwardToRoomNode), Middleware(CaptureRawSend)],
+        # Hardening outermost (odd paths never travel; every answer, forwarded ones too, gets
+        # the security headers); then forwarding: a request for a room on another node never
+        # reaches the routes.
+        middleware=[
+            Middleware(Hardening),
+            Middleware(ForwardToRoomNode),
+            Middleware(CaptureRawSend),
+        ],
     )
 
 
