@@ -33,7 +33,7 @@ from server.fastpath import CaptureRawSend
 from server.hardening import Hardening
 from server.interfaces import RoomDirectory, RoomLog
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
-from server.metrics import Metrics, healthz, metrics_endpoint
+from server.metrics import Metrics, healthz, metrics_endpoint, metrics_listener
 from server.recording import api as recorder_api
 from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
@@ -111,6 +111,10 @@ def create_app(
             stack.push_async_callback(state.cluster.stop)
             for hook in chosen_hooks:
                 await stack.enter_async_context(hook(state))
+            if settings.metrics_bind:
+                await stack.enter_async_context(
+                    metrics_listener(settings.metrics_bind, state.metrics)
+                )
             if demo:
                 await _create_demo(state)
             yield

@@ -191,6 +191,19 @@ def _load_or_create_secrets(data_dir: Path) -> dict[str, str]:
     return fresh
 
 
+def parse_bind(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:9100"`` or ``"[::1]:9100"`` → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"want host:port, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def _bind(value: str) -> str:
+    parse_bind(value)
+    return value
+
+
 def _room_store(value: str) -> str:
     if value not in ("sqlite", "memory"):
         raise ValueError(f"want sqlite or memory, got {value!r}")
@@ -223,7 +236,7 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
     "HUIZHEN_MAX_UPLOAD_BYTES": ("max_upload_bytes", int),
     "HUIZHEN_ROOM_QUOTA_BYTES": ("room_quota_bytes", int),
-    "HUIZHEN_METRICS_BIND": ("metrics_bind", str),
+    "HUIZHEN_METRICS_BIND": ("metrics_bind", _bind),
     "HUIZHEN_CERTFILE": ("certfile", Path),
     "HUIZHEN_KEYFILE": ("keyfile", Path),
 }
@@ -241,4 +254,6 @@ def settings_from_env(env: Mapping[str, str] | None = None, **overrides: Any) ->
             except (ValueError, KeyError, TypeError) as exc:
                 raise SettingsError(f"{name}: {exc}") from None
     values.update({key: value for key, value in overrides.items() if value is not None})
+    if values.get("keyfile") and not values.get("certfile"):
+        raise SettingsError("HUIZHEN_KEYFILE (--keyfile) needs HUIZHEN_CERTFILE (--certfile)")
     return Settings(**values)
