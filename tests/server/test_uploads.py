@@ -5,6 +5,8 @@ limit, with a coded 413; a room's quota; a slow upload does not hold up anyone e
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from livetools import LiveServer, eventually
 from pydicom.data import get_testdata_file
 from rawhttp import LAST_CHUNK, chunk_frame, open_request, read_answer, send
 
-from server.bodies import UPLOADS
+from server.bodies import UPLOADS, remove_stale_uploads
 from session.grants import Role
 
 CT = Path(str(get_testdata_file("CT_small.dcm")))
@@ -147,3 +149,15 @@ async def test_a_body_that_is_not_multipart_is_400(server: LiveServer) -> None:
     api = headers(server.settings.api_key, **{"Content-Length": "12"})
     answer = await send(server.port, "POST", "/dicom-web/studies", api, [b"not multipart"])
     assert (answer.status, answer.json()["code"]) == (400, "bad_request")
+
+
+def test_only_day_old_upload_folders_are_removed_at_start(tmp_path: Path) -> None:
+    old, fresh = tmp_path / UPLOADS / "old", tmp_path / UPLOADS / "fresh"
+    for folder in (old, fresh):
+        folder.mkdir(parents=True)
+        (folder / "body").write_bytes(b"x")
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    remove_stale_uploads(tmp_path)
+    assert not old.exists() and fresh.exists()
+    remove_stale_uploads(tmp_path / "nothing-here")  # no uploads folder yet: nothing to do

@@ -91,6 +91,26 @@ def room_server(
     return live_server_factory(web_dist=web_dist, hooks=room_hooks(ct_case))
 
 
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+  window.__cspViolations.push(e.violatedDirective);
+});"""
+
+
+def watch_csp(page: Page, errors: list[str], who: str = "page") -> None:
+    """Record every Content-Security-Policy violation of ``page`` (and of its workers, which
+    Chromium reports on the page's console) in ``errors``. Call before ``goto``."""
+    page.add_init_script(CSP_WATCH)
+
+    def seen(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            errors.append(f"{who}: {text}")
+
+    page.on("console", seen)
+
+
 @dataclass
 class Pages:
     """Opens pages that join ``ward`` from invite links; closes them after the test."""
@@ -118,6 +138,7 @@ class Pages:
         page = context.new_page()
         page.on("dialog", lambda d: d.accept("note"))
         page.on("pageerror", lambda exc: self.errors.append(f"{identity}: {exc}"))
+        watch_csp(page, self.errors, identity)  # the server's policy must not block anything
         requested = self.frames.setdefault(identity, [])
         page.on("request", lambda r: requested.append(r.url) if "/frames/" in r.url else None)
         token = self.server.mint(ROOM, identity, role, name=name or identity)
