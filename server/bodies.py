@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from server.errors import ApiError
 from session.errors import ErrorCode
@@ -59,11 +59,14 @@ async def read_small(request: Request, limit: int = SMALL_BODY_LIMIT) -> bytes:
     check_declared(request, limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise ApiError(ErrorCode.BAD_REQUEST, "the client went away mid-body") from None
     return b"".join(chunks)
 
 
@@ -75,15 +78,18 @@ async def spool(request: Request, target: Path, limit: int, refusal: ApiError | 
     pending: list[bytes] = []
     pending_bytes = 0
     async with await anyio.open_file(target, "wb") as out:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise refusal
-            pending.append(chunk)
-            pending_bytes += len(chunk)
-            if pending_bytes >= _FLUSH_BYTES:
-                await out.write(b"".join(pending))
-                pending, pending_bytes = [], 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise refusal
+                pending.append(chunk)
+                pending_bytes += len(chunk)
+                if pending_bytes >= _FLUSH_BYTES:
+                    await out.write(b"".join(pending))
+                    pending, pending_bytes = [], 0
+        except ClientDisconnect:  # an upload abandoned half way: nobody to answer, no bug
+            raise ApiError(ErrorCode.BAD_REQUEST, "the client went away mid-upload") from None
         await out.write(b"".join(pending))
     return size
 

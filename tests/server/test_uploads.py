@@ -161,3 +161,18 @@ def test_only_day_old_upload_folders_are_removed_at_start(tmp_path: Path) -> Non
     remove_stale_uploads(tmp_path)
     assert not old.exists() and fresh.exists()
     remove_stale_uploads(tmp_path / "nothing-here")  # no uploads folder yet: nothing to do
+
+
+async def test_an_abandoned_upload_leaves_nothing_and_logs_no_error(
+    server: LiveServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    host = server.mint(ROOM, "prof-zhang", Role.HOST)
+    _, writer = await open_request(server.port, "POST", "/dicom-web/studies", headers(host))
+    writer.write(chunk_frame(stow_body(MR)[:5000]))
+    await writer.drain()
+    await eventually(lambda: bool(uploads_left(server)))  # the server is receiving it
+    writer.close()
+    await eventually(lambda: not uploads_left(server))
+    async with httpx.AsyncClient(base_url=server.base_url) as http:
+        assert (await http.get("/healthz")).status_code == 200
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
