@@ -8,12 +8,18 @@ really sees violations: an injected inline script and ``eval`` are blocked and r
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import httpx
 import pytest
-from playwright.sync_api import Page
+from livetools import LiveServer
+from playwright.sync_api import Browser, Page
+from tlstools import self_signed
 
 from session.grants import Role
-from web.conftest import Pages
+from web.case import CtCase
+from web.conftest import ROOM, Pages, room_hooks, wait_ready, watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -52,3 +58,35 @@ def test_injected_script_and_eval_are_blocked_and_seen(pages: Pages) -> None:
     page.wait_for_function("() => window.__cspViolations.length >= 2")
     seen = _take_violations(pages)
     assert any("script-src" in v for v in seen), seen
+
+
+def test_the_viewer_over_https_and_wss(
+    live_server_factory: Callable[..., LiveServer],
+    web_dist: Path,
+    ct_case: CtCase,
+    browser: Browser,
+    tmp_path: Path,
+) -> None:
+    """Served with a certificate (as ``huizhen serve --certfile``): the page, its images and
+    the room's WebSocket all go over TLS under the policy (connect-src wss://host), with HSTS."""
+    certfile, keyfile = self_signed(tmp_path)
+    server = live_server_factory(
+        web_dist=web_dist, hooks=room_hooks(ct_case), certfile=certfile, keyfile=keyfile
+    )
+    base = f"https://127.0.0.1:{server.port}"
+    context = browser.new_context(ignore_https_errors=True, locale="en-US")  # self-signed
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        watch_csp(page, errors)
+        token = server.mint(ROOM, "dr-li", Role.HOST)
+        response = page.goto(f"{base}/join#token={token}")
+        assert response is not None
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        assert f"wss://127.0.0.1:{server.port}" in response.headers["content-security-policy"]
+        wait_ready(page)
+        assert page.evaluate("() => location.protocol") == "https:"
+        assert not errors, errors
+    finally:
+        context.close()
