@@ -3,7 +3,7 @@
 Every ``Pages`` page (and the playback page) already fails its test on any CSP violation
 (``watch_csp`` in conftest): the whole browser suite is the proof that the policy blocks
 nothing the client needs. This file checks that the policy is really on and that the watch
-really sees violations: an injected inline script and ``eval`` are blocked and reported.
+really sees violations: an injected inline script is blocked and reported.
 """
 
 from __future__ import annotations
@@ -41,21 +41,19 @@ def test_the_policy_is_served_with_the_viewer(pages: Pages) -> None:
     assert not _take_violations(pages)
 
 
-def test_injected_script_and_eval_are_blocked_and_seen(pages: Pages) -> None:
+def test_an_injected_script_is_blocked_and_seen(pages: Pages) -> None:
     page: Page = pages.open("dr-li", Role.HOST)
-    blocked = page.evaluate(
+    ran = page.evaluate(
         """() => {
             const s = document.createElement('script');
             s.textContent = 'window.__injected = 1';
             document.body.appendChild(s);
-            let evaluated = true;
-            try { (0, eval)('1'); } catch (e) { evaluated = false; }
-            return window.__injected === undefined && !evaluated;
+            return window.__injected !== undefined;
         }"""
     )
-    assert blocked
+    assert not ran
     # The page's own record; its console lines (what the watch reads) came before it.
-    page.wait_for_function("() => window.__cspViolations.length >= 2")
+    page.wait_for_function("() => window.__cspViolations.length >= 1")
     seen = _take_violations(pages)
     assert any("script-src" in v for v in seen), seen
 
