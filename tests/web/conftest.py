@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,29 @@ def watch_csp(page: Page, errors: list[str], who: str = "page") -> None:
             errors.append(f"{who}: {text}")
 
     page.on("console", seen)
+
+
+_FUNCTION_HEAD = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+def as_function(expression: str) -> str:
+    """A ``wait_for_function`` expression as an arrow function (functions are left alone)."""
+    if _FUNCTION_HEAD.match(expression):
+        return expression
+    return f"() => ({expression.strip()})"
+
+
+@pytest.fixture(autouse=True)
+def _waits_without_eval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright runs a ``wait_for_function`` *expression* through the page's ``eval``, which
+    the server's Content-Security-Policy forbids (no ``'unsafe-eval'``: only the test harness
+    wants it); a function is sent as a function. So every expression travels as one."""
+    original = Page.wait_for_function
+
+    def wait_for_function(self: Page, expression: str, *args: Any, **kwargs: Any) -> Any:
+        return original(self, as_function(expression), *args, **kwargs)
+
+    monkeypatch.setattr(Page, "wait_for_function", wait_for_function)
 
 
 @dataclass
