@@ -32,10 +32,11 @@ from server.demo import prepare_demo_case
 from server.durable.sqlite import SqliteRoomDirectory, SqliteStore, open_sync
 from server.errors import ApiError, code_for_status
 from server.fastpath import CaptureRawSend
+from server.hardening import Hardening
 from server.interfaces import RoomDirectory, RoomLog
 from server.livesockets import LiveSockets
 from server.memory import MemoryRoomDirectory, MemoryRoomLog
-from server.metrics import Metrics, healthz, metrics_endpoint
+from server.metrics import Metrics, healthz, metrics_endpoint, metrics_listener
 from server.recording import api as recorder_api
 from server.recording.service import recorder_lifespan
 from server.redis import http as redis_http
@@ -127,6 +128,10 @@ def create_app(
             stack.push_async_callback(state.cluster.stop)
             for hook in chosen_hooks:
                 await stack.enter_async_context(hook(state))
+            if settings.metrics_bind:
+                await stack.enter_async_context(
+                    metrics_listener(settings.metrics_bind, state.metrics)
+                )
             if demo:
                 await _create_demo(state)
             yield
@@ -136,8 +141,14 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
-        # Forwarding first: a request for a room on another node never reaches the routes.
-        middleware=[Middleware(ForwardToRoomNode), Middleware(CaptureRawSend)],
+        # Hardening outermost (odd paths never travel; every answer, forwarded ones too, gets
+        # the security headers); then forwarding: a request for a room on another node never
+        # reaches the routes.
+        middleware=[
+            Middleware(Hardening),
+            Middleware(ForwardToRoomNode),
+            Middleware(CaptureRawSend),
+        ],
     )
 
 

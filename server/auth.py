@@ -17,6 +17,7 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 
 from server.appstate import app_state
+from server.bodies import read_small
 from server.errors import ApiError
 from server.membership import Member, current_grants
 from server.tokens import Claims, TokenError, TokenFailure, TokenKind, verify_room_token
@@ -25,9 +26,10 @@ from session.ids import RoomId
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object body (an empty body is ``{}``), else 400 ``bad_request``."""
+    """The request's JSON object body (an empty body is ``{}``), else 400 ``bad_request``;
+    over 1 MiB (chunked or not), 413 ``too_large``."""
     try:
-        body = json.loads(await request.body() or b"{}")
+        body = json.loads(await read_small(request) or b"{}")
     except ValueError:
         raise ApiError(ErrorCode.BAD_REQUEST, "body must be JSON") from None
     if not isinstance(body, dict):

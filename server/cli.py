@@ -65,6 +65,9 @@ def uvicorn_config(settings: Settings, app: Starlette) -> uvicorn.Config:
         lifespan="on",
         log_level=settings.log_level,
         server_header=False,
+        # TLS: HTTPS and WSS on the same port; server.hardening adds HSTS to every answer.
+        ssl_certfile=str(settings.certfile) if settings.certfile else None,
+        ssl_keyfile=str(settings.keyfile) if settings.keyfile else None,
     )
 
 
@@ -82,10 +85,23 @@ def serve(  # noqa: PLR0917 - typer maps parameters to options
     redis: Annotated[
         str | None, typer.Option(help="Run as one of several nodes over Redis [HUIZHEN_REDIS_URL]")
     ] = None,
+    certfile: Annotated[
+        Path | None,
+        typer.Option(help="TLS certificate chain (PEM): serve HTTPS [HUIZHEN_CERTFILE]"),
+    ] = None,
+    keyfile: Annotated[
+        Path | None, typer.Option(help="TLS private key (PEM) [HUIZHEN_KEYFILE]")
+    ] = None,
 ) -> None:
     """Run the server."""
     settings = settings_from_env(
-        host=host, port=port, data_dir=data_dir, public_url=public_url, redis_url=redis
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        public_url=public_url,
+        redis_url=redis,
+        certfile=certfile,
+        keyfile=keyfile,
     ).with_secrets()
     for name in ("uvicorn.access", "uvicorn.error"):
         logging.getLogger(name).addFilter(RedactTokens())

@@ -31,6 +31,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ROOM_CLOSED: 409,
     ErrorCode.ROOM_FULL: 409,
     ErrorCode.TOO_LARGE: 413,
+    ErrorCode.QUOTA_EXCEEDED: 413,
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INTERNAL: 500,

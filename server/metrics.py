@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
+import uvicorn
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from server.appstate import app_state
+from server.auth import require_api_key
+from server.errors import ApiError
+from server.settings import parse_bind
+from session.errors import ErrorCode
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -44,8 +54,42 @@ class Metrics:
 
 
 async def metrics_endpoint(request: Request) -> Response:
+    """``/metrics`` on the main port: the admin API key, or nothing when a separate metrics
+    address is set (``HUIZHEN_METRICS_BIND``: a port only the monitoring network reaches)."""
     state = app_state(request)
+    if state.settings.metrics_bind:
+        raise ApiError(ErrorCode.NOT_FOUND, "metrics are served on the metrics address")
+    require_api_key(request)
     return Response(state.metrics.render(), media_type=CONTENT_TYPE)
+
+
+def metrics_app(metrics: Metrics) -> Starlette:
+    """The app of the separate metrics address: ``/metrics``, unauthenticated, and nothing else."""
+
+    async def scrape(_request: Request) -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    return Starlette(routes=[Route("/metrics", scrape, methods=["GET"])])
+
+
+@contextlib.asynccontextmanager
+async def metrics_listener(bind: str, metrics: Metrics) -> AsyncIterator[None]:
+    """Serve ``metrics_app`` on ``bind`` for as long as the main app lives.
+
+    uvicorn's ``serve()`` would take over the process's signal handlers (the main server's);
+    its ``startup``/``shutdown`` halves open and close the listening socket without that."""
+    host, port = parse_bind(bind)
+    config = uvicorn.Config(
+        metrics_app(metrics), host=host, port=port, lifespan="off", access_log=False
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup()
+    try:
+        yield
+    finally:
+        await server.shutdown()
 
 
 async def healthz(request: Request) -> Response:

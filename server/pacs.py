@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
-from server.auth import ApiError, require_api_key
+from server.auth import ApiError, json_body, require_api_key
 from server.cases.store import ImportReport, StudyStore, Uploader
 from server.dicomweb.attach import attach_study
 from server.dicomweb.service import service
@@ -146,8 +146,8 @@ async def search_endpoint(request: Request) -> Response:
 
 async def pull_endpoint(request: Request) -> Response:
     require_api_key(request)
-    body = await request.json()
-    if not isinstance(body, dict) or not isinstance(body.get("study"), str):
+    body = await json_body(request)
+    if not isinstance(body.get("study"), str):
         raise ApiError(ErrorCode.BAD_REQUEST, "body needs {pacs, study}")
     endpoint = _endpoint(request, str(body.get("pacs", "")))
     room = RoomId(request.path_params["room_id"])

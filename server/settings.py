@@ -113,6 +113,17 @@ class Settings:
     # The audit trail signs with this Ed25519 private key (PEM) instead of an HMAC derived
     # from the token key: verifiers then need only its public key (docs/security/audit.md).
     audit_key_file: Path | None = None
+    # One upload (a STOW-RS body), streamed to <data_dir>/uploads, never held in memory.
+    max_upload_bytes: int = 1 << 30
+    # Bytes of the studies attached to one room that its members' uploads may bring it to
+    # (0: no quota). The admin API key is not held to it.
+    room_quota_bytes: int = 20 << 30
+    # "host:port": /metrics is served there, unauthenticated, and not on the main port;
+    # unset: /metrics on the main port needs the admin API key.
+    metrics_bind: str | None = None
+    # TLS (uvicorn's ssl_certfile/ssl_keyfile): HTTPS + WSS, and HSTS on every answer.
+    certfile: Path | None = None
+    keyfile: Path | None = None
     log_level: str = "info"
 
     @property
@@ -120,7 +131,8 @@ class Settings:
         if self.public_url:
             return self.public_url.rstrip("/")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.certfile else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     def with_secrets(self) -> Settings:
         """Fill missing signing keys / API key from (or into) ``<data_dir>/secrets.json``."""
@@ -188,6 +200,19 @@ def _load_or_create_secrets(data_dir: Path) -> dict[str, str]:
     return fresh
 
 
+def parse_bind(value: str) -> tuple[str, int]:
+    """``"127.0.0.1:9100"`` or ``"[::1]:9100"`` → (host, port)."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise ValueError(f"want host:port, got {value!r}")
+    return host.strip("[]"), int(port)
+
+
+def _bind(value: str) -> str:
+    parse_bind(value)
+    return value
+
+
 def _room_store(value: str) -> str:
     if value not in ("sqlite", "memory"):
         raise ValueError(f"want sqlite or memory, got {value!r}")
@@ -221,6 +246,11 @@ _ENV_FIELDS: dict[str, tuple[str, Any]] = {
     "HUIZHEN_LOG_LEVEL": ("log_level", str),
     "HUIZHEN_AUDIT_KEY_FILE": ("audit_key_file", Path),
     "HUIZHEN_RECORDING_RETENTION": ("recording_retention_s", float),
+    "HUIZHEN_MAX_UPLOAD_BYTES": ("max_upload_bytes", int),
+    "HUIZHEN_ROOM_QUOTA_BYTES": ("room_quota_bytes", int),
+    "HUIZHEN_METRICS_BIND": ("metrics_bind", _bind),
+    "HUIZHEN_CERTFILE": ("certfile", Path),
+    "HUIZHEN_KEYFILE": ("keyfile", Path),
 }
 
 
@@ -236,4 +266,6 @@ def settings_from_env(env: Mapping[str, str] | None = None, **overrides: Any) ->
             except (ValueError, KeyError, TypeError) as exc:
                 raise SettingsError(f"{name}: {exc}") from None
     values.update({key: value for key, value in overrides.items() if value is not None})
+    if values.get("keyfile") and not values.get("certfile"):
+        raise SettingsError("HUIZHEN_KEYFILE (--keyfile) needs HUIZHEN_CERTFILE (--certfile)")
     return Settings(**values)

@@ -91,8 +91,12 @@ async def index(request: Request) -> Response:
 
 async def asset(request: Request) -> Response:
     dist = _dist(request)
-    wanted = (dist / request.path_params["path"]).resolve()
-    if not wanted.is_relative_to(dist) or not wanted.is_file():
+    try:
+        wanted = (dist / request.path_params["path"]).resolve()
+        found = wanted.is_relative_to(dist) and wanted.is_file()
+    except (ValueError, OSError):  # NUL, a name too long: no such file either
+        found = False
+    if not found:
         return error_response(ErrorCode.NOT_FOUND, "no such file")
     hashed = wanted.is_relative_to(dist / "assets")  # vite puts content-hashed files there
     return file_response(wanted, request.headers, IMMUTABLE if hashed else NO_CACHE)

@@ -36,6 +36,7 @@ class ErrorCode(StrEnum):
     NOT_ACCEPTABLE = "not_acceptable"  # no representation the client accepts
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     BAD_GATEWAY = "bad_gateway"  # an upstream (a PACS) failed
+    QUOTA_EXCEEDED = "quota_exceeded"  # an upload would take a room past its storage quota
 
 
 class Rejected(Exception):

@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from server.appstate import app_state
 from server.audit import hooks as audit_hooks
 from server.auth import ApiError
+from server.bodies import read_small
 from server.cases.redact import (
     Rect,
     RedactionPlan,
@@ -52,7 +53,7 @@ async def put_redaction(request: Request) -> JSONResponse:
     store, study, series = _authorized(request)
     first = _first_header(store, study, series)
     try:
-        body = json.loads(await request.body())
+        body = json.loads(await read_small(request))
         rects = check_rectangles(body["rectangles"])
     except (ValueError, KeyError, TypeError) as exc:
         raise ApiError(

@@ -125,7 +125,7 @@ def _file_candidates(
     elif not _has_dicm_prefix(path) and zipfile.is_zipfile(path):
         yield from _zip_candidates(path, limits)
     else:
-        yield Candidate(str(path), _opener(path), path.stat().st_size, walked=walked)
+        yield Candidate(str(path), file_opener(path), path.stat().st_size, walked=walked)
 
 
 def _has_dicm_prefix(path: Path) -> bool:
@@ -154,7 +154,7 @@ def _dicomdir_candidates(path: Path) -> Iterator[Candidate | BadInput]:
         elif not target.is_file():
             yield BadInput(str(target), InputCode.UNREADABLE, "referenced by DICOMDIR, missing")
         else:
-            yield Candidate(str(target), _opener(target), target.stat().st_size)
+            yield Candidate(str(target), file_opener(target), target.stat().st_size)
 
 
 def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput]:
@@ -180,7 +180,7 @@ def _zip_candidates(path: Path, limits: Limits) -> Iterator[Candidate | BadInput
         )
 
 
-def _opener(path: Path) -> Opener:
+def file_opener(path: Path) -> Opener:
     return lambda _archives: path.open("rb")
 
 

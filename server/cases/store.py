@@ -122,6 +122,18 @@ class StudyStore:
             staged, errors = self._stage_all(candidates, staging, progress)
             return self._import_staged(staged, [*early, *errors], None, owner)
 
+    def import_files(
+        self, items: Sequence[tuple[str, Path]], owner: Uploader | None = None
+    ) -> ImportReport:
+        """Import files ``(name, path)`` exactly as named — STOW-RS parts spooled to disk:
+        no folder walk, no zip expansion, one file in memory never."""
+        candidates = [
+            Candidate(name, sources.file_opener(path), path.stat().st_size) for name, path in items
+        ]
+        with self._staging() as staging:
+            staged, errors = self._stage_all(candidates, staging, None)
+            return self._import_staged(staged, errors, None, owner)
+
     def import_bytes(
         self, items: Sequence[tuple[str, bytes]], owner: Uploader | None = None
     ) -> ImportReport:

@@ -39,13 +39,19 @@ def multipart_content_type(part_type: str, boundary: str, syntax: str | None = N
 
 def decode_multipart(content_type: str | None, body: bytes) -> list[Part]:
     """Split a multipart/related request body into its parts (400 if it is not one)."""
+    boundary = multipart_boundary(content_type)
+    return [_decode_part(raw) for raw in _raw_parts(body, boundary)]
+
+
+def multipart_boundary(content_type: str | None) -> bytes:
+    """The boundary of a multipart/related Content-Type (415 if another type, 400 if none)."""
     ranges = parse_accept(content_type)
     if not ranges or ranges[0].media_type != "multipart/related":
         raise ApiError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "expected multipart/related")
     boundary = ranges[0].params.get("boundary")
-    if not boundary:
+    if not boundary or not boundary.isascii():
         raise ApiError(ErrorCode.BAD_REQUEST, "multipart/related without a boundary")
-    return [_decode_part(raw) for raw in _raw_parts(body, boundary.encode("ascii"))]
+    return boundary.encode("ascii")
 
 
 def _raw_parts(body: bytes, boundary: bytes) -> list[bytes]:

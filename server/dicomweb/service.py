@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection
 
 from server.appstate import AppState, app_state
 from server.auth import ApiError
+from server.bodies import remove_stale_uploads
 from server.cases.store import InstanceRecord, StudyStore
 from server.dicomweb.qido import Headers
 from server.dicomweb.transcode import Representations
@@ -51,6 +52,7 @@ def build(state: AppState) -> DicomWeb:
 async def dicomweb_lifespan(state: AppState) -> AsyncIterator[None]:
     """LIFESPAN_HOOKS entry: the store and caches live as long as the app."""
     state.dicomweb = build(state)
+    remove_stale_uploads(state.settings.data_dir)  # STOW bodies a crash left behind
     # Loading the codecs costs ~0.5 s on a busy 2-core host: pay it now, in the background,
     # rather than in the first joiner's first frame.
     warm = asyncio.create_task(asyncio.to_thread(warm_codecs), name="dicomweb:warm-codecs")

@@ -122,7 +122,8 @@ async def test_healthz_and_metrics_reflect_reality(live_server: LiveServer) -> N
         await host.reply(await host.send(SetVoi(0, Voi(1.0, 2.0))))
         error = await doc.reply(await doc.send(SetVoi(0, Voi(1.0, 2.0))))
         assert error["code"] == "forbidden"
-        text = (await http.get("/metrics")).text
+        admin = {"Authorization": f"Bearer {live_server.settings.api_key}"}
+        text = (await http.get("/metrics", headers=admin)).text
         assert "huizhen_connections 2.0" in text
         assert "huizhen_rooms 1.0" in text
         assert 'huizhen_errors_total{code="forbidden"} 1.0' in text

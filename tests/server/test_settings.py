@@ -8,6 +8,7 @@ import pytest
 from server.settings import (
     IceServer,
     SettingsError,
+    parse_bind,
     parse_ice_servers,
     parse_signing_keys,
     settings_from_env,
@@ -100,3 +101,22 @@ def test_room_store_sync_is_full_unless_told_normal() -> None:
     assert settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "normal"}).room_store_sync == "NORMAL"
     with pytest.raises(SettingsError, match="HUIZHEN_ROOM_STORE_SYNC"):
         settings_from_env({"HUIZHEN_ROOM_STORE_SYNC": "OFF"})
+
+
+def test_upload_limits_metrics_bind_and_tls() -> None:
+    env = {
+        "HUIZHEN_MAX_UPLOAD_BYTES": "1048576",
+        "HUIZHEN_ROOM_QUOTA_BYTES": "0",
+        "HUIZHEN_METRICS_BIND": "[::1]:9100",
+        "HUIZHEN_CERTFILE": "/etc/huizhen/cert.pem",
+        "HUIZHEN_KEYFILE": "/etc/huizhen/key.pem",
+    }
+    settings = settings_from_env(env)
+    assert (settings.max_upload_bytes, settings.room_quota_bytes) == (1 << 20, 0)
+    assert parse_bind(settings.metrics_bind or "") == ("::1", 9100)
+    assert settings.certfile == Path("/etc/huizhen/cert.pem")
+    assert settings.public_base == "https://127.0.0.1:8000"
+    with pytest.raises(SettingsError, match="HUIZHEN_METRICS_BIND"):
+        settings_from_env({"HUIZHEN_METRICS_BIND": "9100"})
+    with pytest.raises(SettingsError, match="HUIZHEN_KEYFILE"):
+        settings_from_env({"HUIZHEN_KEYFILE": "/etc/huizhen/key.pem"})

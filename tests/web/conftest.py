@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,49 @@ def room_server(
     return live_server_factory(web_dist=web_dist, hooks=room_hooks(ct_case))
 
 
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+  window.__cspViolations.push(e.violatedDirective);
+});"""
+
+
+def watch_csp(page: Page, errors: list[str], who: str = "page") -> None:
+    """Record every Content-Security-Policy violation of ``page`` (and of its workers, which
+    Chromium reports on the page's console) in ``errors``. Call before ``goto``."""
+    page.add_init_script(CSP_WATCH)
+
+    def seen(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation"):
+            errors.append(f"{who}: {text}")
+
+    page.on("console", seen)
+
+
+_FUNCTION_HEAD = re.compile(r"^\s*(async\s+)?(function\b|\([^)]*\)\s*=>|[A-Za-z_$][\w$]*\s*=>)")
+
+
+def as_function(expression: str) -> str:
+    """A ``wait_for_function`` expression as an arrow function (functions are left alone)."""
+    if _FUNCTION_HEAD.match(expression):
+        return expression
+    return f"() => ({expression.strip()})"
+
+
+@pytest.fixture(autouse=True)
+def _waits_without_eval(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright runs a ``wait_for_function`` *expression* through the page's ``eval``, which
+    the server's Content-Security-Policy forbids (no ``'unsafe-eval'``: only the test harness
+    wants it); a function is sent as a function. So every expression travels as one."""
+    original = Page.wait_for_function
+
+    def wait_for_function(self: Page, expression: str, *args: Any, **kwargs: Any) -> Any:
+        return original(self, as_function(expression), *args, **kwargs)
+
+    monkeypatch.setattr(Page, "wait_for_function", wait_for_function)
+
+
 @dataclass
 class Pages:
     """Opens pages that join ``ward`` from invite links; closes them after the test."""
@@ -118,6 +162,7 @@ class Pages:
         page = context.new_page()
         page.on("dialog", lambda d: d.accept("note"))
         page.on("pageerror", lambda exc: self.errors.append(f"{identity}: {exc}"))
+        watch_csp(page, self.errors, identity)  # the server's policy must not block anything
         requested = self.frames.setdefault(identity, [])
         page.on("request", lambda r: requested.append(r.url) if "/frames/" in r.url else None)
         token = self.server.mint(ROOM, identity, role, name=name or identity)

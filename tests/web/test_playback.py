@@ -40,7 +40,7 @@ from session.grants import Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
 from session.model import AnnotationKind, ImageRef, Voi
 from web.case import CtCase
-from web.conftest import ROOM, room_hooks
+from web.conftest import ROOM, room_hooks, watch_csp
 
 QUESTION = "Is this a lesion?"
 FPS = 30
@@ -196,6 +196,7 @@ def playback(recording_server: LiveServer, browser: Browser, recorded: Recorded)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    watch_csp(page, errors)
     # The trainee's path: a recording-viewer token minted by the host, not a room token.
     url = f"{recording_server.base_url}/playback.html#token={recorded.viewer_token}"
     page.goto(f"{url}&recording={recorded.id}")

@@ -120,7 +120,7 @@ export interface WireRoomState {
   granted: Record<ParticipantId, Grant[]>;
 }
 
-export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'token_revoked' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
+export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'token_revoked' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway' | 'quota_exceeded';
 
 export const ERROR_CODE = {
   BAD_REQUEST: 'bad_request',
@@ -143,6 +143,7 @@ export const ERROR_CODE = {
   NOT_ACCEPTABLE: 'not_acceptable',
   UNSUPPORTED_MEDIA_TYPE: 'unsupported_media_type',
   BAD_GATEWAY: 'bad_gateway',
+  QUOTA_EXCEEDED: 'quota_exceeded',
 } satisfies Record<string, ErrorCode>;
 
 export type CloseCode = 1000 | 1001 | 1009 | 1012 | 1013 | 4000 | 4001 | 4002 | 4004 | 4005 | 4006 | 4008 | 4009 | 4010 | 4011 | 4012 | 4013 | 4014;
