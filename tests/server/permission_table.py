@@ -237,9 +237,8 @@ _NO_ROOM = "/api/rooms/no-such-room"
 ROUTES: tuple[RouteRow, ...] = (
     _row("WS", "/ws", socket, 101),
     _row("GET", "/healthz", public, 200),
-    # /metrics is open to anyone who reaches the port (issue 12 finding 7: h4 moves it behind
-    # the API key or a separate bind address; the lead updates this row with that change).
-    _row("GET", "/metrics", public, 200),
+    # /metrics needs the API key (or is served alone on HUIZHEN_METRICS_BIND: test_tls.py)
+    _row("GET", "/metrics", admin_only, 200),
     # --- admin API (the API key) ---
     _row("POST", "/api/rooms", admin_only, 201, json={"title": "matrix"}),
     _row("GET", "/api/rooms", admin_only, 200),
