@@ -170,6 +170,11 @@ class KeyImageChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class WatermarkChanged:
+    watermark: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RoomClosed:
     reason: str
 
@@ -201,6 +206,7 @@ Event = (
     | RecordingChanged
     | MediaChanged
     | KeyImageChanged
+    | WatermarkChanged
     | RoomClosed
 )
 
@@ -232,6 +238,7 @@ WIRE_NAMES: dict[str, type[Event]] = {
     "room_closed": RoomClosed,
     "control_request_withdrawn": ControlRequestWithdrawn,
     "key_image_changed": KeyImageChanged,
+    "watermark_changed": WatermarkChanged,
 }
 
 

@@ -41,6 +41,7 @@ from session.events import (
     StudyAttached,
     StudyDetached,
     VoiChanged,
+    WatermarkChanged,
 )
 from session.grants import Grant
 from session.ids import AnnotationId, ParticipantId
@@ -66,7 +67,13 @@ ViewEvent = (
     | CineChanged
 )
 CaseEvent = (
-    StudyAttached | StudyDetached | RecordingChanged | RoomClosed | PointerMoved | KeyImageChanged
+    StudyAttached
+    | StudyDetached
+    | RecordingChanged
+    | RoomClosed
+    | PointerMoved
+    | KeyImageChanged
+    | WatermarkChanged
 )
 RoomEvent = (
     ControlRequested
@@ -222,5 +229,7 @@ def _apply_case(state: RoomState, event: CaseEvent) -> None:
         case KeyImageChanged(image, marked):
             others = tuple(k for k in state.key_images if k != image)
             state.key_images = (*others, image) if marked else others
+        case WatermarkChanged(watermark):
+            state.watermark = watermark
         case _:
             pass  # PointerMoved: ephemeral presence, not part of the durable state

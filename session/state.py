@@ -62,6 +62,8 @@ class RoomState:
     chat: list[ChatMessage] = field(default_factory=list)  # oldest first, last CHAT_HISTORY
     recording: bool = False
     key_images: tuple[ImageRef, ...] = ()  # marked order
+    # Every viewer's images carry their identity (a consultation's default; moderators switch).
+    watermark: bool = True
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""

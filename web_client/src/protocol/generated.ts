@@ -110,6 +110,7 @@ export interface WireRoomState {
   chat: ChatMessage[];
   recording: boolean;
   key_images: ImageRef[];
+  watermark: boolean;
 }
 
 export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'unavailable' | 'internal' | 'room_full' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway';
@@ -329,6 +330,11 @@ export interface SetKeyImage {
   marked: boolean;
 }
 
+export interface SetWatermark {
+  type: 'set_watermark';
+  watermark: boolean;
+}
+
 export interface ParticipantJoined extends Stamp {
   type: 'participant_joined';
   participant: ParticipantId;
@@ -489,6 +495,11 @@ export interface KeyImageChanged extends Stamp {
   marked: boolean;
 }
 
+export interface WatermarkChanged extends Stamp {
+  type: 'watermark_changed';
+  watermark: boolean;
+}
+
 export interface Welcome {
   type: 'welcome';
   v: number;
@@ -586,7 +597,8 @@ export type Command =
   | SetMedia
   | WithdrawControlRequest
   | MuteParticipant
-  | SetKeyImage;
+  | SetKeyImage
+  | SetWatermark;
 
 export interface RoomEventMap {
   participant_joined: ParticipantJoined;
@@ -616,6 +628,7 @@ export interface RoomEventMap {
   room_closed: RoomClosed;
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
+  watermark_changed: WatermarkChanged;
 }
 
 /** A stamped room event: `seq` is null for ephemeral ones (pointer_moved). */
@@ -658,6 +671,7 @@ export interface ServerMessageMap {
   room_closed: RoomClosed;
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
+  watermark_changed: WatermarkChanged;
 }
 
 /** One element of a server frame's array. */
@@ -708,6 +722,7 @@ export const SERVER_FIELDS: {
   room_closed: { seq: 'number?', at: 'number', by: 'string?', reason: 'string' },
   control_request_withdrawn: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
   key_image_changed: { seq: 'number?', at: 'number', by: 'string?', image: 'object', marked: 'boolean' },
+  watermark_changed: { seq: 'number?', at: 'number', by: 'string?', watermark: 'boolean' },
 };
 
 /** Event fields with a default: absent on the wire (an older recording) means this. */

@@ -89,6 +89,7 @@ const HANDLERS: Handlers = {
     const others = s.key_images.filter((k) => !sameImage(k, e.image));
     s.key_images = e.marked ? [...others, e.image] : others;
   },
+  watermark_changed: (s, e) => { s.watermark = e.watermark; },
   room_closed: (s) => { s.closed = true; },
 };
 
