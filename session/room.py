@@ -205,6 +205,11 @@ class Room:
         return self._state.title
 
     @property
+    def watermark(self) -> bool:
+        """Whether the room marks its images with each viewer's identity."""
+        return self._state.watermark
+
+    @property
     def studies(self) -> Mapping[Uid, Study]:
         """The attached studies, read-only and live (no copy: cheap for per-request checks)."""
         return MappingProxyType(self._state.studies)
