@@ -23,6 +23,7 @@ import { RedactionMode } from '../ui/redaction';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
 import { Toolbar } from '../ui/toolbar';
+import { bindWatermark, renderWatermark } from '../ui/watermark';
 import { DicomWeb } from '../viewer/dicomweb';
 import { Viewer } from '../viewer/viewer';
 import { Inbox } from './inbox';
@@ -49,7 +50,7 @@ export class RoomPage {
   private annotating: boolean | null = null;
   private applied = 0;
 
-  constructor(token: string, claims: Claims) {
+  constructor(token: string, private readonly claims: Claims) {
     const web = new DicomWeb(token);
     const viewer = new Viewer($('#viewer-grid'), web);
     const conn = new Connection(wsUrl(), token, {
@@ -85,6 +86,7 @@ export class RoomPage {
     this.bindHooks();
     this.bindControls();
     this.expose();
+    renderWatermark(this.ctx, this.claims); // marked from the first frame, before the welcome
     this.drift.start();
     this.ctx.conn.start();
   }
@@ -152,6 +154,7 @@ export class RoomPage {
     });
     this.chat.bind((text) => void act(this.ctx, { type: 'post_chat', text }));
     bindRecording(this.ctx);
+    bindWatermark(this.ctx);
     bindInput({
       ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
       explore: () => this.explore(), pick: (d) => void this.step(d),
@@ -170,6 +173,7 @@ export class RoomPage {
     this.chat.render();
     renderControls(ctx);
     renderRecording(ctx);
+    renderWatermark(ctx, this.claims);
     renderAttention(ctx);
     this.review.render();
     this.toolbar.render();

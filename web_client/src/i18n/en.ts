@@ -145,6 +145,11 @@ export const en = {
   redact_saved: 'Redaction areas saved.',
   redact_save_failed: 'Could not save the redaction areas',
   redact_load_failed: 'Could not load the redaction areas',
+  watermark_on: 'Watermark: on',
+  watermark_off: 'Watermark: off',
+  watermark_title: "Every viewer's name, role and time over the images (traces screenshots). Click to switch.",
+  watermark_notice_on: "The watermark is on: every image shows each viewer's own name and time.",
+  watermark_notice_off: 'The host switched the watermark off.',
 };
 
 export type Messages = typeof en;

@@ -147,4 +147,9 @@ export const zh: Messages = {
   redact_saved: '遮盖区域已保存。',
   redact_save_failed: '遮盖区域保存失败',
   redact_load_failed: '遮盖区域加载失败',
+  watermark_on: '水印：开',
+  watermark_off: '水印：关',
+  watermark_title: '在影像上显示每位观看者的姓名、角色和时间（可追溯截图）。点击切换。',
+  watermark_notice_on: '水印已开启：每张影像都显示观看者本人的姓名和时间。',
+  watermark_notice_off: '主持人已关闭水印。',
 };
