@@ -51,9 +51,7 @@ class Layer {
   /** Make the layer present, visible and drawn; observe what could undo that. */
   restore(): void {
     this.observer.disconnect();
-    if (this.canvas.parentElement !== this.host || this.host.lastElementChild !== this.canvas) {
-      this.host.append(this.canvas);
-    }
+    if (this.canvas.parentElement !== this.host) this.host.append(this.canvas);
     this.canvas.removeAttribute('hidden');
     this.canvas.className = 'watermark';
     for (const [name, value] of Object.entries(LAYER_STYLE)) {
@@ -83,7 +81,7 @@ class Layer {
 
   /** True when the layer still is as `restore` left it (what a mutation may not report). */
   intact(): boolean {
-    if (this.canvas.parentElement !== this.host || this.host.lastElementChild !== this.canvas) return false;
+    if (this.canvas.parentElement !== this.host) return false; // z-index keeps it on top
     const shown = getComputedStyle(this.canvas);
     return shown.display !== 'none' && shown.visibility === 'visible' && shown.opacity === '1';
   }
