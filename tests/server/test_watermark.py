@@ -24,6 +24,7 @@ from server.imaging.render import RenderOptions, render_frame
 from server.imaging.watermark import burn, mark_for
 from session.commands import SetWatermark
 from session.grants import Role
+from session.ids import RoomId
 
 CT = Path(str(get_testdata_file("CT_small.dcm")))
 ROOM = "marked"
@@ -135,3 +136,47 @@ async def test_the_host_switching_the_watermark_off_unmarks_the_images(live: Liv
     assert "immutable" in unmarked.headers["cache-control"]
     await host.close()
     await doctor.close()
+
+
+# --- the operator's switch (admin API and CLI) -----------------------------------------------
+async def test_the_admin_api_switches_the_watermark_idempotently(live: LiveServer) -> None:
+    admin = _pixels(await _png(live, live.settings.api_key))
+    token = live.mint(ROOM, "dr-wang", name="Dr Wang")
+    doctor = await RoomClient.connect(live.ws_url, token)
+    url = f"/api/rooms/{ROOM}/watermark"
+    auth = {"Authorization": f"Bearer {live.settings.api_key}"}
+    async with httpx.AsyncClient(base_url=live.base_url, headers=auth, timeout=10) as client:
+        assert (await client.get(f"/api/rooms/{ROOM}")).json()["watermark"] is True
+        off = await client.put(url, json={"watermark": False})
+        assert off.status_code == 200 and off.json()["watermark"] is False
+        again = await client.put(url, json={"watermark": False})
+        assert again.status_code == 200 and again.json()["seq"] == off.json()["seq"]
+        bad = await client.put(url, json={"watermark": "off"})
+        assert bad.status_code == 400 and bad.json()["code"] == "bad_request"
+        missing = await client.put("/api/rooms/nowhere/watermark", json={"watermark": True})
+        assert missing.status_code == 404
+        as_member = await client.put(
+            url, json={"watermark": True}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert as_member.status_code in (401, 403)
+    changed = await doctor.next_message(lambda m: m["type"] == "watermark_changed")
+    assert changed["watermark"] is False and changed["by"] is None
+    assert np.array_equal(_pixels(await _png(live, token)), admin)
+    await doctor.close()
+
+
+def test_the_cli_switches_the_watermark(live_server: LiveServer) -> None:
+    from typer.testing import CliRunner
+
+    from server.cli import app
+
+    live_server.create_room("ward-9")
+    runner = CliRunner()
+    common = ["--server", live_server.base_url, "--api-key", live_server.settings.api_key]
+    off = runner.invoke(app, ["rooms", "watermark", "ward-9", "off", *common])
+    assert off.exit_code == 0 and "watermark off" in off.output
+    assert live_server.state.rooms.get(RoomId("ward-9")).room.watermark is False  # type: ignore[union-attr]
+    wrong = runner.invoke(app, ["rooms", "watermark", "ward-9", "maybe", *common])
+    assert wrong.exit_code == 2
+    gone = runner.invoke(app, ["rooms", "watermark", "nowhere", "on", *common])
+    assert gone.exit_code == 1 and "no such room" in gone.output
