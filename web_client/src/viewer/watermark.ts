@@ -92,31 +92,51 @@ class Layer {
   }
 }
 
-/** The text lines on a rotated, staggered grid over the whole canvas. */
-function tile(g: CanvasRenderingContext2D, w: number, h: number, lines: string[], px: number): void {
-  g.setTransform(1, 0, 0, 1, 0, 0);
-  g.clearRect(0, 0, w, h);
-  g.font = `${px}px sans-serif`;
+/** One period of the pattern: the lines twice, the second row shifted half a step (stagger). */
+function tileOf(lines: string[], px: number): HTMLCanvasElement {
+  const tile = document.createElement('canvas');
+  const font = `${px}px sans-serif`;
+  const probe = tile.getContext('2d');
+  if (!probe) return tile;
+  probe.font = font;
+  const lineH = px * 1.3;
+  const stepX = Math.ceil(Math.max(...lines.map((l) => probe.measureText(l).width), px) * 1.4 + px * 2);
+  const stepY = Math.ceil(lineH * lines.length * 2.6);
+  tile.width = stepX;
+  tile.height = stepY * 2;
+  const g = tile.getContext('2d');
+  if (!g) return tile;
+  g.font = font; // resizing the canvas reset the context
   g.textBaseline = 'top';
   g.lineJoin = 'round';
   g.lineWidth = Math.max(1, px / 6);
   g.strokeStyle = `rgba(0, 0, 0, ${ALPHA})`;
   g.fillStyle = `rgba(255, 255, 255, ${ALPHA})`;
-  const lineH = px * 1.3;
-  const textW = Math.max(...lines.map((l) => g.measureText(l).width), px);
-  const stepX = textW * 1.4 + px * 2;
-  const stepY = lineH * lines.length * 2.6;
+  const origins: [number, number][] = [[px, px], [px + stepX / 2, px + stepY], [px - stepX / 2, px + stepY]];
+  for (const [x, y] of origins) {
+    lines.forEach((line, i) => {
+      g.strokeText(line, x, y + i * lineH);
+      g.fillText(line, x, y + i * lineH);
+    });
+  }
+  return tile;
+}
+
+let cached: { key: string; tile: HTMLCanvasElement } | null = null;
+
+/** The pattern over the whole canvas, rotated: one fill, cheap enough to redraw every second. */
+function tile(g: CanvasRenderingContext2D, w: number, h: number, lines: string[], px: number): void {
+  const key = `${px}\n${lines.join('\n')}`;
+  if (cached?.key !== key) cached = { key, tile: tileOf(lines, px) };
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.clearRect(0, 0, w, h);
+  const pattern = g.createPattern(cached.tile, 'repeat');
+  if (!pattern) return;
   const reach = Math.hypot(w, h);
   g.translate(w / 2, h / 2);
   g.rotate(ANGLE);
-  for (let row = 0, y = -reach; y < reach; row++, y += stepY) {
-    for (let x = -reach - (row % 2) * (stepX / 2); x < reach; x += stepX) {
-      lines.forEach((line, i) => {
-        g.strokeText(line, x, y + i * lineH);
-        g.fillText(line, x, y + i * lineH);
-      });
-    }
-  }
+  g.fillStyle = pattern;
+  g.fillRect(-reach, -reach, 2 * reach, 2 * reach);
   g.setTransform(1, 0, 0, 1, 0, 0);
 }
 
@@ -166,7 +186,7 @@ export class Watermark {
   }
 
   /** Every second: a tampered layer is restored, the others redrawn (a new minute shows; a
-   *  clearRect, which no observer sees, is undone; a few dozen fillText calls are cheap). */
+   *  clearRect, which no observer sees, is undone; one pattern fill is cheap). */
   private check(): void {
     for (const layer of this.layers) {
       if (layer.intact()) layer.draw();
