@@ -81,8 +81,10 @@ def _path(kind: str) -> str:
     )
 
 
-async def _png(server: LiveServer, bearer: str, kind: str = "rendered") -> httpx.Response:
-    headers = {"Authorization": f"Bearer {bearer}", "Accept": "image/png"}
+async def _png(
+    server: LiveServer, bearer: str, kind: str = "rendered", media: str = "image/png"
+) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {bearer}", "Accept": media}
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         response = await client.get(_path(kind), headers=headers)
     assert response.status_code == 200, response.text
@@ -114,6 +116,15 @@ async def test_thumbnails_are_marked_at_their_own_size(live: LiveServer) -> None
     marked = _pixels(await _png(live, live.mint(ROOM, "dr-li", name="Dr Li"), "thumbnail"))
     assert marked.shape == admin.shape and max(admin.shape) <= 128
     assert (marked != admin).mean() > 0.01
+
+
+async def test_jpeg_is_marked_too(live: LiveServer) -> None:
+    admin = await _png(live, live.settings.api_key, media="image/jpeg")
+    marked = await _png(live, live.mint(ROOM, "dr-li", name="Dr Li"), media="image/jpeg")
+    assert marked.content[:2] == b"\xff\xd8" and marked.headers["content-type"] == "image/jpeg"
+    a, b = _pixels(admin).astype(int), _pixels(marked).astype(int)
+    assert a.shape == b.shape
+    assert (np.abs(a - b) > 16).mean() > 0.01  # beyond JPEG noise: the text is there
 
 
 async def test_the_host_switching_the_watermark_off_unmarks_the_images(live: LiveServer) -> None:
