@@ -39,7 +39,7 @@ from web.test_playback import (  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
-WAIT = 15_000
+WAIT = 30_000  # a safety net under load, not a timing assertion
 LAYER = ".viewport canvas.watermark"
 
 # Share of the layer's pixels that carry ink, and what the layer's text says.
