@@ -24,7 +24,7 @@ from server.interfaces import RoomExists
 from server.roomhost import LocalRoom
 from server.rooms import TooManyRooms
 from server.tokens import ROOM_ID_RE, TokenError, TokenKind, mint_room_token, minted_claims
-from session.commands import CloseRoom
+from session.commands import CloseRoom, SetWatermark
 from session.errors import ErrorCode
 from session.grants import Grant, Role
 from session.ids import ParticipantId, RoomId
@@ -58,6 +58,7 @@ def _room_json(room: Room, connections: int) -> dict[str, Any]:
         ],
         "studies": list(snap.state.studies),
         "recording": snap.state.recording,
+        "watermark": snap.state.watermark,
     }
 
 
@@ -114,6 +115,22 @@ async def close_room(request: Request) -> Response:
     outcome = await host.system(CloseRoom("closed by the organizer"))
     if outcome.refusal is not None:
         raise ApiError(outcome.refusal.code, outcome.refusal.message)
+    return JSONResponse(room_json(host))
+
+
+async def set_watermark(request: Request) -> Response:
+    """``PUT /api/rooms/{id}/watermark`` ``{"watermark": bool}``: the operator's switch of the
+    room setting a moderator switches in the room (idempotent: the same value changes nothing).
+    """
+    require_api_key(request)
+    host = _host(app_state(request), request)
+    wanted = (await json_body(request)).get("watermark")
+    if not isinstance(wanted, bool):
+        raise ApiError(ErrorCode.BAD_REQUEST, "watermark must be true or false")
+    if host.room.watermark != wanted:
+        outcome = await host.system(SetWatermark(wanted))
+        if outcome.refusal is not None:
+            raise ApiError(outcome.refusal.code, outcome.refusal.message)
     return JSONResponse(room_json(host))
 
 
@@ -190,5 +207,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/rooms/{room_id}", get_room, methods=["GET"]),
         Route("/api/rooms/{room_id}", close_room, methods=["DELETE"]),
         Route("/api/rooms/{room_id}/invites", create_invite, methods=["POST"]),
+        Route("/api/rooms/{room_id}/watermark", set_watermark, methods=["PUT"]),
         Route("/api/session", session_info, methods=["GET"]),
     ]

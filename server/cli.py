@@ -207,6 +207,26 @@ def rooms_create(
     console.print(f"created room [bold]{response.json()['id']}[/bold]")
 
 
+@rooms_app.command("watermark")
+def rooms_watermark(
+    room_id: Annotated[str, typer.Argument(help="Room id")],
+    state: Annotated[str, typer.Argument(help="on or off")],
+    server: ServerUrl = "http://127.0.0.1:8000",
+    api_key: ApiKey = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Switch a room's identity watermark on or off (docs/security/watermark.md)."""
+    if state not in ("on", "off"):
+        console.print("[red]the state is on or off[/red]")
+        raise typer.Exit(2)
+    with _admin(server, api_key, data_dir) as client:
+        response = client.put(f"/api/rooms/{room_id}/watermark", json={"watermark": state == "on"})
+    if response.status_code >= 400:
+        console.print(f"[red]{response.json().get('message', response.text)}[/red]")
+        raise typer.Exit(1)
+    console.print(f"room [bold]{room_id}[/bold]: watermark {state}")
+
+
 # --- feature CLIs: one line each ---------------------------------------------------------------
 from server.cases.cli import register as register_cases  # noqa: E402
 

@@ -189,6 +189,13 @@ class SetRecording:
 
 
 @dataclass(frozen=True, slots=True)
+class SetWatermark:
+    """Switch the identity watermark over every viewer's images (docs/security/watermark.md)."""
+
+    watermark: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SetMedia:
     """What the sender publishes and whether it is muted (the SFU carries the bytes)."""
 
@@ -230,6 +237,7 @@ Command = (
     | SetMedia
     | MuteParticipant
     | SetKeyImage
+    | SetWatermark
 )
 
 WIRE_NAMES: dict[str, type[Command]] = {
@@ -263,4 +271,5 @@ WIRE_NAMES: dict[str, type[Command]] = {
     "withdraw_control_request": WithdrawControlRequest,
     "mute_participant": MuteParticipant,
     "set_key_image": SetKeyImage,
+    "set_watermark": SetWatermark,
 }

@@ -179,6 +179,11 @@ class BanChanged:
 
 
 @dataclass(frozen=True, slots=True)
+class WatermarkChanged:
+    watermark: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RoomClosed:
     reason: str
 
@@ -211,6 +216,7 @@ Event = (
     | MediaChanged
     | KeyImageChanged
     | BanChanged
+    | WatermarkChanged
     | RoomClosed
 )
 
@@ -243,6 +249,7 @@ WIRE_NAMES: dict[str, type[Event]] = {
     "control_request_withdrawn": ControlRequestWithdrawn,
     "key_image_changed": KeyImageChanged,
     "ban_changed": BanChanged,
+    "watermark_changed": WatermarkChanged,
 }
 
 

@@ -43,6 +43,7 @@ from session.events import (
     StudyAttached,
     StudyDetached,
     VoiChanged,
+    WatermarkChanged,
 )
 from session.grants import Grant
 from session.ids import AnnotationId, ParticipantId
@@ -75,6 +76,7 @@ CaseEvent = (
     | PointerMoved
     | KeyImageChanged
     | BanChanged
+    | WatermarkChanged
 )
 RoomEvent = (
     ControlRequested
@@ -236,5 +238,7 @@ def _apply_case(state: RoomState, event: CaseEvent, stamped: Stamped) -> None:
                 state.bans[pid] = Ban(name, stamped.at, stamped.by)
             else:
                 state.bans.pop(pid, None)
+        case WatermarkChanged(watermark):
+            state.watermark = watermark
         case _:
             pass  # PointerMoved: ephemeral presence, not part of the durable state

@@ -73,6 +73,7 @@ from session.commands import (
     SetPresentation,
     SetRecording,
     SetVoi,
+    SetWatermark,
     TakeControl,
     UpdateAnnotation,
     WithdrawControlRequest,
@@ -96,6 +97,7 @@ from session.reducer import apply
 from session.rules_annotations import decide_annotation
 from session.rules_case import decide_case
 from session.rules_control import decide_control
+from session.rules_options import decide_watermark
 from session.rules_review import decide_key_image
 from session.rules_social import decide_social
 from session.rules_view import decide_view
@@ -132,8 +134,10 @@ class Snapshot:
     state: RoomState = field(repr=False)
 
 
-def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:
-    """The events a command yields, or ``Rejected``; reads the state, never changes it."""
+def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:  # noqa: PLR0911
+    """The events a command yields, or ``Rejected``; reads the state, never changes it.
+
+    One case per family of commands, each handled by its ``session.rules_*`` module."""
     match command:
         case (
             SetLayout()
@@ -172,6 +176,8 @@ def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:
             | SetRecording()
         ):
             return decide_case(state, actor, command)
+        case SetWatermark():
+            return decide_watermark(state, actor, command)
         case _:
             raise Rejected(ErrorCode.UNKNOWN_COMMAND, f"unknown command {type(command).__name__}")
 
@@ -210,6 +216,11 @@ class Room:
     @property
     def title(self) -> str:
         return self._state.title
+
+    @property
+    def watermark(self) -> bool:
+        """Whether the room marks its images with each viewer's identity."""
+        return self._state.watermark
 
     @property
     def studies(self) -> Mapping[Uid, Study]:

@@ -76,6 +76,8 @@ class RoomState:
     # The grants a moderator last set per identity: a rejoin (after the grace, or a kick
     # lifted) gets these, not its token's role default.
     granted: dict[ParticipantId, frozenset[Grant]] = field(default_factory=dict)
+    # Every viewer's images carry their identity (a consultation's default; moderators switch).
+    watermark: bool = True
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""

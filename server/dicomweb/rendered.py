@@ -2,7 +2,8 @@
 through the PS3.3 C.11 pipeline of ``server.imaging``, for thumbnails and weak devices.
 
 Query: ``window=center,width[,linear|linear-exact|sigmoid]``, ``viewport=w,h`` (longest side
-bound). Accept ``image/png`` or ``image/jpeg`` (the default).
+bound). Accept ``image/png`` or ``image/jpeg`` (the default). Images for a room token carry
+the holder's identity burned in (``server.dicomweb.marking``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from starlette.responses import Response
 from server.auth import ApiError
 from server.cases.store import InstanceRecord
 from server.dicomweb.http import etag_for, immutable_response, not_modified
+from server.dicomweb.marking import marked_response, viewer_mark
 from server.dicomweb.negotiate import parse_accept
 from server.dicomweb.transcode import CODEC_ERRORS
 from server.dicomweb.wado import records_for
-from server.imaging.render import MediaType, RenderOptions, render
+from server.imaging.render import MediaType, RenderOptions, encode_image, render_frame
+from server.imaging.watermark import Mark, burn
 from session.errors import ErrorCode
 from session.model import Voi, VoiFunction
 
@@ -50,6 +53,9 @@ async def _render(request: Request, *, thumbnail: bool) -> Response:
         voi=parse_window(request.query_params.get("window")),
         size=THUMBNAIL_SIZE if thumbnail else parse_viewport(request.query_params.get("viewport")),
     )
+    if (mark := viewer_mark(request)) is not None:
+        body = await asyncio.to_thread(_render_bytes, record, frame, media, options, mark)
+        return marked_response(body, media.value)
     etag = etag_for([record.sha256], f"rendered:{frame}:{media}:{options}")
     if (cached := not_modified(request, etag)) is not None:
         return cached
@@ -58,15 +64,22 @@ async def _render(request: Request, *, thumbnail: bool) -> Response:
 
 
 def _render_bytes(
-    record: InstanceRecord, frame: int, media: MediaType, options: RenderOptions
+    record: InstanceRecord,
+    frame: int,
+    media: MediaType,
+    options: RenderOptions,
+    mark: Mark | None = None,
 ) -> bytes:
     ds = pydicom.dcmread(record.path)
     if "PixelData" not in ds:
         raise ApiError(ErrorCode.BAD_REQUEST, "the instance has no pixel data to render")
     try:
-        return render(ds, frame, media, options)
+        pixels = render_frame(ds, frame, options)
     except CODEC_ERRORS as exc:
         raise ApiError(ErrorCode.NOT_ACCEPTABLE, f"cannot render this image: {exc}") from exc
+    if mark is not None:
+        pixels = burn(pixels, mark, options.size)  # scaled first: legible at any size
+    return encode_image(pixels, media, options.size)
 
 
 def _media_type(accept: str | None) -> MediaType:

@@ -77,6 +77,7 @@ commands = st.one_of(
     st.builds(c.DetachStudy, st.sampled_from(STUDIES)),
     st.builds(c.SetRecording, st.booleans()),
     st.builds(c.SetMedia, st.booleans(), st.booleans(), st.booleans()),
+    st.builds(c.SetWatermark, st.booleans()),
 )
 
 

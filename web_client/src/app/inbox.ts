@@ -13,6 +13,7 @@ import { toast } from '../ui/dom';
 import { attentionToast } from '../ui/moderation';
 import { recordingNotice } from '../ui/recording';
 import type { Thumbnails } from '../ui/thumbnails';
+import { watermarkNotice } from '../ui/watermark';
 
 /** Messages that change nothing the side panels show. */
 const QUIET: ReadonlySet<string> = new Set(['pointer_moved', 'ack', 'pong']);
@@ -81,6 +82,7 @@ export class Inbox {
     if (e.type === 'study_attached' || e.type === 'study_detached') void thumbs.render();
     if (e.type === 'participant_left') pointer.forget(e.participant);
     if (e.type === 'recording_changed') recordingNotice(e.recording, false);
+    if (e.type === 'watermark_changed') watermarkNotice(e.watermark);
     attentionToast(ctx, e);
     if (e.type === 'media_changed' && e.participant === ctx.me && e.by !== ctx.me) {
       this.m.media.moderated(e.audio_muted, e.video);

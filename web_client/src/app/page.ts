@@ -26,6 +26,7 @@ import { ShareStudy } from '../ui/share';
 import { askText } from '../ui/textprompt';
 import { Thumbnails } from '../ui/thumbnails';
 import { Toolbar } from '../ui/toolbar';
+import { bindWatermark, renderWatermark } from '../ui/watermark';
 import { DicomWeb } from '../viewer/dicomweb';
 import { Viewer } from '../viewer/viewer';
 import { Inbox } from './inbox';
@@ -52,7 +53,7 @@ export class RoomPage {
   private annotating: boolean | null = null;
   private applied = 0;
 
-  constructor(readonly access: Access, claims: Claims) {
+  constructor(readonly access: Access, private readonly claims: Claims) {
     const token = access.token;
     const web = new DicomWeb(token);
     const viewer = new Viewer($('#viewer-grid'), web);
@@ -91,6 +92,7 @@ export class RoomPage {
     this.bindHooks();
     this.bindControls();
     this.expose();
+    renderWatermark(this.ctx, this.claims); // marked from the first frame, before the welcome
     this.drift.start();
     this.ctx.conn.start();
   }
@@ -158,6 +160,7 @@ export class RoomPage {
     });
     this.chat.bind((text) => void act(this.ctx, { type: 'post_chat', text }));
     bindRecording(this.ctx);
+    bindWatermark(this.ctx);
     bindInput({
       ctx: this.ctx, toolbar: this.toolbar, notes: this.notes,
       explore: () => this.explore(), pick: (d) => void this.step(d),
@@ -177,6 +180,7 @@ export class RoomPage {
     this.chat.render();
     renderControls(ctx);
     renderRecording(ctx);
+    renderWatermark(ctx, this.claims);
     renderAttention(ctx);
     renderAccessLog(ctx);
     this.review.render();

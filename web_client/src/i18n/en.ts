@@ -166,6 +166,11 @@ export const en = {
   share_bad_room: 'A room id is letters, digits, - and _ (at most 64).',
   share_done: 'Study shared with room',
   study_owned_elsewhere: 'This study does not belong to this room: only its owner room can share it or add images to it.',
+  watermark_on: 'Watermark: on',
+  watermark_off: 'Watermark: off',
+  watermark_title: "Every viewer's name, role and time over the images (traces screenshots). Click to switch.",
+  watermark_notice_on: "The watermark is on: every image shows each viewer's own name and time.",
+  watermark_notice_off: 'The host switched the watermark off.',
 };
 
 export type Messages = typeof en;

@@ -168,4 +168,9 @@ export const zh: Messages = {
   share_bad_room: '会诊室编号只能由字母、数字、- 和 _ 组成（最多 64 个字符）。',
   share_done: '检查已共享给会诊室',
   study_owned_elsewhere: '该检查不属于本会诊室：只有其所属会诊室才能共享或向其中添加图像。',
+  watermark_on: '水印：开',
+  watermark_off: '水印：关',
+  watermark_title: '在影像上显示每位观看者的姓名、角色和时间（可追溯截图）。点击切换。',
+  watermark_notice_on: '水印已开启：每张影像都显示观看者本人的姓名和时间。',
+  watermark_notice_off: '主持人已关闭水印。',
 };

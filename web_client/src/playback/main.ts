@@ -8,13 +8,14 @@ import { currentLang, onLangChange, setLang, translateStatic } from '../i18n';
 import type { RoomEvent, SnapshotMessage } from '../protocol/types';
 import { apply, VIEW_EVENTS } from '../room/reducer';
 import { emptyState, stateFromWire } from '../room/snapshot';
-import { readClaims } from '../session';
+import { readClaims, type Claims } from '../session';
 import { AnnotationSync } from '../sync/annotations';
 import { PointerSync } from '../sync/pointer';
 import { ViewSync } from '../sync/view';
 import { $ } from '../ui/dom';
 import { renderChat } from '../ui/chat';
 import { renderParticipants } from '../ui/panels';
+import { holderOf } from '../ui/watermark';
 import { DicomWeb } from '../viewer/dicomweb';
 import { initCornerstone } from '../viewer/setup';
 import { Viewer } from '../viewer/viewer';
@@ -64,7 +65,7 @@ async function boot(): Promise<void> {
   await initCornerstone(() => token);
   // Never one of the recorded participants (even for the host who recorded it): their view,
   // pointer and annotations are the recording's, not this viewer's.
-  const page = new PlaybackPage(api, rec, token, `playback:${claims.sub}`);
+  const page = new PlaybackPage(api, rec, token, `playback:${claims.sub}`, claims);
   await page.start();
   status(null);
 }
@@ -98,7 +99,10 @@ class PlaybackPage {
   applied = 0;
   private renderQueued = false;
 
-  constructor(private readonly api: RecordingApi, readonly rec: Recording, token: string, me: string) {
+  constructor(
+    private readonly api: RecordingApi, readonly rec: Recording, token: string, me: string,
+    private readonly viewerClaims: Claims,
+  ) {
     const web = new DicomWeb(() => token);
     const viewer = new Viewer($('#viewer-grid'), web);
     this.ctx = {
@@ -133,6 +137,7 @@ class PlaybackPage {
     this.explore.onChange = () => this.renderExplore();
     void this.media.load(this.api, this.rec.id, this.rec.tracks);
     this.expose();
+    this.renderWatermark(); // marked from the first frame
     await this.seek(this.rec.started_at);
   }
 
@@ -233,7 +238,14 @@ class PlaybackPage {
     renderChat(this.ctx);
     this.ctx.viewer.elements.forEach((el, i) => el.classList.toggle('active', i === this.ctx.activeViewport));
     this.renderExplore();
+    this.renderWatermark();
     this.tick();
+  }
+
+  /** The recorded room's setting, with the identity of whoever watches the recording. */
+  private renderWatermark(): void {
+    const { name, role, sub } = this.viewerClaims;
+    this.ctx.viewer.watermark.update(this.ctx.state.watermark, holderOf(name, role, sub));
   }
 
   private renderExplore(): void {

@@ -118,6 +118,7 @@ export interface WireRoomState {
   key_images: ImageRef[];
   bans: Record<ParticipantId, Ban>;
   granted: Record<ParticipantId, Grant[]>;
+  watermark: boolean;
 }
 
 export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'token_revoked' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway' | 'quota_exceeded';
@@ -348,6 +349,11 @@ export interface SetKeyImage {
   marked: boolean;
 }
 
+export interface SetWatermark {
+  type: 'set_watermark';
+  watermark: boolean;
+}
+
 export interface ParticipantJoined extends Stamp {
   type: 'participant_joined';
   participant: ParticipantId;
@@ -515,6 +521,11 @@ export interface BanChanged extends Stamp {
   banned: boolean;
 }
 
+export interface WatermarkChanged extends Stamp {
+  type: 'watermark_changed';
+  watermark: boolean;
+}
+
 export interface Welcome {
   type: 'welcome';
   v: number;
@@ -613,7 +624,8 @@ export type Command =
   | SetMedia
   | WithdrawControlRequest
   | MuteParticipant
-  | SetKeyImage;
+  | SetKeyImage
+  | SetWatermark;
 
 export interface RoomEventMap {
   participant_joined: ParticipantJoined;
@@ -644,6 +656,7 @@ export interface RoomEventMap {
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
   ban_changed: BanChanged;
+  watermark_changed: WatermarkChanged;
 }
 
 /** A stamped room event: `seq` is null for ephemeral ones (pointer_moved). */
@@ -687,6 +700,7 @@ export interface ServerMessageMap {
   control_request_withdrawn: ControlRequestWithdrawn;
   key_image_changed: KeyImageChanged;
   ban_changed: BanChanged;
+  watermark_changed: WatermarkChanged;
 }
 
 /** One element of a server frame's array. */
@@ -738,6 +752,7 @@ export const SERVER_FIELDS: {
   control_request_withdrawn: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
   key_image_changed: { seq: 'number?', at: 'number', by: 'string?', image: 'object', marked: 'boolean' },
   ban_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', name: 'string', banned: 'boolean' },
+  watermark_changed: { seq: 'number?', at: 'number', by: 'string?', watermark: 'boolean' },
 };
 
 /** Event fields with a default: absent on the wire (an older recording) means this. */

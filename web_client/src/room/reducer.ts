@@ -98,6 +98,7 @@ const HANDLERS: Handlers = {
     else delete bans[e.participant];
     s.bans = bans;
   },
+  watermark_changed: (s, e) => { s.watermark = e.watermark; },
   room_closed: (s) => { s.closed = true; },
 };
 

@@ -11,7 +11,7 @@ export function emptyState(room: string): RoomState {
     room_id: room, title: '', closed: false, layout: '1x1', active_viewport: 0,
     viewports: [defaultViewport()], participants: new Map(), driver: null,
     control_requests: [], annotations: new Map(), studies: new Map(), chat: [], recording: false,
-    key_images: [], bans: {}, granted: {},
+    key_images: [], bans: {}, granted: {}, watermark: true,
   };
 }
 
@@ -21,5 +21,7 @@ export function stateFromWire(raw: WireRoomState): RoomState {
     participants: keyed(raw.participants),
     annotations: keyed(raw.annotations),
     studies: keyed(raw.studies),
+    // A recording made before the setting existed: marked, as a new room is.
+    watermark: raw.watermark ?? true,
   };
 }

@@ -9,6 +9,7 @@ import { Prefetcher } from './prefetch';
 import { Linker } from './linking';
 import { Overlay } from './overlay';
 import { ToolBox } from './tools';
+import { Watermark } from './watermark';
 
 const ENGINE_ID = 'huizhen';
 
@@ -27,6 +28,8 @@ export class Viewer {
   elements: HTMLDivElement[] = [];
   /** The text, markers and scale bar over each viewport (same index as `elements`). */
   overlays: Overlay[] = [];
+  /** The viewer's identity over every viewport while the room's setting is on. */
+  readonly watermark = new Watermark();
   /** Viewports showing their image's own default window (room VOI null) since the last apply. */
   readonly defaultVoi = new Set<number>();
   /** viewport index -> series currently stacked there */
@@ -53,6 +56,7 @@ export class Viewer {
     this.grid.dataset.layout = layout;
     this.elements = Array.from({ length: LAYOUT_VIEWPORTS[layout] }, (_, i) => this.makeElement(i));
     this.overlays = this.elements.map((el, i) => new Overlay(el, () => this.viewport(i)));
+    this.watermark.attach(this.elements);
   }
 
   /** Show or hide every overlay (one key); returns whether they are shown now. */
