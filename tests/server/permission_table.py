@@ -260,6 +260,7 @@ ROUTES: tuple[RouteRow, ...] = (
         404,
         _NO_ROOM + "/studies/{study}",
     ),
+    _row("PUT", "/api/rooms/{room_id}/watermark", admin_only, 404, _NO_ROOM + "/watermark"),
     _row("GET", "/api/pacs", admin_only, 200),
     _row("GET", "/api/pacs/{name}/studies", admin_only, 404, "/api/pacs/none/studies"),
     _row(
@@ -456,6 +457,7 @@ COMMANDS: dict[str, CommandRow] = {
     "kick": _needs(MODERATE),
     "lift_ban": _needs(MODERATE),
     "close_room": _needs(MODERATE),
+    "set_watermark": _needs(MODERATE),
     "attach_study": _needs(Grant.MANAGE_CASE),
     "detach_study": _needs(Grant.MANAGE_CASE),
     "set_recording": _needs(Grant.RECORD),

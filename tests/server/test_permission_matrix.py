@@ -74,6 +74,7 @@ from session.commands import (
     SetPresentation,
     SetRecording,
     SetVoi,
+    SetWatermark,
     TakeControl,
     UpdateAnnotation,
     WithdrawControlRequest,
@@ -457,6 +458,7 @@ COMMAND_SETUPS: dict[str, Setup] = {
     "kick": _kick,
     "lift_ban": _lift_ban,
     "close_room": _plain(CloseRoom("matrix")),
+    "set_watermark": _plain(SetWatermark(False)),  # on by default: off is a change
     "attach_study": _plain(AttachStudy(STUDY)),
     "detach_study": _detach,
     "set_recording": _plain(SetRecording(True)),
