@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from session.grants import Grant, Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
-from session.model import Annotation, ChatMessage, ImageRef, Layout, Study, Viewport
+from session.model import Annotation, ChatMessage, ImageRef, Layout, Mpr, Study, Viewport
 
 CHAT_HISTORY = 200
 """How many chat messages the state (and so every snapshot) keeps."""
@@ -62,6 +62,7 @@ class RoomState:
     chat: list[ChatMessage] = field(default_factory=list)  # oldest first, last CHAT_HISTORY
     recording: bool = False
     key_images: tuple[ImageRef, ...] = ()  # marked order
+    mpr: Mpr | None = None  # set: every page shows this MPR instead of the stack layout
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""
