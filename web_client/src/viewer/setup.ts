@@ -2,13 +2,15 @@
 import { init as coreInit } from '@cornerstonejs/core';
 import { init as loaderInit } from '@cornerstonejs/dicom-image-loader';
 import {
-  AngleTool, ArrowAnnotateTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
+  AngleTool, ArrowAnnotateTool, CrosshairsTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
   RectangleROITool, StackScrollTool, WindowLevelTool, ZoomTool, addTool, init as toolsInit,
 } from '@cornerstonejs/tools';
+import { REFERENCE_LINE_TOOLS } from './referencelines';
 
 export const TOOL_CLASSES = [
   WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool,
-  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool,
+  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool, CrosshairsTool,
+  ...REFERENCE_LINE_TOOLS,
 ];
 
 // The server sends the frames of uncompressed studies as JPEG-LS lossless, so that is the decoder
