@@ -17,7 +17,7 @@ const LONG_PRESS_MS = 600;
 
 function scroll(d: InputDeps, to: (index: number, count: number) => number): void {
   const vp = d.ctx.viewer.viewport(d.ctx.activeViewport);
-  if (!vp) return;
+  if (!vp || d.ctx.viewer.mpr.open) return; // MPR planes scroll with the wheel over them
   const count = vp.getImageIds().length;
   const next = Math.max(0, Math.min(count - 1, to(vp.getCurrentImageIdIndex(), count)));
   d.explore();

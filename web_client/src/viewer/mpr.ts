@@ -173,6 +173,13 @@ export class MprViewer {
     vps.forEach((vp, k) => { const c = keep[k]; if (vp && c) vp.setCamera(c); });
   }
 
+  /** The canvas changed size: fit anew, and show the same semantic view as before. */
+  resized(): void {
+    const before = this.read('');
+    this.refit();
+    if (before) this.apply(before);
+  }
+
   /** Labels and legend in the current language. */
   relabel(): void {
     this.elements.forEach((el, k) => {
@@ -244,9 +251,7 @@ export class MprViewer {
         focalPoint: focal, position: add(focal, scale(normal, distance)),
         parallelScale: fit.parallelScale / plane.zoom,
       });
-      if (Math.abs(vp.getSlabThickness() - Math.max(THIN_SLAB, plane.slab)) > 1e-3) {
-        vp.setSlabThickness(Math.max(THIN_SLAB, plane.slab));
-      }
+      applySlab(vp, plane.slab);
       this.applyVoi(vp, mpr.voi);
     });
     for (const k of ORIENTATIONS.keys()) this.viewport(k)?.render();
@@ -276,6 +281,14 @@ export class MprViewer {
         normal: [...(c?.viewPlaneNormal ?? [])] };
     });
   }
+}
+
+/** A slab thicker than one slice shows the maximum intensity, as the crosshairs' handles do. */
+function applySlab(vp: VolumeViewport, slab: number): void {
+  const thickness = Math.max(THIN_SLAB, slab);
+  if (Math.abs(vp.getSlabThickness() - thickness) <= 1e-3) return;
+  vp.setBlendMode(slab > 0 ? Enums.BlendModes.MAXIMUM_INTENSITY_BLEND : Enums.BlendModes.COMPOSITE);
+  vp.setSlabThickness(thickness);
 }
 
 /** Colours of the planes' lines (crosshairs), one per orientation. */

@@ -88,7 +88,7 @@ export class Viewer {
 
   resize(): void {
     if (this.elements.length > 0 || this.mpr.open) this.engine.resize(true, true);
-    if (this.mpr.open) this.mpr.refit();
+    if (this.mpr.open) this.mpr.resized();
   }
 
   /** Show an image; loads the series' metadata first if needed. Resolves once it is shown. */
