@@ -77,11 +77,10 @@ export class MprSync {
 
   /** Show the room's MPR (or none): the view sync calls this on every apply. */
   async apply(room: Mpr | null): Promise<void> {
-    if (room === null) {
-      this.ctx.viewer.mpr.close();
-      return;
-    }
-    await this.show(room);
+    const was = this.ctx.viewer.mpr.open;
+    if (room === null) this.ctx.viewer.mpr.close();
+    else await this.show(room);
+    if (was !== this.ctx.viewer.mpr.open) this.ctx.changed(); // the toolbar shows MPR on/off
   }
 
   private async show(mpr: Mpr): Promise<void> {
