@@ -167,13 +167,26 @@ def test_mpr_follows_the_driver_and_returns_to_the_stack(pages: Pages) -> None:
     drift = county.evaluate(f"{H}.drift()")
     assert drift["mismatches"] == 0, drift
 
+    # The drift detector covers the MPR: a follower whose planes moved behind the sync's
+    # back (still "following") is flagged.
+    county.evaluate(
+        f"(() => {{ const m = {H}.ctx.viewer.mpr; const s = m.read('');"
+        " m.apply({ ...s, point: [s.point[0], s.point[1], s.point[2] + 5] }); })()"
+    )
+    county.wait_for_function(
+        f"{H}.drift().mismatches === 1 && {H}.drift().current.includes('mpr:point')",
+        timeout=WAIT,
+    )
+    assert county.locator("#drift-badge").is_visible()
+
     # Leave MPR: both pages are back on the stack, in sync.
     host.keyboard.press("m")
     county.wait_for_function(f"!{H}.mpr().open && {H}.ctx.state.mpr === null", timeout=WAIT)
     assert county.locator("#mpr-grid").is_hidden()
     host.keyboard.press("End")
     county.wait_for_function(f"{H}.viewport(0).index === {SLICES - 1}", timeout=WAIT)
-    assert county.evaluate(f"{H}.drift()")["mismatches"] == 0
+    county.wait_for_function(f"{H}.drift().current.length === 0", timeout=WAIT)
+    assert county.evaluate(f"{H}.drift()")["mismatches"] == 1  # only the provoked one
 
 
 def test_mpr_is_disabled_with_a_reason_for_a_non_volume_series(pages: Pages) -> None:

@@ -12,6 +12,16 @@ import type { MessageKey } from '../i18n/en';
 import type { Mpr, MprPlane, Voi } from '../protocol/types';
 import type { DicomWeb } from './dicomweb';
 
+/** Crosshairs that move the planes (click, drag a line) but never rotate them: the room carries
+ *  three orthogonal planes. Cornerstone has no switch for rotation alone ("draggable
+ *  rotatable" also turns off jumping and dragging), so its rotation-handle lookup finds none. */
+export class OrthogonalCrosshairs extends CrosshairsTool {
+  static override toolName: string = 'HuizhenCrosshairs';
+  override _getRotationHandleNearImagePoint(): null {
+    return null;
+  }
+}
+
 export const ORIENTATIONS = ['axial', 'coronal', 'sagittal'] as const;
 const AXES = [Enums.OrientationAxis.AXIAL, Enums.OrientationAxis.CORONAL, Enums.OrientationAxis.SAGITTAL];
 export const mprViewportId = (k: number) => `mpr-${ORIENTATIONS[k] ?? k}`;
@@ -96,15 +106,14 @@ export class MprViewer {
     const g = this.group;
     if (!g) return;
     const MB = ToolEnums.MouseBindings;
-    for (const name of [CrosshairsTool.toolName, PanTool.toolName, ZoomTool.toolName, StackScrollTool.toolName]) {
-      g.addTool(name, name === CrosshairsTool.toolName ? {
+    for (const name of [OrthogonalCrosshairs.toolName, PanTool.toolName, ZoomTool.toolName, StackScrollTool.toolName]) {
+      g.addTool(name, name === OrthogonalCrosshairs.toolName ? {
         getReferenceLineColor: (id: string) => REFERENCE_COLOURS[id] ?? '#ffd43b',
         getReferenceLineControllable: () => true,
-        getReferenceLineDraggableRotatable: () => false, // the room carries orthogonal planes
+        getReferenceLineDraggableRotatable: () => true, // moves; rotation: see OrthogonalCrosshairs
         getReferenceLineSlabThicknessControlsOn: () => true,
       } : undefined);
     }
-    g.setToolActive(CrosshairsTool.toolName, { bindings: [{ mouseButton: MB.Primary }, { numTouchPoints: 1 }] });
     g.setToolActive(PanTool.toolName, { bindings: [{ mouseButton: MB.Auxiliary }] });
     g.setToolActive(ZoomTool.toolName, { bindings: [{ mouseButton: MB.Secondary }, { numTouchPoints: 2 }] });
     g.setToolActive(StackScrollTool.toolName, { bindings: [{ mouseButton: MB.Wheel }, { numTouchPoints: 3 }] });
@@ -140,7 +149,14 @@ export class MprViewer {
     const volume = cache.getVolume(volumeId) ?? (await volumeLoader.createAndCacheVolume(volumeId, { imageIds }));
     if (this.series !== series) return;
     void (volume as { load?: () => void }).load?.();
-    await setVolumesForViewports(this.engine, [{ volumeId }], ORIENTATIONS.map((_, k) => mprViewportId(k)));
+    const ids = ORIENTATIONS.map((_, k) => mprViewportId(k));
+    await setVolumesForViewports(this.engine, [{ volumeId }], ids);
+    // The crosshairs need all three planes with their volume when they start (else: "at
+    // least two viewports must be given", and clicks do nothing).
+    for (const id of ids) this.group?.addViewport(id, this.engine.id);
+    this.group?.setToolActive(OrthogonalCrosshairs.toolName, {
+      bindings: [{ mouseButton: ToolEnums.MouseBindings.Primary }, { numTouchPoints: 1 }],
+    });
     this.refit();
   }
 
@@ -158,7 +174,6 @@ export class MprViewer {
       viewportId: mprViewportId(k), element: el, type: Enums.ViewportType.ORTHOGRAPHIC,
       defaultOptions: { orientation: AXES[k], background: [0, 0, 0] },
     });
-    this.group?.addViewport(mprViewportId(k), this.engine.id);
     this.onElement(el, k);
     return el;
   }
@@ -192,6 +207,7 @@ export class MprViewer {
 
   close(): void {
     if (this.series === null) return;
+    this.group?.setToolDisabled(OrthogonalCrosshairs.toolName);
     ORIENTATIONS.forEach((_, k) => {
       if (!this.viewport(k)) return;
       this.group?.removeViewports(this.engine.id, mprViewportId(k));

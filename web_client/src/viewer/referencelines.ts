@@ -15,7 +15,7 @@ export const REFERENCE_LINE_TOOLS = Array.from({ length: SOURCES }, (_, i) => {
 });
 
 export function referenceLinesConfig(sourceViewportId: string): Record<string, unknown> {
-  return { sourceViewportId, enforceSameFrameOfReference: true, showFullDimension: true };
+  return { sourceViewportId, enforceSameFrameOfReference: true, showFullDimension: false };
 }
 
 export const referenceLineColour = (i: number) => COLOURS[i % COLOURS.length] ?? '#ffd43b';

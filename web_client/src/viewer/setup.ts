@@ -2,14 +2,15 @@
 import { init as coreInit } from '@cornerstonejs/core';
 import { init as loaderInit } from '@cornerstonejs/dicom-image-loader';
 import {
-  AngleTool, ArrowAnnotateTool, CrosshairsTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
+  AngleTool, ArrowAnnotateTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
   RectangleROITool, StackScrollTool, WindowLevelTool, ZoomTool, addTool, init as toolsInit,
 } from '@cornerstonejs/tools';
+import { OrthogonalCrosshairs } from './mpr';
 import { REFERENCE_LINE_TOOLS } from './referencelines';
 
 export const TOOL_CLASSES = [
   WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool,
-  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool, CrosshairsTool,
+  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool, OrthogonalCrosshairs,
   ...REFERENCE_LINE_TOOLS,
 ];
 

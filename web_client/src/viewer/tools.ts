@@ -67,10 +67,11 @@ export class ToolBox {
   }
 
   private addReferenceLines(group: ToolTypes.IToolGroup): void {
-    const styles: Record<string, { color: string }> = {};
+    const styles: Record<string, Record<string, string>> = {};
     REFERENCE_LINE_TOOLS.forEach((tool, i) => {
       group.addTool(tool.toolName, referenceLinesConfig(`vp-${i}`));
-      styles[tool.toolName] = { color: referenceLineColour(i) };
+      const color = referenceLineColour(i); // the line's annotation is drawn "highlighted"
+      styles[tool.toolName] = { color, colorHighlighted: color, colorSelected: color };
     });
     csAnnotation.config.style.setToolGroupToolStyles(GROUP_ID, styles as never);
   }
