@@ -231,3 +231,18 @@ def test_reference_lines_show_the_other_viewports_planes(pages: Pages) -> None:
     host.wait_for_function(
         "document.querySelectorAll('.viewport svg line').length === 0", timeout=WAIT
     )
+
+
+def test_a_follower_explores_the_mpr_and_snaps_back(pages: Pages) -> None:
+    host = pages.open("dr-li", Role.HOST, name="Dr Li")
+    county = pages.open("dr-wang", Role.PARTICIPANT, name="Dr Wang")
+    host.keyboard.press("m")
+    county.wait_for_function(f"{H}.mpr().open", timeout=WAIT)
+    wait_same_cameras(host, county)
+    box = county.locator("[data-mpr='coronal']").bounding_box()
+    assert box is not None
+    county.mouse.click(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+    county.locator("#explore-bar").wait_for(timeout=WAIT)  # detached: the room is unchanged
+    assert not same_cameras(mpr(county)["cameras"], mpr(host)["cameras"])
+    county.click("#follow-btn")
+    wait_same_cameras(host, county)
