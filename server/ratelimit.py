@@ -19,6 +19,7 @@ from session.commands import (
     SetImage,
     SetInvert,
     SetLayout,
+    SetMpr,
     SetPresentation,
     SetVoi,
 )
@@ -44,6 +45,7 @@ VIEW_COMMANDS = (
     SetCine,
     SetLayout,
     SetActiveViewport,
+    SetMpr,
 )
 
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass, replace
 
 from session.errors import ErrorCode, Rejected
 from session.grants import Grant
-from session.ids import ParticipantId
-from session.model import ImageRef, Presentation, Voi
+from session.ids import ParticipantId, Uid
+from session.model import ImageRef, Mpr, MprPlane, Presentation, Voi
 from session.state import Participant, RoomState
 
 MAX_COORDINATE = 1e6  # image pixel coordinates; far beyond any real image, still finite
 MAX_PAN = 100.0  # in fitted-image sizes
 MIN_ZOOM, MAX_ZOOM = 0.01, 100.0  # zoom must be > MIN_ZOOM and <= MAX_ZOOM
 MAX_FPS = 120.0
+MAX_SLAB = 500.0  # mm: thicker than any body
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +74,16 @@ def check_image(state: RoomState, image: ImageRef) -> None:
     """
     if image.frame < 1:
         raise Rejected(ErrorCode.BAD_REQUEST, "frame numbers start at 1")
+    check_series(state, image.study, image.series, "the image")
+
+
+def check_series(state: RoomState, study_uid: Uid, series: Uid, what: str) -> None:
+    """Like ``check_image``: in an attached study (and series), unless none is attached."""
     if not state.studies:
         return
-    study = state.studies.get(image.study)
-    if study is None or (study.series and image.series not in study.series):
-        raise Rejected(ErrorCode.NOT_FOUND, "the image is not in an attached study")
+    study = state.studies.get(study_uid)
+    if study is None or (study.series and series not in study.series):
+        raise Rejected(ErrorCode.NOT_FOUND, f"{what} is not in an attached study")
 
 
 def check_voi(voi: Voi | None) -> None:
@@ -97,6 +103,24 @@ def normalize_presentation(presentation: Presentation) -> Presentation:
     if presentation.rotation % 90:
         raise Rejected(ErrorCode.BAD_REQUEST, "rotation must be a multiple of 90")
     return replace(presentation, rotation=presentation.rotation % 360)
+
+
+def check_mpr(state: RoomState, mpr: Mpr) -> None:
+    """The series must be attached; the point finite; each plane's camera and slab sane."""
+    check_series(state, mpr.study, mpr.series, "the MPR series")
+    if not all(math.isfinite(v) and abs(v) <= MAX_COORDINATE for v in mpr.point):
+        raise Rejected(
+            ErrorCode.BAD_REQUEST, f"the MPR point must be finite, within ±{MAX_COORDINATE:g}"
+        )
+    for plane in mpr.planes:
+        _check_plane(plane)
+    check_voi(mpr.voi)
+
+
+def _check_plane(plane: MprPlane) -> None:
+    normalize_presentation(Presentation(zoom=plane.zoom, pan=plane.pan))
+    if not (math.isfinite(plane.slab) and 0 <= plane.slab <= MAX_SLAB):
+        raise Rejected(ErrorCode.BAD_REQUEST, f"slab must be in [0, {MAX_SLAB:g}] mm")
 
 
 def check_fps(fps: float) -> None:

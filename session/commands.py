@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from session.grants import Grant
 from session.ids import AnnotationId, ParticipantId, Uid
-from session.model import AnnotationKind, ImageRef, Layout, Presentation, Voi
+from session.model import AnnotationKind, ImageRef, Layout, Mpr, Presentation, Voi
 
 
 # --- shared view (needs Grant.DRIVE and holding control) -----------------------------------
@@ -51,6 +51,13 @@ class SetCine:
     viewport: int
     playing: bool
     fps: float
+
+
+@dataclass(frozen=True, slots=True)
+class SetMpr:
+    """Show (or, with None, leave) the multiplanar reconstruction; the whole MPR view at once."""
+
+    mpr: Mpr | None
 
 
 # --- control ---------------------------------------------------------------------------------
@@ -214,6 +221,7 @@ Command = (
     | SetPresentation
     | SetInvert
     | SetCine
+    | SetMpr
     | RequestControl
     | GrantControl
     | ReleaseControl
@@ -248,6 +256,7 @@ WIRE_NAMES: dict[str, type[Command]] = {
     "set_presentation": SetPresentation,
     "set_invert": SetInvert,
     "set_cine": SetCine,
+    "set_mpr": SetMpr,
     "request_control": RequestControl,
     "grant_control": GrantControl,
     "release_control": ReleaseControl,

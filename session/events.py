@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from session.grants import Grant, Role
 from session.ids import ParticipantId, Uid
-from session.model import Annotation, ImageRef, Layout, Presentation, Study, Voi
+from session.model import Annotation, ImageRef, Layout, Mpr, Presentation, Study, Voi
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,11 @@ class CineChanged:
     viewport: int
     playing: bool
     fps: float
+
+
+@dataclass(frozen=True, slots=True)
+class MprChanged:
+    mpr: Mpr | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,7 @@ Event = (
     | PresentationChanged
     | InvertChanged
     | CineChanged
+    | MprChanged
     | ControlRequested
     | ControlRequestWithdrawn
     | ControlChanged
@@ -232,6 +238,7 @@ WIRE_NAMES: dict[str, type[Event]] = {
     "presentation_changed": PresentationChanged,
     "invert_changed": InvertChanged,
     "cine_changed": CineChanged,
+    "mpr_changed": MprChanged,
     "control_requested": ControlRequested,
     "control_changed": ControlChanged,
     "following_changed": FollowingChanged,

@@ -91,6 +91,32 @@ class Viewport:
 
 
 @dataclass(frozen=True, slots=True)
+class MprPlane:
+    """One MPR orientation's camera: ``zoom`` and ``pan`` as in ``Presentation`` (relative to
+    fit-to-window), ``slab`` the slab thickness in mm (0: one reconstructed slice)."""
+
+    zoom: float = 1.0
+    pan: tuple[float, float] = (0.0, 0.0)
+    slab: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Mpr:
+    """Multiplanar reconstruction of one volume series: axial, coronal and sagittal views
+    that cross at ``point`` (patient coordinates, mm), each with its own camera, one window.
+
+    Only the semantic view travels: every client builds the volume from the same lossless
+    slices and reconstructs the planes itself.
+    """
+
+    study: Uid
+    series: Uid
+    point: tuple[float, float, float]
+    planes: tuple[MprPlane, MprPlane, MprPlane] = (MprPlane(), MprPlane(), MprPlane())
+    voi: Voi | None = None  # None: the series' own default window
+
+
+@dataclass(frozen=True, slots=True)
 class Annotation:
     id: AnnotationId
     kind: AnnotationKind

@@ -32,6 +32,7 @@ from session.events import (
     KeyImageChanged,
     LayoutChanged,
     MediaChanged,
+    MprChanged,
     ParticipantJoined,
     ParticipantLeft,
     PointerMoved,
@@ -67,6 +68,7 @@ ViewEvent = (
     | PresentationChanged
     | InvertChanged
     | CineChanged
+    | MprChanged
 )
 CaseEvent = (
     StudyAttached
@@ -112,6 +114,7 @@ def apply(state: RoomState, stamped: Stamped) -> None:
             | PresentationChanged()
             | InvertChanged()
             | CineChanged()
+            | MprChanged()
         ):
             _apply_view(state, event)
         case _:
@@ -181,6 +184,8 @@ def _apply_view(state: RoomState, event: ViewEvent) -> None:
             _viewport(state, index, replace(state.viewports[index], presentation=presentation))
         case InvertChanged(index, invert):
             _viewport(state, index, replace(state.viewports[index], invert=invert))
+        case MprChanged(mpr):
+            state.mpr = mpr
         case _:
             index, playing, fps = event.viewport, event.playing, event.fps
             cine = replace(state.viewports[index].cine, playing=playing, fps=fps)

@@ -70,6 +70,7 @@ from session.commands import (
     SetKeyImage,
     SetLayout,
     SetMedia,
+    SetMpr,
     SetPresentation,
     SetRecording,
     SetVoi,
@@ -147,6 +148,7 @@ def decide(state: RoomState, actor: Actor, command: Command) -> list[Event]:  # 
             | SetPresentation()
             | SetInvert()
             | SetCine()
+            | SetMpr()
         ):
             return decide_view(state, actor, command)
         case (

@@ -112,7 +112,9 @@ def _detach(state: RoomState, uid: Uid) -> list[Event]:
     """Detach a study no viewport shows; its annotations and key images go with it."""
     if uid not in state.studies:
         raise Rejected(ErrorCode.NOT_FOUND, f"study {uid} is not attached")
-    if any(v.image is not None and v.image.study == uid for v in state.viewports):
+    if any(v.image is not None and v.image.study == uid for v in state.viewports) or (
+        state.mpr is not None and state.mpr.study == uid
+    ):
         raise Rejected(ErrorCode.CONFLICT, f"a viewport shows study {uid}; change it first")
     events: list[Event] = [
         AnnotationDeleted(a.id, a.version)

@@ -4,6 +4,7 @@ from session.checks import (
     Actor,
     check_fps,
     check_image,
+    check_mpr,
     check_viewport,
     check_voi,
     normalize_presentation,
@@ -15,6 +16,7 @@ from session.commands import (
     SetImage,
     SetInvert,
     SetLayout,
+    SetMpr,
     SetPresentation,
     SetVoi,
 )
@@ -25,13 +27,21 @@ from session.events import (
     ImageChanged,
     InvertChanged,
     LayoutChanged,
+    MprChanged,
     PresentationChanged,
     VoiChanged,
 )
 from session.state import RoomState
 
 ViewCommand = (
-    SetLayout | SetActiveViewport | SetImage | SetVoi | SetPresentation | SetInvert | SetCine
+    SetLayout
+    | SetActiveViewport
+    | SetImage
+    | SetVoi
+    | SetPresentation
+    | SetInvert
+    | SetCine
+    | SetMpr
 )
 
 
@@ -43,6 +53,10 @@ def decide_view(state: RoomState, actor: Actor, command: ViewCommand) -> list[Ev
         case SetActiveViewport(index):
             check_viewport(state, index)
             return [ActiveViewportChanged(index)]
+        case SetMpr(mpr):
+            if mpr is not None:
+                check_mpr(state, mpr)
+            return [MprChanged(mpr)]
         case _:
             check_viewport(state, command.viewport)
             return [_viewport_event(state, command)]

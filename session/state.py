@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from session.grants import Grant, Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
-from session.model import Annotation, ChatMessage, ImageRef, Layout, Study, Viewport
+from session.model import Annotation, ChatMessage, ImageRef, Layout, Mpr, Study, Viewport
 
 CHAT_HISTORY = 200
 """How many chat messages the state (and so every snapshot) keeps."""
@@ -78,6 +78,7 @@ class RoomState:
     granted: dict[ParticipantId, frozenset[Grant]] = field(default_factory=dict)
     # Every viewer's images carry their identity (a consultation's default; moderators switch).
     watermark: bool = True
+    mpr: Mpr | None = None  # set: every page shows this MPR instead of the stack layout
 
     def copy(self) -> "RoomState":
         """An independent copy: containers are copied, their frozen values shared."""

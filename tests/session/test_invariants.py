@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from session import commands as c
 from session.grants import Grant, Role
 from session.ids import AnnotationId, ParticipantId, RoomId, Uid
-from session.model import AnnotationKind, ImageRef, Layout, Presentation, Voi
+from session.model import AnnotationKind, ImageRef, Layout, Mpr, MprPlane, Presentation, Voi
 from session.reducer import apply
 from session.room import DEFAULT_OFFLINE_GRACE, Outcome, Room, Snapshot
 
@@ -51,6 +51,17 @@ commands = st.one_of(
     ),
     st.builds(c.SetInvert, viewports, st.booleans()),
     st.builds(c.SetCine, viewports, st.booleans(), floats),
+    st.builds(
+        c.SetMpr,
+        st.none()
+        | st.builds(
+            Mpr,
+            images.map(lambda i: i.study),
+            images.map(lambda i: i.series),
+            st.tuples(floats, floats, floats),
+            st.tuples(*[st.builds(MprPlane, floats, st.tuples(floats, floats), floats)] * 3),
+        ),
+    ),
     st.just(c.RequestControl()),
     st.builds(c.GrantControl, people),
     st.just(c.ReleaseControl()),

@@ -208,6 +208,10 @@ export class RoomPage {
         access: this.access,
         applied: () => this.applied,
         drift: () => this.drift.report(),
+        mpr: () => ({
+          open: viewer.mpr.open, series: viewer.mpr.series, cameras: viewer.mpr.cameras(),
+          state: ctx.state.mpr && viewer.mpr.read(ctx.state.mpr.study),
+        }),
         viewport: (i: number) => ({
           image: viewer.currentRef(i), voi: viewer.readVoi(i), view: viewer.readView(i),
           index: viewer.viewport(i)?.getCurrentImageIdIndex() ?? null,

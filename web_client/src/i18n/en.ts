@@ -171,6 +171,17 @@ export const en = {
   watermark_title: "Every viewer's name, role and time over the images (traces screenshots). Click to switch.",
   watermark_notice_on: "The watermark is on: every image shows each viewer's own name and time.",
   watermark_notice_off: 'The host switched the watermark off.',
+  mpr: 'MPR (M)',
+  mpr_tip: 'Multiplanar reconstruction: axial, coronal and sagittal views of this series, linked by crosshairs (M)',
+  mpr_not_ct_mr: 'MPR needs a CT or MR series',
+  mpr_too_few_slices: 'MPR needs a volume of at least 10 slices',
+  mpr_inconsistent: 'MPR needs slices of one orientation and size, evenly spaced',
+  mpr_legend: 'MPR: drag the crosshairs (left button), zoom (right), pan (middle), move through slices (wheel). M: back to the stacks.',
+  mpr_axial: 'Axial',
+  mpr_coronal: 'Coronal',
+  mpr_sagittal: 'Sagittal',
+  ref_lines: 'Reference lines (R)',
+  ref_lines_tip: "Show each viewport's slice position as a line in the other viewports of the same frame of reference (R)",
 };
 
 export type Messages = typeof en;

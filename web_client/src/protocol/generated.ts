@@ -101,6 +101,20 @@ export interface Ban {
   by: ParticipantId | null;
 }
 
+export interface MprPlane {
+  zoom: number;
+  pan: [number, number];
+  slab: number;
+}
+
+export interface Mpr {
+  study: Uid;
+  series: Uid;
+  point: [number, number, number];
+  planes: [MprPlane, MprPlane, MprPlane];
+  voi: Voi | null;
+}
+
 export interface WireRoomState {
   room_id: RoomId;
   title: string;
@@ -119,6 +133,7 @@ export interface WireRoomState {
   bans: Record<ParticipantId, Ban>;
   granted: Record<ParticipantId, Grant[]>;
   watermark: boolean;
+  mpr: Mpr | null;
 }
 
 export type ErrorCode = 'bad_request' | 'unknown_command' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'too_large' | 'room_closed' | 'unsupported_version' | 'unauthorized' | 'token_revoked' | 'unavailable' | 'internal' | 'room_full' | 'study_owned_elsewhere' | 'banned' | 'method_not_allowed' | 'not_acceptable' | 'unsupported_media_type' | 'bad_gateway' | 'quota_exceeded';
@@ -216,6 +231,11 @@ export interface SetCine {
   viewport: number;
   playing: boolean;
   fps: number;
+}
+
+export interface SetMpr {
+  type: 'set_mpr';
+  mpr: Mpr | null;
 }
 
 export interface RequestControl {
@@ -422,6 +442,11 @@ export interface CineChanged extends Stamp {
   fps: number;
 }
 
+export interface MprChanged extends Stamp {
+  type: 'mpr_changed';
+  mpr: Mpr | null;
+}
+
 export interface ControlRequested extends Stamp {
   type: 'control_requested';
   participant: ParticipantId;
@@ -602,6 +627,7 @@ export type Command =
   | SetPresentation
   | SetInvert
   | SetCine
+  | SetMpr
   | RequestControl
   | GrantControl
   | ReleaseControl
@@ -639,6 +665,7 @@ export interface RoomEventMap {
   presentation_changed: PresentationChanged;
   invert_changed: InvertChanged;
   cine_changed: CineChanged;
+  mpr_changed: MprChanged;
   control_requested: ControlRequested;
   control_changed: ControlChanged;
   following_changed: FollowingChanged;
@@ -683,6 +710,7 @@ export interface ServerMessageMap {
   presentation_changed: PresentationChanged;
   invert_changed: InvertChanged;
   cine_changed: CineChanged;
+  mpr_changed: MprChanged;
   control_requested: ControlRequested;
   control_changed: ControlChanged;
   following_changed: FollowingChanged;
@@ -735,6 +763,7 @@ export const SERVER_FIELDS: {
   presentation_changed: { seq: 'number?', at: 'number', by: 'string?', viewport: 'number', presentation: 'object' },
   invert_changed: { seq: 'number?', at: 'number', by: 'string?', viewport: 'number', invert: 'boolean' },
   cine_changed: { seq: 'number?', at: 'number', by: 'string?', viewport: 'number', playing: 'boolean', fps: 'number' },
+  mpr_changed: { seq: 'number?', at: 'number', by: 'string?', mpr: 'object?' },
   control_requested: { seq: 'number?', at: 'number', by: 'string?', participant: 'string' },
   control_changed: { seq: 'number?', at: 'number', by: 'string?', driver: 'string?' },
   following_changed: { seq: 'number?', at: 'number', by: 'string?', participant: 'string', following: 'boolean' },

@@ -11,7 +11,7 @@ const CHAT_HISTORY = 200;
 /** Events that change only the shared view (the panels need no re-render for them). */
 export const VIEW_EVENTS: ReadonlySet<string> = new Set<RoomEvent['type']>([
   'layout_changed', 'active_viewport_changed', 'image_changed', 'voi_changed',
-  'presentation_changed', 'invert_changed', 'cine_changed',
+  'presentation_changed', 'invert_changed', 'cine_changed', 'mpr_changed',
 ]);
 
 const sameImage = (a: ImageRef, b: ImageRef) =>
@@ -61,6 +61,7 @@ const HANDLERS: Handlers = {
   invert_changed: (s, e) => patchViewport(s, e.viewport, { invert: e.invert }),
   cine_changed: (s, e) =>
     patchViewport(s, e.viewport, { cine: { playing: e.playing, fps: e.fps } }),
+  mpr_changed: (s, e) => { s.mpr = e.mpr; },
   control_requested: (s, e) => {
     s.control_requests = [...s.control_requests.filter((r) => r !== e.participant), e.participant];
   },

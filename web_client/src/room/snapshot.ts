@@ -11,7 +11,7 @@ export function emptyState(room: string): RoomState {
     room_id: room, title: '', closed: false, layout: '1x1', active_viewport: 0,
     viewports: [defaultViewport()], participants: new Map(), driver: null,
     control_requests: [], annotations: new Map(), studies: new Map(), chat: [], recording: false,
-    key_images: [], bans: {}, granted: {}, watermark: true,
+    key_images: [], bans: {}, granted: {}, watermark: true, mpr: null,
   };
 }
 

@@ -4,7 +4,8 @@
 // Issue 16: a view that silently differs from the room breaks the product's first promise.
 import { driving, type Ctx } from '../context';
 import { t } from '../i18n';
-import type { ImageRef, Presentation, ViewportState, Voi } from '../protocol/types';
+import type { ImageRef, Mpr, Presentation, ViewportState, Voi } from '../protocol/types';
+import { sameMpr } from './mpr';
 
 const CHECK_MS = 250;
 const SETTLE_MS = 2500;
@@ -89,7 +90,21 @@ export class DriftDetector {
   private differences(): string[] {
     const { viewer, state } = this.ctx;
     if (viewer.layout !== state.layout) return ['layout'];
-    return state.viewports.flatMap((v, i) => this.viewportDifferences(i, v).map((f) => `vp${i}:${f}`));
+    const stacks = state.viewports.flatMap((v, i) => this.viewportDifferences(i, v).map((f) => `vp${i}:${f}`));
+    return [...stacks, ...this.mprDifferences(state.mpr)];
+  }
+
+  /** The MPR: shown or not, which series, where the planes cross, their cameras and window. */
+  private mprDifferences(room: Mpr | null): string[] {
+    const { mpr } = this.ctx.viewer;
+    if (room === null) return mpr.open ? ['mpr'] : [];
+    const shown = mpr.series === room.series ? mpr.read(room.study) : null;
+    if (!shown) return ['mpr'];
+    const out: string[] = [];
+    if (!sameMpr({ ...shown, planes: room.planes, voi: null }, { ...room, voi: null })) out.push('mpr:point');
+    if (!sameMpr({ ...room, planes: shown.planes }, { ...room, voi: null })) out.push('mpr:camera');
+    if (room.voi && !sameVoi(shown.voi, room.voi)) out.push('mpr:voi');
+    return out;
   }
 
   private viewportDifferences(i: number, v: ViewportState): string[] {

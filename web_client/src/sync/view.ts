@@ -7,6 +7,7 @@ import { Enums } from '@cornerstonejs/core';
 import { driving, type Ctx } from '../context';
 import type { Command, ImageRef, ViewportState } from '../protocol/types';
 import { cinePlaying, playCine, stopCine } from '../viewer/cine';
+import { MprSync } from './mpr';
 
 const SEND_INTERVAL_MS = 33;
 const RETRY_MS = 1000;
@@ -24,6 +25,8 @@ export class ViewSync {
   private applyQueued = false;
   /** Commands sent and not yet answered, by type and viewport: resending them adds nothing. */
   private readonly inFlight = new Map<string, string>();
+  /** The MPR over the stacks: applied with them, sent on its own. */
+  readonly mpr: MprSync;
   /** Called when the viewer finished applying state (tests and bench observe this). */
   onApplied: () => void = () => undefined;
 
@@ -31,6 +34,7 @@ export class ViewSync {
   private lastInput = -Infinity;
 
   constructor(private readonly ctx: Ctx) {
+    this.mpr = new MprSync(ctx);
     for (const name of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
       window.addEventListener(name, () => { this.lastInput = performance.now(); },
         { capture: true, passive: true });
@@ -39,7 +43,8 @@ export class ViewSync {
 
   /** Applying, about to apply or waiting to retry: the viewer may lag the room for now. */
   get busy(): boolean {
-    return this.applying > 0 || this.scheduled || this.applyQueued || this.retryTimer !== null;
+    return this.applying > 0 || this.scheduled || this.applyQueued || this.retryTimer !== null
+      || this.mpr.busy;
   }
 
   /** Listen to a viewport element's Cornerstone events. */
@@ -152,7 +157,9 @@ export class ViewSync {
       viewer.setLayout(state.layout);
       viewer.elements.forEach((el, i) => this.watchOnce(el, i));
       const started = performance.now();
-      await Promise.all(state.viewports.map((v, i) => this.applyOne(i, v, started)));
+      await Promise.all([
+        ...state.viewports.map((v, i) => this.applyOne(i, v, started)), this.applyMpr(),
+      ]);
     } finally {
       this.applying--;
     }
@@ -179,6 +186,18 @@ export class ViewSync {
     } catch (err) {
       // A failed load (offline, server error): try again shortly, the room may not move.
       console.warn('viewport', i, 'not applied', err);
+      this.retryTimer ??= window.setTimeout(() => {
+        this.retryTimer = null;
+        if (driving(this.ctx) || this.ctx.following) this.requestApply();
+      }, RETRY_MS);
+    }
+  }
+
+  private async applyMpr(): Promise<void> {
+    try {
+      await this.mpr.apply(this.ctx.state.mpr);
+    } catch (err) {
+      console.warn('MPR not applied', err);
       this.retryTimer ??= window.setTimeout(() => {
         this.retryTimer = null;
         if (driving(this.ctx) || this.ctx.following) this.requestApply();
@@ -226,6 +245,7 @@ export class ViewSync {
    *  re-applies the room's whole view, so no page keeps a view the room no longer has. */
   controlChanged(gained: boolean): void {
     this.inFlight.clear();
+    this.mpr.controlChanged(gained);
     if (gained) this.announce();
     else if (!driving(this.ctx) && this.ctx.following) this.resync();
   }

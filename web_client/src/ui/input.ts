@@ -1,4 +1,5 @@
-// Keyboard (presets 1-4, O overlays, K key image, arrows, PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
+// Keyboard (presets 1-4, O overlays, K key image, M MPR, R reference lines, arrows,
+// PgUp/PgDn, Home/End, Delete, undo/redo), viewport activation,
 // explore-on-interaction for followers, tab switching and the long-press tool menu on touch.
 import { driving, type Ctx } from '../context';
 import { t } from '../i18n';
@@ -16,7 +17,7 @@ const LONG_PRESS_MS = 600;
 
 function scroll(d: InputDeps, to: (index: number, count: number) => number): void {
   const vp = d.ctx.viewer.viewport(d.ctx.activeViewport);
-  if (!vp) return;
+  if (!vp || d.ctx.viewer.mpr.open) return; // MPR planes scroll with the wheel over them
   const count = vp.getImageIds().length;
   const next = Math.max(0, Math.min(count - 1, to(vp.getCurrentImageIdIndex(), count)));
   d.explore();
@@ -36,6 +37,8 @@ function key(d: InputDeps, e: KeyboardEvent): void {
     Delete: () => d.notes.deleteSelected(), Backspace: () => d.notes.deleteSelected(),
     o: () => d.toolbar.overlays(), O: () => d.toolbar.overlays(),
     k: () => d.toolbar.key(), K: () => d.toolbar.key(),
+    m: () => void d.toolbar.mpr(), M: () => void d.toolbar.mpr(),
+    r: () => d.toolbar.referenceLines(), R: () => d.toolbar.referenceLines(),
   };
   if (ctrl && e.key.toLowerCase() === 'z') return void (e.preventDefault(), e.shiftKey ? d.notes.redo() : d.notes.undo());
   if (ctrl && e.key.toLowerCase() === 'y') return void (e.preventDefault(), d.notes.redo());
@@ -47,6 +50,7 @@ function key(d: InputDeps, e: KeyboardEvent): void {
 }
 
 function pointerDown(d: InputDeps, e: PointerEvent): void {
+  if ((e.target as HTMLElement).closest('#mpr-grid')) return d.explore(); // MPR: one view, no index
   const el = (e.target as HTMLElement).closest<HTMLElement>('.viewport');
   if (!el) return;
   const i = Number(el.dataset.viewport);

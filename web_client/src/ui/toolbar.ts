@@ -9,7 +9,7 @@ import type { PointerSync } from '../sync/pointer';
 import type { ViewSync } from '../sync/view';
 import { cinePlaying, playCine, stopCine } from '../viewer/cine';
 import { ANNOTATION_KINDS, type ToolName } from '../viewer/tools';
-import { $, button } from './dom';
+import { $, button, toast } from './dom';
 
 export const PRESETS: { key: MessageKey; voi: Voi }[] = [
   { key: 'preset_soft', voi: { center: 40, width: 400, function: 'LINEAR' } },
@@ -53,6 +53,11 @@ export class Toolbar {
   preset(n: number): void {
     const p = PRESETS[n];
     if (!p) return;
+    if (this.d.ctx.viewer.mpr.open) {
+      this.d.beforeLocalChange();
+      this.d.ctx.viewer.mpr.setVoi(p.voi);
+      return;
+    }
     const range = csUtils.windowLevel.toLowHighRange(p.voi.width, p.voi.center);
     this.change((vp) => vp.setProperties({ voiRange: range }));
   }
@@ -118,6 +123,38 @@ export class Toolbar {
     this.d.toggleKey();
   }
 
+  /** Enter or leave MPR (M); a series that is no volume says why not. */
+  async mpr(): Promise<void> {
+    this.d.beforeLocalChange();
+    const problem = await this.d.view.mpr.toggle();
+    if (problem) toast(t(problem), 'info');
+    this.render();
+  }
+
+  /** Show or hide the reference lines (R). */
+  referenceLines(): void {
+    this.d.ctx.viewer.tools.toggleReferenceLines();
+    this.render();
+  }
+
+  private mprButtons(): HTMLElement[] {
+    const { ctx, view } = this.d;
+    const open = ctx.viewer.mpr.open;
+    const problem = open ? null : view.mpr.problem();
+    const mpr = button(t('mpr'), () => void this.mpr(),
+      { 'data-action': 'mpr', title: t(problem ?? 'mpr_tip') });
+    mpr.disabled = problem !== null;
+    if (problem) mpr.dataset.reason = problem;
+    mpr.classList.toggle('active', open);
+    mpr.setAttribute('aria-pressed', String(open));
+    const on = ctx.viewer.tools.referenceLines;
+    const lines = button(t('ref_lines'), () => this.referenceLines(),
+      { 'data-action': 'reference-lines', title: t('ref_lines_tip') });
+    lines.classList.toggle('active', on);
+    lines.setAttribute('aria-pressed', String(on));
+    return [mpr, lines];
+  }
+
   /** Cine shows whether it plays (mine, or the room's when I follow) and at which rate. */
   private cineButton(): HTMLElement {
     const { ctx } = this.d;
@@ -176,6 +213,7 @@ export class Toolbar {
       b.classList.toggle('active', ctx.viewer.layout === l);
       items.push(b);
     }
+    items.push(...this.mprButtons());
     items.push(sep());
     const del = button(t('delete'), () => notes.deleteSelected(), { 'data-action': 'delete' });
     const undo = button(t('undo'), () => notes.undo(), { 'data-action': 'undo' });

@@ -6,10 +6,13 @@ import {
   AngleTool, ArrowAnnotateTool, EllipticalROITool, LengthTool, PanTool, ProbeTool,
   RectangleROITool, StackScrollTool, WindowLevelTool, ZoomTool, addTool, init as toolsInit,
 } from '@cornerstonejs/tools';
+import { OrthogonalCrosshairs } from './mpr';
+import { REFERENCE_LINE_TOOLS } from './referencelines';
 
 export const TOOL_CLASSES = [
   WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool, AngleTool,
-  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool,
+  EllipticalROITool, RectangleROITool, ProbeTool, ArrowAnnotateTool, OrthogonalCrosshairs,
+  ...REFERENCE_LINE_TOOLS,
 ];
 
 // The server sends the frames of uncompressed studies as JPEG-LS lossless, so that is the decoder

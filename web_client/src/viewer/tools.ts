@@ -4,8 +4,9 @@
 import {
   AngleTool, ArrowAnnotateTool, EllipticalROITool, Enums as ToolEnums, LengthTool, PanTool,
   ProbeTool, RectangleROITool, StackScrollTool, ToolGroupManager, WindowLevelTool, ZoomTool,
-  type Types as ToolTypes,
+  annotation as csAnnotation, type Types as ToolTypes,
 } from '@cornerstonejs/tools';
+import { REFERENCE_LINE_TOOLS, referenceLineColour, referenceLinesConfig } from './referencelines';
 import type { AnnotationKind } from '../protocol/types';
 
 export type ToolName = 'wl' | 'pan' | 'zoom' | 'scroll' | AnnotationKind;
@@ -38,6 +39,8 @@ const GROUP_ID = 'huizhen-tools';
 export class ToolBox {
   readonly group: ToolTypes.IToolGroup;
   active: ToolName = 'wl';
+  /** Whether each viewport shows the others' slice positions (a local display choice). */
+  referenceLines = false;
   /** Text for new arrows; asked by the UI before drawing. */
   arrowText = () => Promise.resolve('');
 
@@ -60,6 +63,27 @@ export class ToolBox {
       bindings: [{ mouseButton: MB.Wheel }, { numTouchPoints: 3 }],
     });
     this.select('wl');
+    this.addReferenceLines(group);
+  }
+
+  private addReferenceLines(group: ToolTypes.IToolGroup): void {
+    const styles: Record<string, Record<string, string>> = {};
+    REFERENCE_LINE_TOOLS.forEach((tool, i) => {
+      group.addTool(tool.toolName, referenceLinesConfig(`vp-${i}`));
+      const color = referenceLineColour(i); // the line's annotation is drawn "highlighted"
+      styles[tool.toolName] = { color, colorHighlighted: color, colorSelected: color };
+    });
+    csAnnotation.config.style.setToolGroupToolStyles(GROUP_ID, styles as never);
+  }
+
+  /** Show or hide the reference lines; returns whether they show now. */
+  toggleReferenceLines(): boolean {
+    this.referenceLines = !this.referenceLines;
+    for (const tool of REFERENCE_LINE_TOOLS) {
+      if (this.referenceLines) this.group.setToolEnabled(tool.toolName);
+      else this.group.setToolDisabled(tool.toolName);
+    }
+    return this.referenceLines;
   }
 
   add(viewportId: string): void {

@@ -7,6 +7,7 @@ import { applyPresentation, readPresentation } from './camera';
 import type { DicomWeb } from './dicomweb';
 import { Prefetcher } from './prefetch';
 import { Linker } from './linking';
+import { MprViewer } from './mpr';
 import { Overlay } from './overlay';
 import { ToolBox } from './tools';
 import { Watermark } from './watermark';
@@ -34,8 +35,12 @@ export class Viewer {
   readonly defaultVoi = new Set<number>();
   /** viewport index -> series currently stacked there */
   private readonly stacked = new Map<number, string>();
+  /** The MPR views, shown over the stack layout (which keeps following the room beneath). */
+  readonly mpr: MprViewer;
 
   constructor(readonly grid: HTMLElement, readonly web: DicomWeb) {
+    this.mpr = new MprViewer(this.engine, web);
+    grid.append(this.mpr.grid);
     new ResizeObserver(() => this.resize()).observe(grid);
   }
 
@@ -49,7 +54,7 @@ export class Viewer {
       this.tools.remove(viewportId(i));
       this.engine.disableElement(viewportId(i));
     }
-    this.grid.replaceChildren();
+    for (const el of this.elements) el.remove(); // the MPR container stays
     this.stacked.clear();
     this.defaultVoi.clear();
     this.layout = layout;
@@ -67,6 +72,7 @@ export class Viewer {
   /** Redraw overlay text (after a language change). */
   refreshOverlays(): void {
     for (const o of this.overlays) o.update();
+    this.mpr.relabel();
   }
 
   private makeElement(i: number): HTMLDivElement {
@@ -85,7 +91,8 @@ export class Viewer {
   }
 
   resize(): void {
-    if (this.elements.length > 0) this.engine.resize(true, true);
+    if (this.elements.length > 0 || this.mpr.open) this.engine.resize(true, true);
+    if (this.mpr.open) this.mpr.resized();
   }
 
   /** Show an image; loads the series' metadata first if needed. Resolves once it is shown. */
