@@ -431,6 +431,7 @@ DRIVE, MODERATE = Grant.DRIVE, Grant.MODERATE
 COMMANDS: dict[str, CommandRow] = {
     # the shared view: DRIVE and holding control (a DRIVE holder is handed control first)
     "set_layout": _needs(DRIVE),
+    "set_mpr": _needs(DRIVE),
     "set_active_viewport": _needs(DRIVE),
     "set_image": _needs(DRIVE),
     "set_voi": _needs(DRIVE),

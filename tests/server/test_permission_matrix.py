@@ -71,6 +71,7 @@ from session.commands import (
     SetKeyImage,
     SetLayout,
     SetMedia,
+    SetMpr,
     SetPresentation,
     SetRecording,
     SetVoi,
@@ -431,6 +432,7 @@ async def _detach(scene: Scene) -> Command:
 
 COMMAND_SETUPS: dict[str, Setup] = {
     "set_layout": _driving(SetLayout(Layout.SIDE_BY_SIDE)),
+    "set_mpr": _driving(SetMpr(None)),  # leaving MPR: accepted from the driver alone
     "set_active_viewport": _driving(SetActiveViewport(0)),
     "set_image": _driving(SetImage(0, IMAGE)),
     "set_voi": _driving(SetVoi(0, Voi(40.0, 400.0))),
