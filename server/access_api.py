@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import AppState, app_state
+from server.audit import hooks as audit_hooks
 from server.auth import ApiError, json_body, require_api_key, require_member
 from server.revocation import BadRevocation
 from server.tokens import Claims, TokenKind, mint_room_token
@@ -29,6 +30,7 @@ from session.errors import ErrorCode
 async def refresh(request: Request) -> Response:
     invite = (await require_member(request, kind=TokenKind.INVITE)).claims  # banned: 403
     token, expires_at = mint_access(app_state(request), invite, time.time())
+    audit_hooks.token_minted(request, token)
     return JSONResponse({"token": token, "expires_at": expires_at})
 
 
@@ -56,6 +58,7 @@ async def revoke(request: Request) -> Response:
         entry = await app_state(request).revoker.revoke(body, time.time())
     except BadRevocation as exc:
         raise ApiError(ErrorCode.BAD_REQUEST, str(exc)) from None
+    audit_hooks.token_revoked(request, entry.room, jti=entry.jti, identity=entry.identity)
     return JSONResponse(entry.to_json(), status_code=201)
 
 

@@ -252,3 +252,23 @@ async def test_the_rooms_moderators_see_its_access_log(live_server: LiveServer) 
     assert as_(None).status_code == 401
     viewed = get(live_server, "/api/audit", action="audit.viewed")["entries"]
     assert [(e["actor"], e["room"]) for e in viewed] == [("expert", ROOM)]
+
+
+def test_refreshes_and_revocations_are_audited(live_server: LiveServer) -> None:
+    room = live_server.create_room("audit-tokens")
+    with live_server.admin() as admin:
+        invite = admin.post(f"/api/rooms/{room}/invites", json={"name": "li", "identity": "li"})
+        assert invite.status_code == 201, invite.text
+        link = invite.json()["token"]
+        refreshed = httpx.post(
+            live_server.base_url + "/api/token", headers={"Authorization": f"Bearer {link}"}
+        )
+        assert refreshed.status_code == 200, refreshed.text
+        revoked = admin.post("/api/revocations", json={"identity": "li", "room": room})
+        assert revoked.status_code == 201, revoked.text
+    entries = get(live_server, "/api/audit", room=room)["entries"]
+    minted = [e["subject"]["jti"] for e in entries if e["action"] == "token.minted"]
+    assert len(minted) >= 2 and len(set(minted)) == len(minted)  # the invite and the refresh
+    (revocation,) = [e for e in entries if e["action"] == "token.revoked"]
+    assert (revocation["actor"], revocation["subject"]) == ("admin", {"participant": "li"})
+    assert get(live_server, "/api/audit/verify")["ok"] is True
