@@ -28,6 +28,7 @@ from server.audit import hooks as audit_hooks
 from server.audit import query
 from server.audit.service import AuditLog
 from server.auth import ApiError, is_api_key, require_api_key, require_room_token
+from server.membership import current_grants
 from session.errors import ErrorCode
 from session.grants import Grant
 from session.ids import RoomId
@@ -97,7 +98,7 @@ async def room_reads(request: Request) -> Response:
     series of this room, first, last, how often. Current grants count, not the token's."""
     room = RoomId(request.path_params["room_id"])
     if not is_api_key(request):
-        _require_moderator(request, room)
+        await _require_moderator(request, room)
     audit = await _synced(request)
     rows = await query.select(audit.store, query.Query(room=room))
     actor, _ = audit_hooks.caller(request)
@@ -105,11 +106,10 @@ async def room_reads(request: Request) -> Response:
     return JSONResponse({"reads": query.reads(rows)})
 
 
-def _require_moderator(request: Request, room: RoomId) -> None:
+async def _require_moderator(request: Request, room: RoomId) -> None:
+    """The room's current word on the holder (a kicked identity: 403 ``banned``)."""
     claims = require_room_token(request, room)
-    host = app_state(request).rooms.get(room)
-    member = host.member(claims.sub) if host is not None else None
-    if member is None or Grant.MODERATE not in member.grants:
+    if Grant.MODERATE not in await current_grants(app_state(request), claims):
         raise ApiError(ErrorCode.FORBIDDEN, "the access log is for the room's moderators")
 
 

@@ -1,8 +1,9 @@
 """``GET /api/session/node``: which node hosts the caller's room (and so its SFU).
 
-Any node answers, for a room token of that room: ``{"node", "url", "here"}``. Media must be
-negotiated with the room's node (``url``); the room's commands and events work through any
-node. Without ``--redis`` there is one node: it answers with itself.
+Any node answers, for a room token of that room whose identity the room has not banned:
+``{"node", "url", "here"}``. Media must be negotiated with the room's node (``url``); the
+room's commands and events work through any node. Without ``--redis`` there is one node: it
+answers with itself.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from server.appstate import app_state
-from server.auth import ApiError, require_room_token
+from server.auth import ApiError, require_member
 from server.redis.health import FAILURES
 from session.errors import ErrorCode
 
 
 async def room_node(request: Request) -> Response:
-    claims = require_room_token(request)
+    claims = (await require_member(request)).claims  # a kicked identity learns nothing
     state = app_state(request)
     node = state.redis_node
     if node is None:

@@ -67,7 +67,7 @@ async def consultation(server: LiveServer) -> tuple[pydicom.Dataset, pydicom.Dat
             f"/api/rooms/{ROOM}/invites", json={"identity": "county", "name": "County doctor"}
         ).json()
     host = await RoomClient.connect(server.ws_url, server.mint(ROOM, "expert", Role.HOST))
-    county = await RoomClient.connect(server.ws_url, invite["token"])
+    county = await RoomClient.connect(server.ws_url, invite["access_token"])  # an invite buys it
     troll = await RoomClient.connect(server.ws_url, server.mint(ROOM, "troll"))
     uids = (str(ct.StudyInstanceUID), str(ct.SeriesInstanceUID), str(ct.SOPInstanceUID))
     image = ImageRef(*(Uid(u) for u in uids))
@@ -79,7 +79,7 @@ async def consultation(server: LiveServer) -> tuple[pydicom.Dataset, pydicom.Dat
     await act(host, Kick(ParticipantId("troll")))
     await troll.closed()
     await act(host, SetRecording(True))
-    headers = {"Authorization": f"Bearer {invite['token']}"}
+    headers = {"Authorization": f"Bearer {invite['access_token']}"}
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as http:
         for _ in range(3):
             answer = await http.get(series_path(ct) + "/metadata")

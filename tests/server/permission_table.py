@@ -12,9 +12,9 @@ allowed call is given the status the request built for it gets once past the acc
 (requests for destructive routes aim at something absent, so "allowed" reads 404 there and
 no case changes what another case sees).
 
-Columns still to come: ``CallerState.KICKED`` and ``CallerState.REVOKED`` are declared and
-skipped with a reason until kick bans (h2) and token revocation (h3) exist; the lead fills in
-their expectations in ``_expect`` at merge. ``KNOWN_GAPS`` lists the cells where today's
+``CallerState.KICKED`` (an identity its room's host kicked: banned) and ``REVOKED`` (a token
+on the revocation list) end access on every route a token opens (``_ended``). ``KNOWN_GAPS``
+lists the cells where today's
 server differs from the intended policy (issue 12's findings); they run as strict xfails, so
 fixing one makes the test fail until its line here is removed.
 """
@@ -59,10 +59,7 @@ class CallerState(StrEnum):
     REVOKED = "revoked"
 
 
-PENDING_STATES: dict[CallerState, str] = {
-    CallerState.KICKED: "kick bans are built in parallel (issue 12, h2): the lead adds the column",
-    CallerState.REVOKED: "token revocation is built in parallel (issue 12, h3): the lead adds it",
-}
+PENDING_STATES: dict[CallerState, str] = {}  # columns declared before their feature existed
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +79,8 @@ class NotApplicable(Enum):
 
 UNAUTHORIZED = Outcome(401, "unauthorized")
 FORBIDDEN = Outcome(403, "forbidden")
+BANNED = Outcome(403, "banned")  # the room kicked this identity: its tokens hold nothing
+REVOKED = Outcome(401, "token_revoked")
 HIDDEN = Outcome(404, "not_found")  # another room's recording: not revealed to exist
 Expected = Outcome | NotApplicable
 
@@ -409,7 +408,22 @@ def expect_http(row: RouteRow, caller: Caller, state: CallerState) -> Expected:
         return NotApplicable.CELL
     if state in (CallerState.EXPIRED, CallerState.NO_TOKEN, CallerState.FORGED):
         return row.ok if row.policy in (public, socket) else UNAUTHORIZED
+    if state in (CallerState.KICKED, CallerState.REVOKED):
+        return _ended(row, caller, state)
     return row.policy(caller, state, row.ok)
+
+
+def _ended(row: RouteRow, caller: Caller, state: CallerState) -> Expected:
+    """A kicked identity's or a revoked token's cell: access has ended everywhere a token
+    opens something (the API key is neither; a viewer token is never a room member)."""
+    kicked = state is CallerState.KICKED
+    if caller is Caller.ADMIN or (kicked and caller.role is None):
+        return NotApplicable.CELL
+    if row.policy in (public, socket):
+        return row.ok
+    if row.policy is admin_only or (kicked and row.policy is invite_only):
+        return UNAUTHORIZED
+    return BANNED if kicked else REVOKED
 
 
 # --- socket commands ------------------------------------------------------------------------------
@@ -477,12 +491,20 @@ def expect_command(name: str, role: Role) -> str:
 # not a room token at all (a viewer token, the API key), never reaches any command.
 HELLO_REFUSED = 4001  # CloseCode.UNAUTHORIZED
 HELLO_EXPIRED = 4002  # CloseCode.TOKEN_EXPIRED
+HELLO_BANNED = 4013  # CloseCode.BANNED
+HELLO_REVOKED = 4014  # CloseCode.TOKEN_REVOKED
 
 
-def expect_hello(caller: Caller, state: CallerState) -> Expected:
+def expect_hello(caller: Caller, state: CallerState) -> Expected:  # noqa: PLR0911 - a table
     """``Outcome(101)`` when the hello is welcomed (into the token's own room), else the close."""
     if caller is Caller.ADMIN and state in (CallerState.EXPIRED, CallerState.OTHER_ROOM):
         return NotApplicable.CELL
+    if caller is Caller.ADMIN and state in (CallerState.KICKED, CallerState.REVOKED):
+        return NotApplicable.CELL
+    if state is CallerState.KICKED:
+        return Outcome(HELLO_BANNED) if caller.role is not None else NotApplicable.CELL
+    if state is CallerState.REVOKED:
+        return Outcome(HELLO_REVOKED)
     if state is CallerState.EXPIRED:
         return Outcome(HELLO_EXPIRED)
     if caller.role is None or state in (CallerState.NO_TOKEN, CallerState.FORGED):
