@@ -150,8 +150,8 @@ def test_mpr_follows_the_driver_and_returns_to_the_stack(pages: Pages) -> None:
     for _ in range(3):
         host.mouse.wheel(0, 120)
     host.wait_for_function(
-        f"(() => {{ const m = {H}.ctx.state.mpr; const s = {json.dumps(start['point'])};"
-        " return m && m.point.every((v, k) => Math.abs(v - s[k]) > 0.5); })()",
+        f"() => {{ const m = {H}.ctx.state.mpr; const s = {json.dumps(start['point'])};"
+        " return m && m.point.every((v, k) => Math.abs(v - s[k]) > 0.5); }",
         timeout=WAIT,
     )
     cameras = wait_same_cameras(host, county)
